@@ -1,0 +1,203 @@
+"""The pipeline: config → load → render → index → emit → write (atomic swap)."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from .config import Config, load_config
+from .content import load_content
+from .emit import Output
+from .emit.assets import note_assets, static_files
+from .emit.context import Pages
+from .emit.feeds import feeds
+from .emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
+from .emit.notes import alias_pages, note_pages
+from .emit.sitemap import sitemap
+from .problems import Problem, error, escalate, has_errors, warning
+from .render import render_note
+from .site import Site
+from .theme import make_environment
+
+MARKER = ".mlnotes-output"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    site_root: Path
+    output: Path | None = None  # default: SITE/public
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+    force: bool = False
+    write: bool = True
+
+
+@dataclass
+class BuildResult:
+    problems: list[Problem] = field(default_factory=list)
+    usage_error: bool = False  # config or output folder: exit code 2
+    outputs: int = 0
+    notes: int = 0
+    written: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.usage_error or has_errors(self.problems)
+
+
+def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
+    out = out.resolve()
+    root = config.root.resolve()
+    content = config.content_dir.resolve()
+    where = str(out)
+    if out == root or out in root.parents or out == Path(out.anchor) or out == Path.home().resolve():
+        return error("output/unsafe", f"refusing to write the site into {where}: it holds the site itself",
+                     where, hint="use a folder of its own, e.g. -o public")
+    if out == content or content in out.parents or (out / "content").exists():
+        return error("output/unsafe", f"refusing to write the site into {where}: it holds or is inside content/",
+                     where, hint="use a folder of its own, e.g. -o public")
+    if out.exists() and not out.is_dir():
+        return error("output/not-folder", f"{where} exists and is not a folder", where)
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
+        return error("output/not-ours", f"{where} is not empty and was not made by mlnotes", where,
+                     hint="choose an empty folder, or pass --force to replace its contents")
+    return None
+
+
+def emit_all(site: Site) -> tuple[list[Output], list[Problem]]:
+    pages = Pages(site, make_environment(site.config.root))
+    problems: list[Problem] = []
+    outputs: list[Output] = []
+    try:
+        outputs += note_pages(pages)
+        aliases, alias_problems = alias_pages(pages)
+        outputs += aliases
+        problems += alias_problems
+        outputs += latest_pages(pages)
+        outputs += topic_pages(pages)
+        outputs += tag_pages(pages)
+        outputs += topics_index(pages)
+        outputs += not_found_pages(pages)
+        outputs += feeds(pages)
+        outputs += sitemap(pages)
+    except TemplateSyntaxError as exc:
+        problems.append(error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
+                              exc.lineno or 0, 1, hint="fix the template syntax"))
+    except TemplateError as exc:
+        problems.append(error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
+                              hint="check the template for undefined names"))
+    outputs += static_files(site)
+    outputs += note_assets(site)
+    return outputs, problems
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        try:
+            return Path(filename).resolve().relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return filename
+    return f"templates/{name}" if name else "templates"
+
+
+def check_collisions(outputs: list[Output]) -> list[Problem]:
+    problems: list[Problem] = []
+    by_path: dict[str, list[Output]] = {}
+    by_lower: dict[str, set[str]] = {}
+    for output in outputs:
+        by_path.setdefault(output.path, []).append(output)
+        by_lower.setdefault(output.path.lower(), set()).add(output.path)
+    for path, claims in sorted(by_path.items()):
+        if len(claims) > 1:
+            origins = sorted({c.origin for c in claims})
+            where = next((o for o in origins if o.startswith("content/")), origins[0])
+            problems.append(error("url/duplicate", f"'{path}' is produced by {len(claims)} sources: {', '.join(origins)}",
+                                  where.split(" ")[0], 1 if where.startswith("content/") else 0, 1,
+                                  hint="give one of them another slug (front matter 'slug:') or alias"))
+    for lower, paths in sorted(by_lower.items()):
+        if len(paths) > 1:
+            names = sorted(paths)
+            problems.append(warning("url/case-collision", f"these outputs differ only in case and clash on "
+                                    f"case-insensitive file systems: {', '.join(names)}",
+                                    next(iter(by_path[names[0]])).origin.split(" ")[0],
+                                    hint="rename one of them"))
+    return problems
+
+
+def write_output(outputs: list[Output], out: Path) -> None:
+    """Write everything into a fresh folder beside `out`, then swap it in; a failure leaves `out` as it was."""
+    out = out.resolve()
+    parent = out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    old: Path | None = None
+    try:
+        os.chmod(tmp, 0o755)
+        for output in sorted(outputs, key=lambda o: o.path):
+            parts = output.path.split("/")
+            if output.path.startswith("/") or ".." in parts or "" in parts[:-1]:
+                raise ValueError(f"unsafe output path {output.path!r}")
+            target = tmp.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if output.copy_from is not None:
+                shutil.copyfile(output.copy_from, target)
+            else:
+                target.write_bytes(output.data or b"")
+        (tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
+                                  encoding="utf-8")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.rename(out, old / "x")
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and (old / "x").exists() and not out.exists():
+            os.rename(old / "x", out)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build(options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    result = BuildResult()
+    config, config_problems = load_config(options.site_root.resolve(), options.base_url)
+    if config_problems:
+        result.problems = config_problems
+        result.usage_error = True
+        return result
+    out = (options.output or config.root / "public")
+    if options.write:
+        out_problem = check_output_dir(out, config, options.force)
+        if out_problem:
+            result.problems = [out_problem]
+            result.usage_error = True
+            return result
+
+    content = load_content(config)
+    rendered = {note.path: render_note(note, config) for note in content.notes}
+    site = Site(config, content, rendered, include_drafts=options.drafts)
+    problems = list(content.problems) + site.problems
+    for note in site.notes:
+        problems += rendered[note.path].problems
+    problems += site.check_links(options.strict)
+    outputs, emit_problems = emit_all(site)
+    problems += emit_problems
+    problems += check_collisions(outputs)
+    problems = escalate(problems, options.strict)
+    result.problems = sorted(problems, key=Problem.sort_key)
+    result.notes = len(site.notes)
+    result.outputs = len(outputs)
+    if options.write and not has_errors(result.problems):
+        write_output(outputs, out)
+        result.written = True
+    result.seconds = time.perf_counter() - started
+    return result

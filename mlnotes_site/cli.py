@@ -1,0 +1,100 @@
+"""The commands. Thin: parse arguments, call the pipeline, print problems, pick the exit code."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .build import BuildOptions, BuildResult, build
+from .config import load_config
+from .problems import Problem
+from .scaffold import init_site, new_note
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlnotes", description="Build a bilingual static site from Markdown notes.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the site into an output folder")
+    b.add_argument("site", nargs="?", default=".", help="the site folder (holds content/ and mlnotes.yaml)")
+    b.add_argument("-o", "--output", help="output folder (default: SITE/public)")
+    b.add_argument("--base-url", help="the URL the site is served from, e.g. https://example.org/kb/")
+    b.add_argument("--drafts", action="store_true", help="include notes with draft: true")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("--force", action="store_true", help="replace an output folder that mlnotes did not make")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    c = sub.add_parser("check", help="validate everything, write nothing")
+    c.add_argument("site", nargs="?", default=".")
+    c.add_argument("--drafts", action="store_true")
+    c.add_argument("--strict", action="store_true")
+    c.add_argument("-q", "--quiet", action="store_true")
+
+    n = sub.add_parser("new", help="create a note with front matter")
+    n.add_argument("title")
+    n.add_argument("--topic", default="", help="topic folder, e.g. diffusion or llm/deepseek")
+    n.add_argument("--lang", help="language (default: the site's first)")
+    n.add_argument("--slug", help="file name without extension (default: from the title)")
+    n.add_argument("--site", default=".", help="the site folder")
+
+    i = sub.add_parser("init", help="create a new site")
+    i.add_argument("dir")
+    return parser
+
+
+def _report(result: BuildResult, quiet: bool, action: str) -> int:
+    for problem in result.problems:
+        print(problem.format(), file=sys.stderr)
+    errors = sum(p.is_error for p in result.problems)
+    warnings = len(result.problems) - errors
+    if result.usage_error:
+        return EXIT_USAGE
+    if errors:
+        print(f"{action} failed: {errors} error(s), {warnings} warning(s); nothing was written"
+              if action == "build" else f"check failed: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        return EXIT_CONTENT
+    if not quiet:
+        done = f"built {result.notes} notes into {result.outputs} files" if action == "build" else \
+            f"checked {result.notes} notes: no errors"
+        print(f"{done} in {result.seconds:.2f}s" + (f" ({warnings} warning(s))" if warnings else ""))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            result = build(BuildOptions(Path(args.site), Path(args.output) if args.output else None, args.base_url,
+                                        args.drafts, args.strict, args.force))
+            return _report(result, args.quiet, "build")
+        if args.command == "check":
+            result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))
+            return _report(result, args.quiet, "check")
+        if args.command == "new":
+            config, problems = load_config(Path(args.site).resolve())
+            if problems:
+                return _report(BuildResult(problems=problems, usage_error=True), False, "new")
+            made = new_note(config, args.title, args.topic, args.lang, args.slug, datetime.now(config.zone))
+            if isinstance(made, Problem):
+                print(made.format(), file=sys.stderr)
+                return EXIT_USAGE
+            print(made)
+            return EXIT_OK
+        if args.command == "init":
+            made_site = init_site(Path(args.dir))
+            if isinstance(made_site, Problem):
+                print(made_site.format(), file=sys.stderr)
+                return EXIT_USAGE
+            print(f"created a site in {made_site}; build it with: mlnotes build {args.dir}")
+            return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted; the previous output is untouched", file=sys.stderr)
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Files copied as they are: the theme's static files, a site's own, and files next to notes."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..markdown.code import pygments_css
+from ..site import Site
+from ..theme import static_dirs
+from . import Output
+
+
+def static_files(site: Site) -> list[Output]:
+    chosen: dict[str, Path] = {}
+    for folder in static_dirs(site.config.root):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = Path(dirpath) / name
+                chosen[path.relative_to(folder).as_posix()] = path  # later folders (the site's) win
+    outputs = [Output(rel, copy_from=path, origin=f"static/{rel}") for rel, path in sorted(chosen.items())]
+    if "css/pygments.css" not in chosen:
+        outputs.append(Output("css/pygments.css", pygments_css().encode("utf-8"), origin="code highlighting styles"))
+    return outputs
+
+
+def note_assets(site: Site) -> list[Output]:
+    return [Output(site.urls.asset(asset.content_path), copy_from=asset.source, origin=f"content/{asset.content_path}")
+            for asset in sorted(site.assets.values(), key=lambda a: a.content_path)]

@@ -1,0 +1,158 @@
+"""What every page's template gets: URLs with the base path, alternates, language switch, strings."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from typing import Any, Mapping
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from ..content import Note
+from ..i18n import format_date, language_name, strings_for
+from ..markdown import create_markdown, restore_pipes
+from ..markdown.links import PLACEHOLDER_RE
+from ..site import Item, Site
+from . import Output
+
+VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Pager:
+    current: int
+    total: int
+    links: tuple[tuple[int | None, str], ...]  # page number (None for a gap) and its href
+    prev_href: str | None
+    next_href: str | None
+
+
+def paginate(items: list[Any], per_page: int) -> list[list[Any]]:
+    pages = [items[i:i + per_page] for i in range(0, len(items), per_page)]
+    return pages or [[]]
+
+
+def page_count(items: int, per_page: int) -> int:
+    return max(1, -(-items // per_page))
+
+
+def pager(current: int, total: int, href_of: Any) -> Pager:
+    shown = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
+    links: list[tuple[int | None, str]] = []
+    for n in shown:
+        if links and links[-1][0] is not None and n - int(links[-1][0] or 0) > 1:
+            links.append((None, ""))
+        links.append((n, href_of(n)))
+    return Pager(current, total, tuple(links),
+                 href_of(current - 1) if current > 1 else None,
+                 href_of(current + 1) if current < total else None)
+
+
+class Pages:
+    """Renders templates into Outputs with the context every page shares."""
+
+    def __init__(self, site: Site, env: Environment) -> None:
+        self.site = site
+        self.config = site.config
+        self.urls = site.urls
+        self.env = env
+
+    def href(self, path: str) -> str:
+        return self.urls.href(path)
+
+    def fill_links(self, note: Note, html: str, lang: str, absolute: bool = False) -> str:
+        """Put real URLs where the renderer left link placeholders."""
+        links = self.site.rendered[note.path].links
+
+        def repl(match: re.Match[str]) -> str:
+            link = links[int(match.group(1))]
+            path = self.site.resolve(note, link, lang)
+            if path is None:
+                return escape(link.raw)
+            return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
+
+        return PLACEHOLDER_RE.sub(repl, html)
+
+    def markdown_fragment(self, text: str, folder: str) -> Markup:
+        """Topic descriptions: Markdown with relative links kept as written."""
+        env: dict[str, Any] = {"folder": folder}
+        html = restore_pipes(create_markdown().render(text, env))
+        raws = [str(link["raw"]) for link in env.get("links", [])]
+        return Markup(PLACEHOLDER_RE.sub(lambda m: escape(raws[int(m.group(1))]), html))
+
+    def item(self, item: Item, lang: str) -> dict[str, Any]:
+        note = item.note
+        rendered = self.site.rendered[note.path]
+        return {
+            "title": note.title,
+            "href": self.href(self.site.note_url(note)),
+            "updated": format_date(note.updated, lang),
+            "updated_iso": note.updated.isoformat(timespec="seconds"),
+            "topics": [{"title": self.site.topic_title(t, lang), "href": self.href(self.urls.topic(t, lang))}
+                       for t in note.topics],
+            "minutes": rendered.reading_minutes,
+            "excerpt": Markup(rendered.excerpt),
+            "foreign": language_name(note.lang) if item.foreign else None,
+            "foreign_lang": note.lang if item.foreign else None,
+            "draft": note.draft,
+            "has_math": rendered.math_count > 0,
+        }
+
+    def nav(self, lang: str) -> list[dict[str, str]]:
+        return [{"title": t.title(lang, self.config.default_language), "href": self.href(self.urls.topic(t.path, lang))}
+                for t in self.site.children("", lang)]
+
+    def render(self, template: str, *, lang: str, path: str, title: str, alternates: Mapping[str, str],
+               origin: str = "", kind: str = "page", description: str = "", has_math: bool = False,
+               **extra: Any) -> Output:
+        strings = strings_for(lang, self.config)
+        default = self.config.default_language
+        switch = []
+        for other in self.config.languages:
+            target = alternates.get(other)
+            switch.append({
+                "lang": other, "name": language_name(other), "current": other == lang,
+                "href": self.href(target) if target is not None else self.href(self.urls.home(other)) + "#untranslated",
+                "missing": target is None,
+            })
+        alt_links = [{"lang": other, "href": self.urls.absolute(alternates[other])}
+                     for other in self.config.languages if other in alternates]
+        x_default = alternates.get(default, path if not alternates else next(iter(alternates.values())))
+        context = {
+            "lang": lang,
+            "t": strings,
+            "site": {
+                "title": self.config.site_title(lang),
+                "description": self.config.description.get(lang, ""),
+                "home": self.href(self.urls.home(lang)),
+                "topics": self.href(self.urls.topics(lang)),
+                "tags": self.href(self.urls.tags(lang)),
+                "feed": self.href(self.urls.feed(lang)),
+                "languages": self.config.languages,
+                "params": self.config.params,
+                "generator": f"mlnotes-site {VERSION}",
+            },
+            "asset": lambda p: self.href(p),
+            "nav": self.nav(lang),
+            "page": {
+                "kind": kind,
+                "title": title,
+                "description": description,
+                "path": path,
+                "canonical": self.urls.absolute(path),
+                "alternates": alt_links if len(alt_links) > 1 or path not in alternates.values() else alt_links,
+                "x_default": self.urls.absolute(x_default),
+                "switch": switch,
+                "has_math": has_math,
+            },
+        }
+        context.update(extra)
+        html = self.env.get_template(template).render(context)
+        out_path = path + "index.html" if path == "" or path.endswith("/") else path
+        return Output(out_path, html.encode("utf-8"), origin=origin)
+
+
+def format_dates(note: Note, lang: str) -> dict[str, str]:
+    return {"date": format_date(note.date, lang), "date_iso": note.date.isoformat(timespec="seconds"),
+            "updated": format_date(note.updated, lang), "updated_iso": note.updated.isoformat(timespec="seconds")}

@@ -1,0 +1,114 @@
+"""List pages: latest updates, topic pages, tag pages, the topics tree and the tags index."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..i18n import strings_for
+from ..site import Item
+from . import Output
+from .context import Pages, page_count, paginate, pager
+
+
+def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],
+           title: str, alternates_of: Callable[[int], dict[str, str]], kind: str, origin: str,
+           **extra: Any) -> list[Output]:
+    chunks = paginate(items, pages.config.paginate)
+    outputs = []
+    for number, chunk in enumerate(chunks, start=1):
+        entries = [pages.item(item, lang) for item in chunk]
+        outputs.append(pages.render(
+            template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
+            kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
+            entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
+            page_number=number, **extra))
+    return outputs
+
+
+def latest_pages(pages: Pages) -> list[Output]:
+    urls = pages.urls
+    outputs: list[Output] = []
+    for lang in pages.config.languages:
+        items = pages.site.latest(lang)
+        sizes = {other: page_count(len(pages.site.latest(other)), pages.config.paginate)
+                 for other in pages.config.languages}
+        outputs += _paged(
+            pages, "list.html", items, lang, lambda n, lang=lang: urls.home(lang, n),
+            pages.config.site_title(lang),
+            lambda n: {other: urls.home(other, n) for other in pages.config.languages if n <= sizes[other]},
+            kind="home", origin="latest updates", heading=pages.config.site_title(lang),
+            subheading=pages.config.description.get(lang, ""), feed=pages.href(urls.feed(lang)))
+    return outputs
+
+
+def topic_pages(pages: Pages) -> list[Output]:
+    site, urls = pages.site, pages.urls
+    outputs: list[Output] = []
+    for topic in sorted(t for t in site.topics if t):
+        for lang in pages.config.languages:
+            items = site.in_topic(topic, lang)
+            sizes = {other: page_count(site.topic_count(topic, other), pages.config.paginate)
+                     for other in pages.config.languages}
+            description = site.topics[topic].descriptions.get(lang) \
+                or site.topics[topic].descriptions.get(pages.config.default_language, "")
+            parents = []
+            parent = site.topics[topic].parent
+            while parent:
+                parents.insert(0, {"title": site.topic_title(parent, lang), "href": pages.href(urls.topic(parent, lang))})
+                parent = site.topics[parent].parent
+            outputs += _paged(
+                pages, "list.html", items, lang, lambda n, lang=lang: urls.topic(topic, lang, n),
+                site.topic_title(topic, lang),
+                lambda n: {other: urls.topic(topic, other, n) for other in pages.config.languages if n <= sizes[other]},
+                kind="topic", origin=f"content/{topic}/",
+                heading=site.topic_title(topic, lang),
+                description=pages.markdown_fragment(description, topic) if description else "",
+                parents=parents,
+                subtopics=[{"title": c.title(lang, pages.config.default_language),
+                            "href": pages.href(urls.topic(c.path, lang)), "count": site.topic_count(c.path, lang)}
+                           for c in site.children(topic, lang)],
+                feed=pages.href(urls.topic_feed(topic, lang)))
+    return outputs
+
+
+def tag_pages(pages: Pages) -> list[Output]:
+    site, urls, per_page = pages.site, pages.urls, pages.config.paginate
+    outputs: list[Output] = []
+    tags_by_lang = {lang: site.tags(lang) for lang in pages.config.languages}
+    counts = {lang: {tag.slug: len(items) for tag, items in tags.items()} for lang, tags in tags_by_lang.items()}
+    for lang, tags in tags_by_lang.items():
+        for tag, items in tags.items():
+            outputs += _paged(
+                pages, "list.html", items, lang, lambda n, tag=tag: urls.tag(tag.name, lang, n), f"#{tag.name}",
+                lambda n, tag=tag: {other: urls.tag(tag.name, other, n) for other in pages.config.languages
+                                    if tag.slug in counts[other] and n <= page_count(counts[other][tag.slug], per_page)},
+                kind="tag", origin=f"tag {tag.name}", heading=f"#{tag.name}")
+        outputs.append(pages.render(
+            "tags.html", lang=lang, path=urls.tags(lang), title=strings_for(lang, pages.config)["all_tags"],
+            alternates={other: urls.tags(other) for other in pages.config.languages}, kind="tags",
+            origin="tags index",
+            tags=[{"name": tag.name, "href": pages.href(urls.tag(tag.name, lang)), "count": len(items)}
+                  for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))]))
+    return outputs
+
+
+def topics_index(pages: Pages) -> list[Output]:
+    site, urls = pages.site, pages.urls
+    outputs = []
+    for lang in pages.config.languages:
+        def tree(topic: str) -> list[dict[str, Any]]:
+            return [{"title": c.title(lang, pages.config.default_language), "href": pages.href(urls.topic(c.path, lang)),
+                     "count": site.topic_count(c.path, lang), "children": tree(c.path)}
+                    for c in site.children(topic, lang)]
+        outputs.append(pages.render(
+            "topics.html", lang=lang, path=urls.topics(lang), title=strings_for(lang, pages.config)["all_topics"],
+            alternates={other: urls.topics(other) for other in pages.config.languages}, kind="topics",
+            origin="topics index", tree=tree("")))
+    return outputs
+
+
+def not_found_pages(pages: Pages) -> list[Output]:
+    return [pages.render("404.html", lang=lang, path=pages.urls.not_found(lang),
+                         title=strings_for(lang, pages.config)["not_found"],
+                         alternates={other: pages.urls.not_found(other) for other in pages.config.languages},
+                         kind="404", origin="404 page")
+            for lang in pages.config.languages]

@@ -1,0 +1,69 @@
+"""Note pages, and redirect pages for their aliases."""
+from __future__ import annotations
+
+import posixpath
+
+from markupsafe import Markup
+
+from ..i18n import language_name, strings_for
+from ..problems import Problem, error
+from ..urls import output_file
+from . import Output
+from .context import Pages, format_dates
+
+
+def note_pages(pages: Pages) -> list[Output]:
+    site = pages.site
+    outputs: list[Output] = []
+    neighbours = site.neighbour_map()
+    for note in site.notes:
+        rendered = site.rendered[note.path]
+        path = site.note_url(note)
+        translations = site.translations(note)
+        alternates = {lang: site.note_url(n) for lang, n in translations.items()}
+        prev_note, next_note = neighbours[note.path]
+
+        def link(other):  # type: ignore[no-untyped-def]
+            return {"title": other.title, "href": pages.href(site.note_url(other))} if other else None
+
+        outputs.append(pages.render(
+            "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
+            origin=note.path, kind="note", has_math=rendered.math_count > 0,
+            description=Markup(rendered.excerpt).striptags(),
+            note={
+                "title": note.title,
+                "body": Markup(pages.fill_links(note, rendered.html, note.lang)),
+                "toc": [{"level": e.level, "id": e.id, "html": Markup(e.html)} for e in rendered.toc],
+                "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}
+                           for t in note.topics],
+                "tags": [{"name": tag, "href": pages.href(site.urls.tag(tag, note.lang))} for tag in note.tags],
+                "minutes": rendered.reading_minutes,
+                "draft": note.draft,
+                "params": note.params,
+                "translations": [{"lang": lang, "name": language_name(lang), "href": pages.href(site.note_url(n))}
+                                 for lang, n in translations.items() if lang != note.lang],
+                "prev": link(prev_note),
+                "next": link(next_note),
+                **format_dates(note, note.lang),
+            },
+        ))
+    return outputs
+
+
+def alias_pages(pages: Pages) -> tuple[list[Output], list[Problem]]:
+    site = pages.site
+    outputs: list[Output] = []
+    problems: list[Problem] = []
+    for note in site.notes:
+        for alias in note.aliases:
+            clean = posixpath.normpath("/" + alias.strip()).lstrip("/")
+            if ".." in alias.split("/") or "\\" in alias or not clean or clean == ".":
+                problems.append(error("url/alias", f"alias {alias!r} is not a path inside the site", note.path,
+                                      note.line_of("aliases"), 1, hint="write it as /old/path/"))
+                continue
+            path = clean + ("/" if alias.endswith("/") or "." not in clean.rsplit("/", 1)[-1] else "")
+            target = pages.urls.absolute(site.note_url(note))
+            html = pages.env.get_template("redirect.html").render(
+                target=target, lang=note.lang, t=strings_for(note.lang, site.config), title=note.title)
+            outputs.append(Output(output_file(path), html.encode("utf-8"), origin=f"{note.path} (alias {alias})"))
+    return outputs, problems

@@ -1,0 +1,70 @@
+"""UI strings per language (a site can override any of them in mlnotes.yaml) and date formats."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .config import Config
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English", "ja": "日本語", "ko": "한국어", "fr": "Français",
+                  "de": "Deutsch", "es": "Español", "ru": "Русский", "zh-TW": "繁體中文"}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "latest": "最近更新", "topics": "主题", "tags": "标签", "all_topics": "全部主题", "all_tags": "全部标签",
+        "updated": "更新于", "published": "发布于", "reading_time": "约 {n} 分钟", "notes_count": "{n} 篇",
+        "toc": "目录", "previous": "上一篇", "next": "下一篇", "page": "第 {n} 页", "pagination": "分页",
+        "newer": "较新", "older": "较早", "subtopics": "子主题", "notes": "笔记", "feed": "订阅",
+        "copy": "复制", "copied": "已复制", "code_placeholder": "[代码]", "toggle_theme": "切换深色/浅色",
+        "language": "语言", "untranslated_notice": "这篇笔记还没有中文版，已为你打开中文首页。",
+        "only_in": "仅有{lang}版", "not_found": "页面不存在", "not_found_text": "找不到这个页面。",
+        "back_home": "返回首页", "skip": "跳到正文", "draft": "草稿", "tagged": "标签：{tag}",
+        "topic_notes": "{topic}", "home": "首页", "redirect": "页面已移动到",
+        "callout_note": "注意", "callout_tip": "提示", "callout_important": "重要", "callout_warning": "警告",
+        "callout_caution": "小心", "callout_info": "信息", "callout_abstract": "摘要", "callout_todo": "待办",
+        "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
+        "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
+    },
+    "en": {
+        "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
+        "all_tags": "All tags", "updated": "Updated", "published": "Published", "reading_time": "{n} min read",
+        "notes_count": "{n} notes", "toc": "Contents", "previous": "Previous", "next": "Next",
+        "page": "Page {n}", "pagination": "Pagination", "newer": "Newer", "older": "Older",
+        "subtopics": "Sub-topics", "notes": "Notes", "feed": "Feed", "copy": "Copy", "copied": "Copied",
+        "code_placeholder": "[code]", "toggle_theme": "Toggle dark/light", "language": "Language",
+        "untranslated_notice": "That note has no English version yet; here is the English home page.",
+        "only_in": "{lang} only", "not_found": "Page not found", "not_found_text": "There is no page here.",
+        "back_home": "Back to the home page", "skip": "Skip to content", "draft": "Draft",
+        "tagged": "Tag: {tag}", "topic_notes": "{topic}", "home": "Home", "redirect": "This page has moved to",
+        "callout_note": "Note", "callout_tip": "Tip", "callout_important": "Important", "callout_warning": "Warning",
+        "callout_caution": "Caution", "callout_info": "Info", "callout_abstract": "Summary", "callout_todo": "To do",
+        "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
+        "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
+    },
+}
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def strings_for(lang: str, config: "Config | None" = None) -> Mapping[str, str]:
+    """The UI strings of a language: built-in table (English for unknown languages) + site overrides."""
+    base = lang.split("-")[0]
+    table = dict(STRINGS["en"])
+    table.update(STRINGS.get(base, {}))
+    table.update(STRINGS.get(lang, {}))
+    if config is not None:
+        table.update(config.strings.get(lang, {}))
+    return table
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang) or LANGUAGE_NAMES.get(lang.split("-")[0]) or lang
+
+
+def format_date(value: datetime, lang: str) -> str:
+    if lang.startswith(("zh", "ja")):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if lang.startswith("en"):
+        return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+    return value.strftime("%Y-%m-%d")

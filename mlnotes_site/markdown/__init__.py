@@ -1,0 +1,30 @@
+"""The markdown-it-py instance: CommonMark + GFM bits + our plugins, one small module each."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from .callouts import callouts_plugin
+from .code import code_plugin
+from .headings import headings_plugin
+from .links import links_plugin
+from .math import PIPE, math_plugin, restore_pipes
+
+__all__ = ["create_markdown", "PIPE", "restore_pipes"]
+
+
+@lru_cache(maxsize=1)
+def create_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(math_plugin)
+    md.use(callouts_plugin)
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(headings_plugin)
+    md.use(code_plugin)
+    md.use(links_plugin)
+    return md

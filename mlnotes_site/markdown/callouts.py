@@ -1,0 +1,132 @@
+"""Callouts: GitHub alerts (`> [!NOTE]`), Obsidian callouts (`> [!tip]- Title`, foldable) and
+Notion-style blockquotes that open with an emoji (`> 💡 …`). A core rule turns the blockquote
+tokens into callout tokens before inline parsing, so titles can hold Markdown and math.
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+_MARKER_RE = re.compile(r"^\[!([A-Za-z][\w-]*)\]([+-]?)[ \t]*(.*)$")
+
+# Obsidian's aliases folded onto the families our theme styles.
+KINDS = {
+    "note": "note", "seealso": "note", "abstract": "abstract", "summary": "abstract", "tldr": "abstract",
+    "info": "info", "todo": "todo", "tip": "tip", "hint": "tip", "important": "important",
+    "success": "success", "check": "success", "done": "success", "question": "question", "help": "question",
+    "faq": "question", "warning": "warning", "attention": "warning", "caution": "caution",
+    "failure": "failure", "fail": "failure", "missing": "failure", "danger": "danger", "error": "danger",
+    "bug": "bug", "example": "example", "quote": "quote", "cite": "quote",
+}
+ICONS = {
+    "note": "📝", "abstract": "📋", "info": "ℹ️", "todo": "☑️", "tip": "💡", "important": "❗",
+    "success": "✅", "question": "❓", "warning": "⚠️", "caution": "🛑", "failure": "❌", "danger": "⚡",
+    "bug": "🐞", "example": "📖", "quote": "💬",
+}
+EMOJI_KINDS = {
+    "💡": "tip", "🔖": "note", "📝": "note", "📌": "important", "❗": "important", "‼": "important",
+    "⚠": "warning", "🚨": "danger", "⛔": "danger", "🛑": "caution", "ℹ": "info", "✅": "success",
+    "❌": "failure", "❓": "question", "🐛": "bug", "🐞": "bug", "📖": "example", "💬": "quote",
+    "🎯": "tip", "🔥": "important", "⭐": "important", "👉": "note", "🧠": "tip", "🤔": "question",
+}
+_EMOJI_RE = re.compile(
+    "^((?:[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u203C\u2049\u2139\u231A-\u23FF]"
+    "[\uFE0F\U0001F3FB-\U0001F3FF]?\u200D?)+)[ \t]*")
+
+
+def _callout_from(content: str) -> tuple[dict[str, str | bool], str] | None:
+    """(callout meta, remaining paragraph text) when a blockquote's first paragraph opens one."""
+    first, _, rest = content.partition("\n")
+    match = _MARKER_RE.match(first)
+    if match:
+        name = match.group(1).lower()
+        kind = KINDS.get(name, "note")
+        fold = match.group(2)
+        return {"kind": kind, "name": name, "title": match.group(3).strip(), "icon": ICONS[kind],
+                "fold": fold, "emoji": False}, rest
+    match = _EMOJI_RE.match(content)
+    if match:
+        emoji = match.group(1)
+        kind = next((k for e, k in EMOJI_KINDS.items() if emoji.startswith(e)), "note")
+        return {"kind": kind, "name": kind, "title": "", "icon": emoji.strip(), "fold": "", "emoji": True}, \
+            content[match.end():]
+    return None
+
+
+def _callouts(state: StateCore) -> None:
+    tokens = state.tokens
+    out: list[Token] = []
+    closers: dict[int, Token] = {}  # index in `tokens` of a blockquote_close to convert
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "blockquote_open" and i + 2 < len(tokens) and tokens[i + 1].type == "paragraph_open" \
+                and tokens[i + 2].type == "inline":
+            found = _callout_from(tokens[i + 2].content)
+            if found:
+                meta, rest = found
+                close_at = next(j for j in range(i + 1, len(tokens))
+                                if tokens[j].type == "blockquote_close" and tokens[j].level == token.level)
+                opener = Token("callout_open", "div", 1, map=token.map, level=token.level, meta=meta, block=True)
+                closers[close_at] = Token("callout_close", "div", -1, level=token.level, meta=meta, block=True)
+                out.append(opener)
+                if not meta["emoji"]:
+                    title = meta["title"] or state.env.get("callout_titles", {}).get(meta["kind"], str(meta["kind"]).title())
+                    out.append(Token("callout_title_open", "div", 1, meta=meta, block=True))
+                    out.append(Token("inline", "", 0, content=str(title), map=token.map, children=[],
+                                     level=token.level + 1))
+                    out.append(Token("callout_title_close", "div", -1, meta=meta, block=True))
+                out.append(Token("callout_body_open", "div", 1, meta=meta, block=True))
+                if rest.strip():
+                    tokens[i + 2].content = rest
+                    out.extend(tokens[i + 1:i + 4])
+                i += 4
+                # the first paragraph was consumed (or kept above); continue after it
+                continue
+        if i in closers:
+            out.append(Token("callout_body_close", "div", -1, block=True))
+            out.append(closers[i])
+        else:
+            out.append(token)
+        i += 1
+    state.tokens = out
+
+
+def _open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    meta = tokens[idx].meta
+    kind = escape(str(meta["kind"]))
+    classes = f"callout callout-{kind}" + (" callout-emoji" if meta["emoji"] else "")
+    if meta["fold"]:
+        opened = " open" if meta["fold"] == "+" else ""
+        return f'<details class="{classes}" data-callout="{kind}"{opened}>\n'
+    icon = f'<span class="callout-icon" aria-hidden="true">{escape(str(meta["icon"]))}</span>' if meta["emoji"] else ""
+    return f'<div class="{classes}" data-callout="{kind}">{icon}\n'
+
+
+def _close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    return "</details>\n" if tokens[idx].meta["fold"] else "</div>\n"
+
+
+def _title_open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    meta = tokens[idx].meta
+    tag = "summary" if meta["fold"] else "div"
+    return (f'<{tag} class="callout-title"><span class="callout-icon" aria-hidden="true">'
+            f'{escape(str(meta["icon"]))}</span><span class="callout-label">')
+
+
+def _title_close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    return "</span></summary>\n" if tokens[idx].meta["fold"] else "</span></div>\n"
+
+
+def callouts_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.after("block", "callouts", _callouts)
+    md.add_render_rule("callout_open", _open)
+    md.add_render_rule("callout_close", _close)
+    md.add_render_rule("callout_title_open", _title_open)
+    md.add_render_rule("callout_title_close", _title_close)
+    md.add_render_rule("callout_body_open", lambda self, t, i, o, e: '<div class="callout-body">\n')
+    md.add_render_rule("callout_body_close", lambda self, t, i, o, e: "</div>\n")

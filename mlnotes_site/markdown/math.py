@@ -1,0 +1,230 @@
+"""Math syntax: `\\(..\\)`, `\\[..\\]`, `$..$`, `$$..$$`, double-escaped `\\\\(..\\\\)`, and top-level
+`\\begin{env}..\\end{env}`. Formulas become `math_inline` / `math_block` tokens that Markdown never
+touches; they render as escaped TeX in `<span class="math inline|display">` for a renderer.
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+# Stands in for '|' inside inline formulas so the table rule cannot split a cell there.
+PIPE = "\ufdd0"
+
+ENVIRONMENTS = (
+    "equation", "equation*", "align", "align*", "aligned", "alignat", "alignat*", "alignedat",
+    "gather", "gather*", "gathered", "multline", "multline*", "flalign", "flalign*", "split",
+    "cases", "dcases", "rcases", "eqnarray", "eqnarray*", "matrix", "pmatrix", "bmatrix",
+    "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "array", "subarray", "CD",
+)
+_BEGIN_RE = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}")
+# Inline openers, longest first: (opener, closer, display)
+_INLINE = ((r"\\(", r"\\)", False), (r"\\[", r"\\]", True), ("\\(", "\\)", False), ("\\[", "\\]", True),
+           ("$$", "$$", True))
+# Block openers at the start of a line: (opener, closer)
+_BLOCK = ((r"\\[", r"\\]"), ("$$", "$$"), ("\\[", "\\]"))
+
+
+def restore_pipes(text: str) -> str:
+    return text.replace(PIPE, "|")
+
+
+def math_html(tex: str, display: bool) -> str:
+    tex = restore_pipes(tex)
+    if display:
+        return f'<span class="math display">\\[{escape(tex, quote=False)}\\]</span>'
+    return f'<span class="math inline">\\({escape(tex, quote=False)}\\)</span>'
+
+
+# --- finding inline formulas (shared by the inline rule and the pipe pre-pass) -------------------
+
+def _find_unescaped(src: str, needle: str, start: int, end: int) -> int:
+    """Position of `needle` in src[start:end] that is not preceded by an escaping backslash."""
+    pos = start
+    while pos < end:
+        ch = src[pos]
+        if src.startswith(needle, pos) and pos + len(needle) <= end:
+            return pos
+        pos += 2 if ch == "\\" and needle[0] != "\\" else 1
+    return -1
+
+
+def _dollar_close(src: str, start: int, end: int) -> int:
+    """Closing `$` of a `$..$` formula opened just before `start`, or -1 (pandoc's rules)."""
+    if start >= end or src[start].isspace() or src[start] == "$":
+        return -1
+    pos = start
+    while pos < end:
+        ch = src[pos]
+        if ch == "\\":
+            pos += 2
+            continue
+        if ch == "$":
+            if src[pos - 1].isspace():
+                return -1  # "$5 and $" — a closing '$' may not follow a space
+            if pos + 1 < end and src[pos + 1].isdigit():
+                return -1  # "$5 to $10": not math
+            return pos
+        if ch == "\n" and pos + 1 < end and src[pos + 1] == "\n":
+            return -1
+        pos += 1
+    return -1
+
+
+def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool] | None:
+    """(content start, content end, end after the closer, opener, display) of a formula at pos."""
+    for opener, closer, display in _INLINE:
+        if src.startswith(opener, pos):
+            start = pos + len(opener)
+            close = _find_unescaped(src, closer, start, end) if opener != "$$" else src.find("$$", start, end)
+            if close < 0 or close == start:
+                return None if opener != "$$" else None
+            return start, close, close + len(closer), opener, display
+    if src.startswith("$", pos):
+        close = _dollar_close(src, pos + 1, end)
+        if close < 0:
+            return None
+        return pos + 1, close, close + 1, "$", False
+    return None
+
+
+def protect_pipes_in_line(line: str) -> str:
+    """Replace '|' inside inline formulas of one line with PIPE (code spans are left alone)."""
+    if "|" not in line or ("$" not in line and "\\" not in line):
+        return line
+    out: list[str] = []
+    pos, end = 0, len(line)
+    while pos < end:
+        ch = line[pos]
+        if ch == "`":
+            run = len(line[pos:]) - len(line[pos:].lstrip("`"))
+            close = line.find("`" * run, pos + run)
+            stop = close + run if close >= 0 else pos + run
+            out.append(line[pos:stop])
+            pos = stop
+            continue
+        if ch in "$\\":
+            if ch == "\\" and pos + 1 < end and line[pos + 1] in "$|":
+                out.append(line[pos:pos + 2])
+                pos += 2
+                continue
+            found = match_inline(line, pos, end)
+            if found:
+                _, _, stop, _, _ = found
+                out.append(line[pos:stop].replace("|", PIPE))
+                pos = stop
+                continue
+        out.append(ch)
+        pos += 1
+    return "".join(out)
+
+
+def _protect_pipes(state: StateCore) -> None:
+    state.src = "\n".join(protect_pipes_in_line(line) for line in state.src.split("\n"))
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+def _math_inline(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] not in "$\\":
+        return False
+    found = match_inline(state.src, state.pos, state.posMax)
+    if not found:
+        return False
+    start, close, stop, opener, display = found
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = state.src[start:close]
+        token.markup = opener
+        token.meta = {"display": display, "offset": start}
+    state.pos = stop
+    return True
+
+
+def _line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+
+
+def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
+                    opener: str, closer: str) -> tuple[str, int] | None:
+    """(TeX, last line) of a `$$`/`\\[` block, or None when it is not a block."""
+    rest = first[len(opener):]
+    close = rest.find(closer)
+    if close >= 0:
+        if rest[close + len(closer):].strip():
+            return None  # "$$a$$ and more" is a formula inside a paragraph
+        return rest[:close], startLine
+    lines = [rest]
+    for line in range(startLine + 1, endLine):
+        text = _line(state, line).rstrip()
+        if text.endswith(closer):
+            lines.append(text[: -len(closer)])
+            return "\n".join(lines), line
+        lines.append(text)
+    return None
+
+
+def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) -> tuple[str, int] | None:
+    """(TeX with its \\begin/\\end, last line) of a top-level environment, or None."""
+    begin, end = f"\\begin{{{name}}}", f"\\end{{{name}}}"
+    depth = 0
+    lines: list[str] = []
+    for line in range(startLine, endLine):
+        text = _line(state, line).rstrip()
+        lines.append(text)
+        depth += text.count(begin) - text.count(end)
+        if depth <= 0:
+            return ("\n".join(lines), line) if text.endswith(end) else None
+    return None
+
+
+def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    if state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    first = _line(state, startLine).rstrip()
+    env = _BEGIN_RE.match(first)
+    if env:
+        opener = env.group(0)
+        found = _find_env_end(state, startLine, endLine, env.group(1))
+    else:
+        pair = next(((o, c) for o, c in _BLOCK if first.startswith(o)), None)
+        if pair is None:
+            return False
+        opener = pair[0]
+        found = _find_block_end(state, startLine, endLine, first, *pair)
+    if found is None:
+        return False
+    if silent:
+        return True
+    tex, last = found
+    state.line = last + 1
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = tex.strip("\n")
+    token.markup = opener
+    token.map = [startLine, state.line]
+    token.meta = {"display": True}
+    return True
+
+
+def _render_inline(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    return math_html(token.content, bool(token.meta.get("display")))
+
+
+def _render_block(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    return f'<div class="math-block">{math_html(tokens[idx].content, True)}</div>\n'
+
+
+def math_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.after("normalize", "math_pipes", _protect_pipes)
+    md.block.ruler.before("table", "math_block", _math_block,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.add_render_rule("math_inline", _render_inline)
+    md.add_render_rule("math_block", _render_block)

@@ -1,0 +1,239 @@
+"""The indexed site: translations, topics tree, tags, list orders, link resolution.
+
+It owns every relation between notes; emitters only read it.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .config import Config
+from .content import Asset, Content, Note, NOTE_SUFFIXES
+from .problems import Problem, error, warning
+from .render import LinkRef, RenderedNote
+from .text import tag_slug
+from .urls import Urls
+
+
+@dataclass
+class Topic:
+    path: str  # folder path, "" is the root (not a page)
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)  # Markdown per language
+    weights: dict[str, int] = field(default_factory=dict)
+    meta_paths: dict[str, str] = field(default_factory=dict)
+    meta_lines: dict[str, int] = field(default_factory=dict)
+
+    def title(self, lang: str, default_lang: str) -> str:
+        return self.titles.get(lang) or self.titles.get(default_lang) or self.path.rsplit("/", 1)[-1]
+
+    def weight(self, lang: str) -> int:
+        return self.weights.get(lang, min(self.weights.values(), default=0))
+
+
+@dataclass(frozen=True)
+class Item:
+    """A note as listed in one language: `foreign` when shown in a language it is not written in."""
+    note: Note
+    foreign: bool
+
+
+def sort_latest(items: list[Item]) -> list[Item]:
+    return sorted(items, key=lambda i: (-i.note.updated.timestamp(), i.note.title.casefold(), i.note.path))
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    name: str
+
+
+class Site:
+    def __init__(self, config: Config, content: Content, rendered: dict[str, RenderedNote],
+                 include_drafts: bool) -> None:
+        self.config = config
+        self.urls = Urls(config)
+        self.problems: list[Problem] = []
+        self.notes: list[Note] = [n for n in content.notes if include_drafts or not n.draft]
+        self.drafts_left_out = {n.content_path for n in content.notes if n.draft and not include_drafts}
+        self.rendered = rendered
+        self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
+        self.folders = content.folders
+        self.groups: dict[str, dict[str, Note]] = {}
+        self.by_content_path: dict[str, Note] = {}
+        for note in self.notes:
+            self.by_content_path[note.content_path] = note
+            group = self.groups.setdefault(note.key, {})
+            if note.lang in group:
+                other = group[note.lang]
+                self.problems.append(error(
+                    "translation/duplicate",
+                    f"two '{note.lang}' notes share the translation key '{note.key}' (also {other.path})",
+                    note.path, 1, 1, hint="give one of them another translation_key or language"))
+                continue
+            group[note.lang] = note
+        self.topics = self._topics(content)
+
+    # --- translations and listing ---------------------------------------------------------
+
+    def translations(self, note: Note) -> dict[str, Note]:
+        group = self.groups.get(note.key, {})
+        return {lang: group[lang] for lang in self.config.languages if lang in group}
+
+    def original(self, group: dict[str, Note]) -> Note:
+        for lang in self.config.languages:
+            if lang in group:
+                return group[lang]
+        return next(iter(group.values()))
+
+    @cached_property
+    def _items(self) -> dict[str, list[Item]]:
+        items: dict[str, list[Item]] = {lang: [] for lang in self.config.languages}
+        for group in self.groups.values():
+            for lang in self.config.languages:
+                if lang in group:
+                    items[lang].append(Item(group[lang], False))
+                elif self.config.untranslated == "show":
+                    items[lang].append(Item(self.original(group), True))
+        return {lang: sort_latest(lst) for lang, lst in items.items()}
+
+    def latest(self, lang: str) -> list[Item]:
+        return self._items[lang]
+
+    def in_topic(self, topic: str, lang: str) -> list[Item]:
+        """Notes of a topic and its sub-topics, newest first."""
+        prefix = topic + "/"
+        return [i for i in self._items[lang]
+                if any(t == topic or t.startswith(prefix) for t in i.note.topics)]
+
+    def topic_count(self, topic: str, lang: str) -> int:
+        return len(self.in_topic(topic, lang))
+
+    # --- topics ------------------------------------------------------------------------------
+
+    def _topics(self, content: Content) -> dict[str, Topic]:
+        topics: dict[str, Topic] = {"": Topic("", None)}
+
+        def ensure(path: str) -> Topic:
+            if path in topics:
+                return topics[path]
+            parent = path.rpartition("/")[0]
+            ensure(parent).children.append(path)
+            topics[path] = Topic(path, parent)
+            return topics[path]
+
+        for note in self.notes:
+            for topic in note.topics:
+                ensure(topic)
+        for meta in content.topic_metas:
+            if not meta.topic:
+                continue
+            topic = ensure(meta.topic)
+            if meta.title:
+                topic.titles[meta.lang] = meta.title
+            topic.descriptions[meta.lang] = meta.description
+            topic.weights[meta.lang] = meta.weight
+            topic.meta_paths[meta.lang] = meta.path
+            topic.meta_lines[meta.lang] = meta.body_line
+        return topics
+
+    def children(self, topic: str, lang: str) -> list[Topic]:
+        kids = [self.topics[c] for c in self.topics[topic].children]
+        return sorted(kids, key=lambda t: (t.weight(lang), t.title(lang, self.config.default_language).casefold(), t.path))
+
+    def topic_title(self, topic: str, lang: str) -> str:
+        return self.topics[topic].title(lang, self.config.default_language)
+
+    def neighbour_map(self) -> dict[str, tuple[Note | None, Note | None]]:
+        """Previous and next note of the same language in each note's folder topic (reading order)."""
+        shelves: dict[tuple[str, str], list[Note]] = {}
+        for note in self.notes:
+            shelves.setdefault((note.topic, note.lang), []).append(note)
+        result: dict[str, tuple[Note | None, Note | None]] = {}
+        for shelf in shelves.values():
+            shelf.sort(key=lambda n: (n.weight, n.date, n.title.casefold(), n.path))
+            for at, note in enumerate(shelf):
+                result[note.path] = (shelf[at - 1] if at > 0 else None, shelf[at + 1] if at + 1 < len(shelf) else None)
+        return result
+
+    # --- tags ---------------------------------------------------------------------------------
+
+    def tags(self, lang: str) -> dict[Tag, list[Item]]:
+        names: dict[str, str] = {}
+        tagged: dict[str, list[Item]] = {}
+        for item in self._items[lang]:
+            for name in item.note.tags:
+                slug = tag_slug(name)
+                if not slug:
+                    continue
+                names.setdefault(slug, name)
+                tagged.setdefault(slug, []).append(item)
+        return {Tag(slug, names[slug]): tagged[slug] for slug in sorted(tagged)}
+
+    # --- URLs ---------------------------------------------------------------------------------
+
+    def note_url(self, note: Note) -> str:
+        return self.urls.note(note.topic, note.slug, note.lang)
+
+    def resolve(self, note: Note, link: LinkRef, reader_lang: str) -> str | None:
+        """The site path a relative link of `note` points to, in the reader's language, or None."""
+        target = link.target
+        fragment = f"#{link.fragment}" if link.fragment else ""
+        if target == "":
+            return (self.note_url(note) + fragment) if link.fragment or not link.raw.startswith("?") else None
+        if target.startswith("../") or target == "..":
+            return None
+        found = self._note_for(target)
+        if found is not None:
+            group = self.translations(found)
+            chosen = group.get(reader_lang) or found
+            return self.note_url(chosen) + fragment
+        if target in self.assets:
+            return self.urls.asset(target)
+        folder = target.rstrip("/") if target != "." else ""
+        if folder in self.topics and folder and not link.kind == "image":
+            return self.urls.topic(folder, reader_lang) + fragment
+        return None
+
+    def _note_for(self, target: str) -> Note | None:
+        if target in self.by_content_path:
+            return self.by_content_path[target]
+        stem = target
+        for suffix in NOTE_SUFFIXES:
+            if stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        name, dot, lang = stem.rpartition(".")
+        candidates = [stem] + ([name] if dot and lang in self.config.languages else [])
+        for key in candidates:
+            group = self.groups.get(key)
+            if group:
+                return group[lang] if dot and lang in group else self.original(group)
+        return None
+
+    def check_links(self, strict: bool) -> list[Problem]:
+        """Broken relative links and images of every note, as warnings (errors with --strict)."""
+        problems: list[Problem] = []
+        make = error if strict else warning
+        for note in self.notes:
+            for link in self.rendered[note.path].links:
+                if self.resolve(note, link, note.lang) is not None:
+                    continue
+                base = posixpath.normpath(link.target) if link.target else link.raw
+                if link.target.startswith(".."):
+                    why = "points outside content/"
+                elif self._is_draft_target(link.target):
+                    why = "points to a draft, which this build leaves out"
+                else:
+                    why = "points to nothing in content/"
+                what = "image" if link.kind == "image" else "link"
+                problems.append(make(f"link/broken", f"{what} '{link.raw}' {why} (resolved to content/{base})",
+                                     note.path, link.line, 1,
+                                     hint="fix the relative path; links are relative to the note's folder"))
+        return problems
+
+    def _is_draft_target(self, target: str) -> bool:
+        return any(target == p or target == p.rsplit(".", 2)[0] + ".md" for p in self.drafts_left_out)

@@ -1,0 +1,133 @@
+"""CJK-aware text helpers: slugs, counting, reading time, excerpts."""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from html import escape
+
+# Han ideographs (CJK unified, extensions, compatibility) plus kana and hangul: one unit each.
+CJK_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{CJK_CHAR}]")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*")
+_UNSAFE_URL_CHARS = re.compile(r"[\s?#%/\\:*\"<>|'`^{}\[\]&+=;,!@$()~]+")
+_HEADING_DROP = re.compile(r"[^\w\- ]+")
+
+
+def url_slug(name: str) -> str:
+    """A URL path segment from a file, folder, slug or tag name; keeps CJK, drops URL syntax."""
+    text = unicodedata.normalize("NFC", name).strip().lower()
+    text = _UNSAFE_URL_CHARS.sub("-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-.")
+    return text
+
+
+def heading_id(text: str) -> str:
+    """Stable anchor id of a heading: lower-case, spaces to '-', punctuation dropped, CJK kept."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    text = _HEADING_DROP.sub("", text)
+    text = re.sub(r"\s+", "-", text)
+    return text.strip("-") or "section"
+
+
+def tag_slug(tag: str) -> str:
+    """Tags: Unicode kept, lower-cased, spaces become '-'."""
+    return url_slug(tag)
+
+
+def count_han(text: str) -> int:
+    return len(_HAN_RE.findall(text))
+
+
+def count_words(text: str) -> int:
+    """Latin words (CJK text counted separately)."""
+    return len(_WORD_RE.findall(_CJK_RE.sub(" ", text)))
+
+
+def reading_minutes(han: int, words: int) -> int:
+    """Han characters at about 400 a minute plus Latin words at about 230 a minute."""
+    return max(1, math.ceil(han / 400 + words / 230))
+
+
+# --- excerpts -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of excerpt material: plain text, or a ready-made HTML atom (a formula)."""
+    text: str = ""
+    html: str = ""  # set for atoms that must never be cut
+    weight: int = 3  # visible characters an atom counts for
+
+
+MATH_WEIGHT = 3
+_SENTENCE_END = "。！？!?.…；;"
+_TOKEN_RE = re.compile(f"[{CJK_CHAR}]|\\s+|[^\\s{CJK_CHAR}]+")
+
+
+@dataclass(frozen=True)
+class _Atom:
+    html: str
+    size: int
+    kind: str  # "space", "cjk", "word" or "math"
+    sentence_end: bool = False
+
+
+def _atoms(pieces: list[Piece]) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    for piece in pieces:
+        if piece.html:
+            atoms.append(_Atom(piece.html, piece.weight, "math"))
+            continue
+        for match in _TOKEN_RE.finditer(piece.text):
+            token = match.group()
+            if token.isspace():
+                if atoms and atoms[-1].kind != "space":
+                    atoms.append(_Atom(" ", 1, "space"))
+            elif _CJK_RE.match(token):
+                atoms.append(_Atom(escape(token, quote=False), 1, "cjk"))
+            else:
+                # A Latin word or punctuation run, kept whole ("Qwen1.5-7B-Chat", "-1", "R-CNN").
+                atoms.append(_Atom(escape(token, quote=False), len(token), "word", token[-1] in _SENTENCE_END))
+    while atoms and atoms[0].kind == "space":
+        atoms.pop(0)
+    while atoms and atoms[-1].kind == "space":
+        atoms.pop()
+    return atoms
+
+
+def _can_cut(atoms: list[_Atom], n: int) -> bool:
+    """May the excerpt end after atoms[n-1]? Never inside a word; formulas are whole atoms."""
+    return n >= len(atoms) or not (atoms[n - 1].kind == "word" and atoms[n].kind == "word")
+
+
+def _ends_sentence(atoms: list[_Atom], n: int) -> bool:
+    atom = atoms[n - 1]
+    if not atom.sentence_end:
+        return False
+    if atom.html[-1] in "。！？；…":
+        return True
+    return n >= len(atoms) or atoms[n].kind != "word"
+
+
+def make_excerpt(pieces: list[Piece], limit: int, truncate: bool = True) -> str:
+    """Excerpt HTML of about `limit` visible characters, cut at a sentence end or word boundary."""
+    atoms = _atoms(pieces)
+    if not truncate or sum(a.size for a in atoms) <= limit:
+        return "".join(a.html for a in atoms)
+    sizes = [0]
+    for atom in atoms:
+        sizes.append(sizes[-1] + atom.size)
+    fit = max(1, max(n for n in range(len(sizes)) if sizes[n] <= limit))
+    near = int(limit * 0.6)
+    cut = next((n for n in range(fit, 0, -1) if sizes[n] >= near and _ends_sentence(atoms, n)), 0)
+    if not cut:
+        cut = next((n for n in range(fit, 0, -1) if _can_cut(atoms, n)), fit)
+    kept = atoms[:cut]
+    while kept and kept[-1].kind == "space":
+        kept.pop()
+    body = "".join(a.html for a in kept)
+    if kept and kept[-1].kind == "word" and kept[-1].html[-1] in ",;:":
+        body = body[:-1]
+    return body.rstrip("，、：；") + "…"
