@@ -1,0 +1,297 @@
+"""End-to-end builds of fixture sites, checked through the produced HTML and files."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
+
+CONFIG = """
+title: {zh: 测试笔记, en: Test notes}
+base_url: https://example.org/kb/
+languages: [zh, en]
+paginate: 3
+timezone: Asia/Shanghai
+"""
+
+
+def bilingual_site(tmp_path):
+    return write_site(tmp_path / "site", {
+        "content/diffusion/_index.zh.md": "---\ntitle: 扩散模型\nweight: 1\n---\n\n关于扩散模型的笔记。\n",
+        "content/diffusion/_index.en.md": "---\ntitle: Diffusion models\n---\n\nNotes on diffusion.\n",
+        "content/diffusion/ddim.zh.md": note("DDIM 采样", "2025-03-01", "DDIM 的中文笔记。见 [DDPM](ddpm.md#反向过程)。",
+                                            updated="2025-06-01", tags="[Diffusion, 采样]"),
+        "content/diffusion/ddim.en.md": note("DDIM sampling", "2025-03-01", "English DDIM. See [DDPM](ddpm.md).",
+                                            updated="2025-06-02", tags="[diffusion, Fast Sampling]"),
+        "content/diffusion/ddpm.zh.md": note("DDPM", "2025-01-01", "## 反向过程\n\n去噪。"),
+        "content/diffusion/sampling/dpm-solver.zh.md": note("DPM-Solver", "2025-02-01", "高阶求解器。"),
+        "content/flows/realnvp.en.md": note("RealNVP", "2024-05-01", "Affine coupling.", topics="[diffusion]"),
+        "content/python/gil.zh.md": note("GIL", "2024-12-01", "全局解释器锁。"),
+    }, CONFIG)
+
+
+def test_pages_and_urls_for_both_languages(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    for rel in ["index.html", "en/index.html", "diffusion/ddim/index.html", "en/diffusion/ddim/index.html",
+                "diffusion/index.html", "diffusion/sampling/index.html", "en/diffusion/index.html",
+                "topics/index.html", "en/topics/index.html", "tags/index.html", "tags/采样/index.html",
+                "en/tags/fast-sampling/index.html", "tags/diffusion/index.html", "feed.xml", "en/feed.xml",
+                "diffusion/feed.xml", "en/diffusion/feed.xml", "sitemap.xml", "robots.txt", "404.html",
+                "en/404.html", "css/style.css", "css/pygments.css", "js/site.js"]:
+        assert (out / rel).is_file(), rel
+    # one page per note and language: an untranslated note has no duplicate page
+    assert not (out / "en/python/gil/index.html").exists()
+    assert not (out / "flows/realnvp/index.html").exists()
+    assert (out / "en/flows/realnvp/index.html").is_file()
+
+
+def test_every_link_uses_the_base_path(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    for page in out.rglob("*.html"):
+        for tag, attrs in parse(page.read_text(encoding="utf-8")).tags:
+            for name in ("href", "src"):
+                value = attrs.get(name)
+                if value and not value.startswith(("#", "https://example.org/kb/")):
+                    assert value.startswith("/kb/"), f"{page}: {tag} {name}={value}"
+    # and every internal link points at a file that exists
+    for page in out.rglob("*.html"):
+        for attrs in links(page.read_text(encoding="utf-8")):
+            href = attrs.get("href", "").split("#")[0]
+            if href.startswith("/kb/"):
+                target = out / href[len("/kb/"):]
+                assert target.is_file() or (target / "index.html").is_file(), f"{page}: {href}"
+
+
+def test_hreflang_canonical_and_language_switch(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    zh = read(out, "diffusion/ddim/index.html")
+    assert '<html lang="zh"' in zh
+    assert links(zh, rel="canonical")[0]["href"] == "https://example.org/kb/diffusion/ddim/"
+    alternates = {a["hreflang"]: a["href"] for a in links(zh, rel="alternate") if "hreflang" in a}
+    assert alternates == {"zh": "https://example.org/kb/diffusion/ddim/",
+                          "en": "https://example.org/kb/en/diffusion/ddim/",
+                          "x-default": "https://example.org/kb/diffusion/ddim/"}
+    switch = [a for a in links(zh) if "lang" in a.get("class", "")]
+    assert [a["href"] for a in switch] == ["/kb/en/diffusion/ddim/"]
+    en = read(out, "en/diffusion/ddim/index.html")
+    assert '<html lang="en"' in en
+    assert [a["href"] for a in links(en) if "lang" in a.get("class", "")] == ["/kb/diffusion/ddim/"]
+    # no translation: the switch lands on the other language's home, which shows a notice
+    gil = read(out, "python/gil/index.html")
+    assert [a["href"] for a in links(gil) if "lang" in a.get("class", "")] == ["/kb/en/#untranslated"]
+    assert 'id="untranslated"' in read(out, "en/index.html")
+    # x-default of an English-only note is the English page
+    realnvp = read(out, "en/flows/realnvp/index.html")
+    assert {a["hreflang"]: a["href"] for a in links(realnvp, rel="alternate") if "hreflang" in a}["x-default"] \
+        == "https://example.org/kb/en/flows/realnvp/"
+
+
+def test_latest_updates_order_pagination_and_badges(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    # zh list: translated notes in zh, the English-only note with a language badge; newest updated first
+    page1 = read(out, "index.html")
+    assert entry_titles(page1) == ["DDIM 采样", "DPM-Solver", "DDPM"]
+    assert entry_titles(read(out, "page/2/index.html")) == ["GIL", "RealNVP"]
+    assert not (out / "page/3").exists()
+    assert 'class="badge lang-badge"' in read(out, "page/2/index.html")
+    pager = [a["href"] for a in links(page1) if a.get("rel") == "next" or a.get("href", "").endswith("page/2/")]
+    assert "/kb/page/2/" in pager
+    assert entry_titles(read(out, "en/index.html")) == ["DDIM sampling", "DPM-Solver", "DDPM"]
+    assert "2025年6月1日" in page1
+    assert "Jun 2, 2025" in read(out, "en/index.html")
+
+
+def test_untranslated_hide(tmp_path, build):
+    site = bilingual_site(tmp_path)
+    (site / "mlnotes.yaml").write_text(CONFIG + "untranslated: hide\n", encoding="utf-8")
+    out = build(site)
+    assert entry_titles(read(out, "en/index.html")) == ["DDIM sampling", "RealNVP"]
+    assert not (out / "en/page/2").exists()
+    assert "lang-badge" not in read(out, "en/index.html")
+
+
+def test_topics_nest_and_count(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    topic = read(out, "diffusion/index.html")
+    assert "<h1>扩散模型</h1>" in topic and "关于扩散模型的笔记。" in topic
+    assert re.search(r'href="/kb/diffusion/sampling/">sampling</a> <span class="count">1</span>', topic)
+    # the topic lists notes of its sub-topics and notes added by `topics:`
+    titles = entry_titles(topic) + entry_titles(read(out, "diffusion/page/2/index.html"))
+    assert sorted(titles) == sorted(["DDIM 采样", "DDPM", "DPM-Solver", "RealNVP"])
+    tree = read(out, "topics/index.html")
+    assert tree.index("扩散模型") < tree.index("sampling")
+    assert "Diffusion models" in read(out, "en/topics/index.html")
+
+
+def test_tags_lowercase_unicode_and_spaces(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    assert "DDIM 采样" in read(out, "tags/diffusion/index.html")  # "Diffusion" merged into "diffusion"
+    assert (out / "en/tags/fast-sampling/index.html").is_file()
+    assert 'href="/kb/tags/采样/"' in read(out, "diffusion/ddim/index.html")
+
+
+def test_links_between_notes_follow_the_reader_language(tmp_path, build):
+    out = build(bilingual_site(tmp_path))
+    zh = read(out, "diffusion/ddim/index.html")
+    assert 'href="/kb/diffusion/ddpm/#反向过程"' in zh
+    assert 'id="反向过程"' in read(out, "diffusion/ddpm/index.html")
+    en = read(out, "en/diffusion/ddim/index.html")
+    assert 'href="/kb/diffusion/ddpm/"' in en  # DDPM has no English version: the original
+
+
+def test_drafts_left_out_unless_asked(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/published.md": note("Published", "2025-01-01"),
+        "content/a/wip.md": note("WIP", "2025-01-02", draft="true"),
+    })
+    out = build(site)
+    assert not (out / "a/wip/index.html").exists()
+    assert "WIP" not in read(out, "index.html")
+    out = build(site, "--drafts")
+    assert (out / "a/wip/index.html").is_file()
+    assert "WIP" in read(out, "index.html")
+
+
+def test_deterministic_output(tmp_path, build):
+    site = bilingual_site(tmp_path)
+    first = tree_digest(build(site))
+    second = tree_digest(build(site))
+    assert first == second and len(first) > 20
+
+
+def test_failed_build_keeps_previous_output(tmp_path, build):
+    site = bilingual_site(tmp_path)
+    before = tree_digest(build(site))
+    (site / "content/python/bad.zh.md").write_text("---\ntitle: [unclosed\ndate: 2025-01-01\n---\nx\n", encoding="utf-8")
+    build(site, expect=1)
+    assert tree_digest(site / "public") == before
+    assert not [p for p in site.iterdir() if p.name.startswith(".public.")]
+
+
+def test_problems_are_reported_all_at_once_with_locations(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {
+        "content/a/yaml.md": "---\ntitle: ok\ndate: 2025-01-01\ntags: [a, b\n---\nbody\n",
+        "content/a/date.md": "---\ntitle: ok\ndate: 2024-02-30\n---\nbody\n",
+        "content/a/word.md": "---\ntitle: ok\n\ndate: yesterday\n---\nbody\n",
+        "content/a/one.md": note("One", "2025-01-01", slug="same"),
+        "content/a/two.md": note("Two", "2025-01-01", slug="same"),
+        "content/a/escape.md": note("Escape", "2025-01-01", slug="../../etc"),
+        "content/a/lang.ja.md": note("Japanese", "2025-01-01"),
+        "content/a/links.md": note("Links", "2025-01-01", "see [missing](nope.md) and ![img](gone.png)"),
+    })
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 1
+    err = result.err
+    assert re.search(r"content/a/yaml\.md:\d+:\d+: error\[front-matter/yaml\]", err)
+    assert "content/a/date.md:3:1: error[front-matter/date]" in err and "2024-02-30" in err
+    assert "content/a/word.md:4:1: error[front-matter/date]" in err
+    assert "error[url/duplicate]" in err and "a/same/index.html" in err
+    assert "content/a/escape.md:4:1: error[url/slug]" in err
+    assert "content/a/lang.ja.md" in err and "error[lang/unknown]" in err
+    assert "content/a/links.md:6:1: warning[link/broken]" in err and "nope.md" in err and "gone.png" in err
+    assert "hint:" in err
+    assert not (site / "public").exists()
+
+
+def test_strict_turns_warnings_into_errors(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/a/x.md": note("X", "2025-01-01", "[gone](gone.md)")})
+    assert run_cli("build", site, "-o", site / "public").code == 0
+    result = run_cli("build", site, "-o", site / "public", "--strict")
+    assert result.code == 1 and "error[link/broken]" in result.err
+
+
+def test_alias_redirects_and_alias_collision(tmp_path, build, run_cli):
+    site = write_site(tmp_path / "s", {
+        "content/a/x.md": note("X", "2025-01-01", aliases="[/old/x/]"),
+        "content/a/y.md": note("Y", "2025-01-01"),
+    })
+    out = build(site)
+    assert 'http-equiv="refresh"' in read(out, "old/x/index.html") and "/a/x/" in read(out, "old/x/index.html")
+    (site / "content/a/y.md").write_text(note("Y", "2025-01-01", aliases="[/a/x/]"), encoding="utf-8")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 1 and "url/duplicate" in result.err
+
+
+def test_assets_next_to_notes_are_copied_and_linked(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/diffusion/ddpm.md": note("DDPM", "2025-01-01", "![前向](ddpm/forward.svg)\n\n[数据](<data file.csv>)"),
+        "content/diffusion/ddpm/forward.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        "content/diffusion/data file.csv": "a,b\n",
+    }, "base_url: /kb/\n")
+    out = build(site)
+    page = read(out, "diffusion/ddpm/index.html")
+    assert 'src="/kb/diffusion/ddpm/forward.svg"' in page
+    assert 'href="/kb/diffusion/data%20file.csv"' in page
+    assert (out / "diffusion/ddpm/forward.svg").is_file() and (out / "diffusion/data file.csv").is_file()
+
+
+def test_folder_with_only_content_builds_with_defaults(tmp_path, build):
+    site = write_site(tmp_path / "s", {"content/hello.md": "# Hello\n\nNo front matter, like an Obsidian vault.\n"})
+    subprocess.run(["git", "init", "-q"], cwd=site, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "."], cwd=site, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x",
+                    "--date", "2024-05-06T07:08:09+00:00"], cwd=site, check=True,
+                   env={"GIT_COMMITTER_DATE": "2024-07-08T00:00:00+00:00", "PATH": "/usr/bin:/bin"})
+    out = build(site)
+    page = read(out, "hello/index.html")
+    assert "<h1>Hello</h1>" in page and page.count("Hello</h") == 1  # the heading became the title, once
+    assert "2024年5月6日" in page
+    assert (out / "en/index.html").is_file()
+
+
+def test_missing_date_outside_git_is_an_error(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/hello.md": "# Hello\n\ntext\n"})
+    result = run_cli("check", site)
+    assert result.code == 1 and "content/hello.md:1:1: error[front-matter/missing-date]" in result.err
+
+
+def test_titles_are_escaped(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/x.md": "---\ntitle: \"<script>alert(1)</script>\"\ndate: 2025-01-01\ntags: [\"<b>t</b>\"]\n---\nbody\n"})
+    out = build(site)
+    for rel in ["a/x/index.html", "index.html", "feed.xml"]:
+        text = read(out, rel)
+        assert "<script>alert(1)</script>" not in text and "<b>t</b>" not in text, rel
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in read(out, "a/x/index.html")
+
+
+def test_check_writes_nothing(tmp_path, run_cli):
+    site = bilingual_site(tmp_path)
+    result = run_cli("check", site)
+    assert result.code == 0, result.err
+    assert not (site / "public").exists()
+
+
+def test_output_folder_safety(tmp_path, run_cli):
+    site = bilingual_site(tmp_path)
+    assert run_cli("build", site, "-o", site).code == 2
+    assert run_cli("build", site, "-o", site / "content").code == 2
+    assert run_cli("build", site, "-o", site.parent).code == 2
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("keep")
+    result = run_cli("build", site, "-o", foreign)
+    assert result.code == 2 and "--force" in result.err
+    assert (foreign / "precious.txt").read_text() == "keep"
+    assert run_cli("build", site, "-o", foreign, "--force").code == 0
+    assert (foreign / "index.html").is_file()
+
+
+def test_config_errors_exit_2(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/a.md": note("A", "2025-01-01")}, "paginate: zero\nlanguages: []\n")
+    result = run_cli("build", site)
+    assert result.code == 2
+    assert "mlnotes.yaml:1:1: error[config/value]" in result.err and "mlnotes.yaml:2:1" in result.err
+    assert run_cli("build", site, "--base-url", "ftp://x").code == 2
+
+
+def test_python_dash_m_and_console_script(tmp_path):
+    site = bilingual_site(tmp_path)
+    for command in ([sys.executable, "-m", "mlnotes_site"], [str(REPO / ".venv/bin/mlnotes")]):
+        if not __import__("pathlib").Path(command[0]).exists():
+            continue
+        done = subprocess.run(command + ["build", str(site), "-o", str(tmp_path / "out"), "--quiet"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "out/index.html").is_file()
