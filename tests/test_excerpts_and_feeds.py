@@ -1,0 +1,100 @@
+"""Excerpts as they appear in lists and feeds; Atom feeds parsed with feedparser."""
+from __future__ import annotations
+
+import re
+
+import feedparser
+
+from conftest import note, read, write_site
+
+LONG = ("扩散模型的前向过程逐步加噪，我们用 Qwen1.5-7B-Chat 和 R-CNN 做对比，学习率取 -1 的指数。" * 12)
+
+
+def excerpt_of(html: str, title: str) -> str:
+    match = re.search(re.escape(title) + r'</a>.*?<p class="excerpt">(.*?)</p>', html, re.S)
+    assert match, title
+    return match.group(1)
+
+
+def test_excerpt_rules(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/long.md": note("Long", "2025-01-06", "## 前向过程\n\n" + LONG),
+        "content/a/math.md": note("Math", "2025-01-05", "设 $x_t = \\sqrt{\\bar\\alpha_t} x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon$ 。" * 60),
+        "content/a/code.md": note("Code", "2025-01-04", "先看代码：\n\n```python\nprint('secret code')\n```\n\n![图](x.png)\n\n然后结束。"),
+        "content/a/more.md": note("More", "2025-01-03", "第一段。\n\n<!-- more -->\n\n第二段不应出现。"),
+        "content/a/summary.md": note("Summary", "2025-01-02", "正文不应出现。", summary="手写摘要 $a_1$"),
+        "content/a/x.png": b"\x89PNG\r\n",
+        "content/b/en.en.md": note("English", "2025-01-01", "The model " * 100),
+    }, "paginate: 20\nexcerpt_length: 100\n")
+    out = build(site)
+    home = read(out, "index.html")
+    long = excerpt_of(home, "Long")
+    assert long.startswith("前向过程 扩散模型")  # heading flattened into the text
+    assert "Qwen1.5-7B-Chat" in long and "R-CNN" in long and "-1" in long
+    assert long.endswith("…") and len(long) < 140
+    math = excerpt_of(home, "Math")
+    assert math.count('<span class="math inline">') == math.count("</span>") >= 1
+    assert all(r"\epsilon\)" in f for f in re.findall(r'<span class="math inline">(.*?)</span>', math))
+    code = excerpt_of(home, "Code")
+    assert "[代码]" in code and "secret" not in code and "<img" not in code and "然后结束。" in code
+    assert excerpt_of(home, "More") == "第一段。"
+    summary = excerpt_of(home, "Summary")
+    assert summary.startswith("手写摘要 ") and r"\(a_1\)" in summary
+    en = excerpt_of(read(out, "en/index.html"), "English")
+    assert en.endswith("…") and "The model" in en
+
+
+def test_code_placeholder_is_localized(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/c.en.md": note("C", "2025-01-01", "Look:\n\n```\nx\n```\n\ndone."),
+    })
+    out = build(site)
+    assert "Look: [code] done." in read(out, "en/index.html")
+
+
+def test_feeds_parse_and_follow_the_latest_order(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/diffusion/_index.en.md": "---\ntitle: Diffusion\n---\n",
+        "content/diffusion/old.zh.md": note("旧笔记", "2024-01-01", "旧的 $a_b$ [新](new.md)"),
+        "content/diffusion/new.zh.md": note("新笔记", "2024-02-01", "新的", updated="2025-05-05"),
+        "content/diffusion/new.en.md": note("New note", "2024-02-01", "New one", updated="2025-05-06"),
+        "content/python/gil.zh.md": note("GIL", "2024-03-01", "锁"),
+    }, "title: {zh: 站点, en: Site}\nbase_url: https://example.org/kb/\n")
+    out = build(site)
+    feed = feedparser.parse(read(out, "feed.xml"))
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "站点"
+    assert [e.title for e in feed.entries] == ["新笔记", "GIL", "旧笔记"]
+    old = feed.entries[2]
+    assert old.link == "https://example.org/kb/diffusion/old/"
+    body = old.content[0].value
+    assert r"\(a_b\)" in body and 'href="https://example.org/kb/diffusion/new/"' in body
+    en = feedparser.parse(read(out, "en/feed.xml"))
+    assert not en.bozo and en.entries[0].title == "New note"
+    assert en.entries[0].link == "https://example.org/kb/en/diffusion/new/"
+    topic = feedparser.parse(read(out, "diffusion/feed.xml"))
+    assert not topic.bozo and [e.title for e in topic.entries] == ["新笔记", "旧笔记"]
+    assert (out / "en/diffusion/feed.xml").is_file()
+    self_link = [l.href for l in feed.feed.links if l.rel == "self"]
+    assert self_link == ["https://example.org/kb/feed.xml"]
+
+
+def test_sitemap_and_robots(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/x.zh.md": note("X", "2024-01-01"),
+        "content/a/x.en.md": note("X en", "2024-01-01"),
+        "content/标签/y.zh.md": note("Y", "2024-01-01", tags="[扩散]"),
+    }, "base_url: https://example.org/kb/\n")
+    out = build(site)
+    sitemap = read(out, "sitemap.xml")
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(sitemap)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    locs = [u.find("s:loc", ns).text for u in root.findall("s:url", ns)]
+    assert "https://example.org/kb/a/x/" in locs and "https://example.org/kb/en/a/x/" in locs
+    assert all(re.fullmatch(r"[\x21-\x7e]+", loc) for loc in locs)  # percent-encoded, no raw CJK
+    note_url = next(u for u in root.findall("s:url", ns) if u.find("s:loc", ns).text == "https://example.org/kb/a/x/")
+    langs = {l.get("hreflang"): l.get("href") for l in note_url.findall("x:link", ns)}
+    assert langs == {"zh": "https://example.org/kb/a/x/", "en": "https://example.org/kb/en/a/x/",
+                     "x-default": "https://example.org/kb/a/x/"}
+    assert "Sitemap: https://example.org/kb/sitemap.xml" in read(out, "robots.txt")

@@ -1,0 +1,113 @@
+"""Markdown rules: math reaches the output intact, callouts, headings, code, links."""
+from __future__ import annotations
+
+import re
+
+from mlnotes_site.markdown import create_markdown
+
+
+def render(src: str, folder: str = "") -> tuple[str, dict]:
+    env: dict = {"folder": folder}
+    html = create_markdown().render(src, env)
+    return html.replace("\ufdd0", "|"), env
+
+
+def formulas(html: str) -> list[str]:
+    return re.findall(r'<span class="math (?:inline|display)">(.*?)</span>', html, re.S)
+
+
+def test_inline_delimiters_keep_tex_untouched():
+    html, _ = render(r"a $x_t * y_t$ b \(\alpha_t^* + \beta_{t}\) c $$\sum_i x_i$$ d \\(z_1\\) e")
+    found = formulas(html)
+    assert found == [r"\(x_t * y_t\)", r"\(\alpha_t^* + \beta_{t}\)", r"\[\sum_i x_i\]", r"\(z_1\)"]
+    assert "<em>" not in html
+
+
+def test_display_blocks_every_delimiter_and_environment():
+    src = "\n\n".join([
+        "$$\nx_1 = y_1\n$$",
+        r"\[ f(x) = \|x\|_2 \tag{1} \]",
+        "\\[\n\\begin{aligned}\na &= b \\\\\nc &= d\n\\end{aligned}\n\\]",
+        "\\begin{align}\nx &= 1 \\\\\ny &= 2\n\\end{align}",
+        "\\\\[ z_* \\\\]",
+    ])
+    html, _ = render(src)
+    assert html.count('class="math-block"') == 5
+    found = formulas(html)
+    assert r"\tag{1}" in found[1] and r"\|x\|_2" in found[1]
+    assert "a &amp;= b \\\\\nc &amp;= d" in found[2]
+    assert found[3].startswith(r"\[\begin{align}") and found[3].endswith(r"\end{align}\]")
+    assert r"z_*" in found[4]
+
+
+def test_block_math_interrupts_a_paragraph_and_lives_in_containers():
+    html, _ = render("text line\n$$\na_b\n$$\n\n> quote\n> $$\n> c_d\n> $$\n\n- item\n\n  $$\n  e_f\n  $$\n")
+    assert html.count('class="math-block"') == 3
+    assert "<p>text line</p>" in html
+    assert "&gt;" not in "".join(formulas(html))
+
+
+def test_pipes_in_table_cells_stay_inside_formulas():
+    html, _ = render("| a | b |\n|---|---|\n| $|x|$ | $p(x|y)$ and $\\|v\\|$ |\n")
+    assert html.count("<td>") == 2
+    assert formulas(html) == [r"\(|x|\)", r"\(p(x|y)\)", r"\(\|v\|\)"]
+
+
+def test_prices_and_escaped_dollars_are_not_math():
+    html, _ = render(r"costs $5 and $10, or \$3 and $ 4 $ here")
+    assert formulas(html) == []
+    assert "costs $5 and $10, or $3" in html
+
+
+def test_code_is_not_math():
+    html, _ = render("`$x_1$` and\n\n```python\ncost = '$a_b$'\n```\n")
+    assert formulas(html) == []
+    assert "$x_1$" in html
+
+
+def test_math_in_headings_lists_tables_callouts_footnotes():
+    src = ("## Loss $L_t$\n\n- $a_1$\n\n> [!NOTE]\n> $b_2$\n\nText[^1].\n\n[^1]: note $c_3$\n")
+    html, _ = render(src)
+    assert {r"\(L_t\)", r"\(a_1\)", r"\(b_2\)", r"\(c_3\)"} <= set(formulas(html))
+
+
+def test_tex_is_html_escaped():
+    html, _ = render(r"$a<b \& c>d$")
+    assert r"\(a&lt;b \&amp; c&gt;d\)" in html
+
+
+def test_github_obsidian_and_emoji_callouts():
+    html, _ = render("> [!WARNING]\n> careful\n\n> [!tip]- Fold me\n> hidden\n\n> [!info]+ Open\n> shown\n\n"
+                     "> 💡 an idea\n\n> plain quote\n")
+    assert 'class="callout callout-warning"' in html and "careful" in html
+    assert '<details class="callout callout-tip" data-callout="tip">' in html and "Fold me" in html
+    assert '<details class="callout callout-info" data-callout="info" open>' in html
+    assert 'callout-emoji' in html and "an idea" in html and "💡" in html
+    assert "<blockquote>\n<p>plain quote</p>" in html
+
+
+def test_heading_ids_keep_chinese_and_are_unique():
+    html, env = render("## 反向过程 (Reverse)\n\n## 反向过程 (Reverse)\n\n### Why?\n")
+    assert 'id="反向过程-reverse"' in html and 'id="反向过程-reverse-1"' in html and 'id="why"' in html
+    assert [t[:2] for t in env["toc_tokens"]] == [(2, "反向过程-reverse"), (2, "反向过程-reverse-1"), (3, "why")]
+
+
+def test_code_highlighted_with_label_and_copy_button():
+    html, _ = render("```python\ndef f(x):\n    return x\n```\n")
+    assert 'data-lang="python"' in html and 'class="copy-code"' in html
+    assert '<span class="k">def</span>' in html
+
+
+def test_gfm_extras():
+    html, _ = render("~~old~~ https://arxiv.org/abs/2006.11239\n\n- [ ] todo\n- [x] done\n\n| a |\n|---|\n| b |\n")
+    assert "<s>old</s>" in html
+    assert '<a href="https://arxiv.org/abs/2006.11239">' in html
+    assert 'type="checkbox"' in html and "<table>" in html
+
+
+def test_relative_links_become_placeholders_and_are_recorded():
+    html, env = render("[a](../flows/realnvp.md#coupling) ![b](ddpm/fig%201.png) [c](https://x.org) [d](#here)",
+                       folder="diffusion")
+    assert [(l["target"], l["fragment"], l["kind"]) for l in env["links"]] == [
+        ("flows/realnvp.md", "coupling", "link"), ("diffusion/ddpm/fig 1.png", "", "image")]
+    assert 'href="https://x.org"' in html and 'href="#here"' in html
