@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test setup serve-static clean
+.PHONY: site test setup browser-deps clean
 
 site: setup
 	$(BIN)/mlnotes build . -o public
@@ -18,8 +18,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
 
-test: setup
+test: setup browser-deps
 	$(BIN)/python -m pytest -q
+
+# Browser tests drive Debian's chromium; CJK fonts so pages draw Chinese.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 clean:
 	rm -rf public .mlnotes-cache $(VENV)

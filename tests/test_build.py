@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
+from helpers import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
 
 CONFIG = """
 title: {zh: 测试笔记, en: Test notes}

@@ -1,7 +1,7 @@
 """`mlnotes new`, `mlnotes init` and the exit codes."""
 from __future__ import annotations
 
-from conftest import read, write_site
+from helpers import read, write_site
 
 
 def test_init_then_build_and_new(tmp_path, run_cli, build):

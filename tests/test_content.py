@@ -6,7 +6,7 @@ from pathlib import Path
 from mlnotes_site.config import load_config
 from mlnotes_site.content import load_content
 
-from conftest import write_site
+from helpers import write_site
 
 
 def load(tmp_path: Path, files: dict[str, str | bytes], config: str = ""):

@@ -5,7 +5,7 @@ import re
 
 import feedparser
 
-from conftest import note, read, write_site
+from helpers import note, read, write_site
 
 LONG = ("扩散模型的前向过程逐步加噪，我们用 Qwen1.5-7B-Chat 和 R-CNN 做对比，学习率取 -1 的指数。" * 12)
 

@@ -1,0 +1,89 @@
+"""Test helpers: write a fixture site to a temp folder, read the built HTML back."""
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_site(root: Path, files: dict[str, str], config: str | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (root / "mlnotes.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def note(title: str, date: str, body: str = "正文。", **front: object) -> str:
+    lines = [f"title: {title!r}" if any(c in title for c in ":#'\"[]{}") else f"title: {title}", f"date: {date}"]
+    for key, value in front.items():
+        lines.append(f"{key}: {value}")
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body).strip("\n") + "\n"
+
+
+def read(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Elements(HTMLParser):
+    """Collects every start tag with its attributes, and the text of selected tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self._text_stack: list[tuple[str, dict[str, str], list[str]]] = []
+        self.texts: list[tuple[str, dict[str, str], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if tag in ("a", "h1", "h2", "h3", "title", "p", "li", "span", "time"):
+            self._text_stack.append((tag, attributes, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._text_stack) - 1, -1, -1):
+            if self._text_stack[i][0] == tag:
+                name, attributes, parts = self._text_stack.pop(i)
+                self.texts.append((name, attributes, "".join(parts)))
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, _, parts in self._text_stack:
+            parts.append(data)
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def links(html: str, **attrs: str) -> list[dict[str, str]]:
+    return [a for tag, a in parse(html).tags if tag in ("a", "link") and all(a.get(k) == v for k, v in attrs.items())]
+
+
+def entry_titles(html: str) -> list[str]:
+    return re.findall(r'<h2 class="entry-title"><a href="[^"]*">([^<]*)</a>', html)
+
+
+def build_into(site: Path, out: Path, *args: str) -> Path:
+    from mlnotes_site.cli import main
+    assert main(["build", str(site), "-o", str(out), "--quiet", *args]) == 0
+    return out
