@@ -18,6 +18,7 @@ from .problems import Problem, warning
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
+_MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,17 @@ def _inline_pieces(token: Token, code_label: str) -> list[Piece]:
     return pieces
 
 
-def _excerpt_pieces(tokens: list[Token], code_label: str) -> tuple[list[Piece], bool]:
-    """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them."""
+def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) -> tuple[list[Piece], bool]:
+    """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them.
+
+    Without a marker, stop once `enough` characters are gathered: an excerpt needs only the start.
+    """
     pieces: list[Piece] = []
+    gathered = 0
     skip_depth = 0  # inside footnotes
     for token in tokens:
+        if enough is not None and gathered > enough:
+            break
         if token.type == "footnote_block_open":
             skip_depth += 1
         elif token.type == "footnote_block_close":
@@ -82,7 +89,9 @@ def _excerpt_pieces(tokens: list[Token], code_label: str) -> tuple[list[Piece], 
                         break
                     pieces.extend(_inline_pieces(Token("inline", "", 0, children=[child]), code_label))
                 return pieces, True
-            pieces.extend(_inline_pieces(token, code_label))
+            inline = _inline_pieces(token, code_label)
+            gathered += sum(len(p.text) + p.weight * bool(p.html) for p in inline)
+            pieces.extend(inline)
             pieces.append(Piece(" "))
         elif token.type in ("fence", "code_block"):
             pieces.append(Piece(f" {code_label} "))
@@ -138,13 +147,12 @@ def render_note(note: Note, config: Config) -> RenderedNote:
     if note.summary:
         excerpt = summary_html(note.summary, note.lang)
     else:
-        pieces, marked = _excerpt_pieces(tokens, code_label)
+        has_marker = _MORE_SEARCH_RE.search(note.body) is not None
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20)
         excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
 
     han, words, formulas = _count(tokens)
     problems: list[Problem] = []
-    if "\x00" in note.body:
-        problems.append(warning("content/nul", "the note contains NUL characters; they were replaced", note.path))
     return RenderedNote(
         html=html,
         toc=toc,
