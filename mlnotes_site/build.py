@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from .config import Config, load_config
-from .content import load_content
+from .content import Note, load_content
 from .emit import Output
 from .emit.assets import note_assets, static_files
 from .emit.context import Pages
@@ -20,7 +20,7 @@ from .emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, t
 from .emit.notes import alias_pages, note_pages
 from .emit.sitemap import sitemap
 from .problems import Problem, error, escalate, has_errors, warning
-from .render import render_note
+from .render import RenderedNote, render_note
 from .site import Site
 from .theme import make_environment
 
@@ -166,6 +166,19 @@ def write_output(outputs: list[Output], out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def render_safely(note: Note, config: Config) -> RenderedNote | Problem:
+    """One note that trips the renderer (a bug, or input deeper than Python can recurse) is a problem
+    for that note, not a crash of the whole build."""
+    try:
+        return render_note(note, config)
+    except RecursionError:
+        return error("markdown/too-deep", "the note nests blocks too deeply to render", note.path, 1, 1,
+                     hint="reduce the nesting of lists or block quotes")
+    except Exception as exc:  # noqa: BLE001 - reported with the note's path, never a bare traceback
+        return error("render/internal", f"rendering failed: {type(exc).__name__}: {exc}", note.path, 1, 1,
+                     hint="this is a bug in mlnotes; please report it with this note")
+
+
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
@@ -183,9 +196,17 @@ def build(options: BuildOptions) -> BuildResult:
             return result
 
     content = load_content(config)
-    rendered = {note.path: render_note(note, config) for note in content.notes}
+    rendered: dict[str, RenderedNote] = {}
+    render_problems: list[Problem] = []
+    for note in list(content.notes):
+        outcome = render_safely(note, config)
+        if isinstance(outcome, Problem):
+            render_problems.append(outcome)
+            content.notes.remove(note)
+        else:
+            rendered[note.path] = outcome
     site = Site(config, content, rendered, include_drafts=options.drafts)
-    problems = list(content.problems) + site.problems
+    problems = list(content.problems) + render_problems + site.problems
     for note in site.notes:
         problems += rendered[note.path].problems
     problems += site.check_links(options.strict)

@@ -14,7 +14,7 @@ from .content import Note
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
 from .markdown.math import math_html
-from .problems import Problem, warning
+from .problems import Problem
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)

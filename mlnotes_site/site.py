@@ -182,8 +182,6 @@ class Site:
         """The site path a relative link of `note` points to, in the reader's language, or None."""
         target = link.target
         fragment = f"#{link.fragment}" if link.fragment else ""
-        if target == "":
-            return (self.note_url(note) + fragment) if link.fragment or not link.raw.startswith("?") else None
         if target.startswith("../") or target == "..":
             return None
         found = self._note_for(target)

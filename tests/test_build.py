@@ -295,3 +295,23 @@ def test_python_dash_m_and_console_script(tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "out/index.html").is_file()
+
+
+def test_slug_and_alias_may_not_escape_the_site(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {
+        "content/a/abs.md": note("Abs", "2025-01-01", slug="/etc/passwd"),
+        "content/a/up.md": note("Up", "2025-01-01", aliases="[../../outside/]"),
+    })
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 1
+    assert "content/a/abs.md:4:1: error[url/slug]" in result.err
+    assert "content/a/up.md:4:1: error[url/alias]" in result.err
+    assert not (tmp_path / "outside").exists()
+
+
+def test_deeply_nested_input_is_bounded(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/deep.md": note("Deep", "2025-01-01", ">" * 10000 + " x\n\n" + "".join("  " * i + "- x\n" for i in range(2000))),
+    })
+    out = build(site)
+    assert (out / "a/deep/index.html").is_file()

@@ -42,8 +42,7 @@ def _anchors(state: StateCore) -> None:
         used[ident] = 0
         token.attrSet("id", ident)
         tokens[i + 2].meta = {"id": ident}
-        if not state.env.get("in_callout_title"):
-            toc.append((int(token.tag[1]), ident, inline))
+        toc.append((int(token.tag[1]), ident, inline))
 
 
 def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
