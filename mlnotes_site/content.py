@@ -287,9 +287,8 @@ def _check_slug(slug: str) -> str | None:
     return None
 
 
-def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
-    site_path = _site_rel(content_dir, path)
-    content_path = path.relative_to(content_dir).as_posix()
+def read_source(path: Path, site_path: str) -> tuple[SourceText | None, list[Problem]]:
+    """Read, decode and split one Markdown file; problems carry the file's path."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -297,7 +296,13 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     text = decode(data)
     if isinstance(text, Problem):
         return None, [Problem(text.severity, text.code, text.message, site_path, text.line, text.column, text.hint)]
-    source, problems = split_front_matter(text, site_path)
+    return split_front_matter(text, site_path)
+
+
+def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
+    site_path = _site_rel(content_dir, path)
+    content_path = path.relative_to(content_dir).as_posix()
+    source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
     zone = config.zone
@@ -388,13 +393,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
 def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
     site_path = _site_rel(content_dir, path)
     content_path = path.relative_to(content_dir).as_posix()
-    try:
-        text = decode(path.read_bytes())
-    except OSError as exc:
-        return None, [error("content/read", f"cannot read file: {exc.strerror or exc}", site_path)]
-    if isinstance(text, Problem):
-        return None, [Problem(text.severity, text.code, text.message, site_path, text.line, text.column, text.hint)]
-    source, problems = split_front_matter(text, site_path)
+    source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
     assert config.zone is not None
