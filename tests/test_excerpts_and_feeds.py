@@ -33,13 +33,15 @@ def test_excerpt_rules(tmp_path, build):
     assert "Qwen1.5-7B-Chat" in long and "R-CNN" in long and "-1" in long
     assert long.endswith("…") and len(long) < 140
     math = excerpt_of(home, "Math")
-    assert math.count('<span class="math inline">') == math.count("</span>") >= 1
-    assert all(r"\epsilon\)" in f for f in re.findall(r'<span class="math inline">(.*?)</span>', math))
+    whole = r"x_t = \sqrt{\bar\alpha_t} x_0 + \sqrt{1-\bar\alpha_t}\epsilon"
+    annotations = re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', math)
+    assert len(annotations) == math.count('<span class="katex">') >= 1
+    assert all(a == whole for a in annotations)  # every formula in the excerpt is whole
     code = excerpt_of(home, "Code")
     assert "[代码]" in code and "secret" not in code and "<img" not in code and "然后结束。" in code
     assert excerpt_of(home, "More") == "第一段。"
     summary = excerpt_of(home, "Summary")
-    assert summary.startswith("手写摘要 ") and r"\(a_1\)" in summary
+    assert summary.startswith("手写摘要 ") and '<annotation encoding="application/x-tex">a_1</annotation>' in summary
     en = excerpt_of(read(out, "en/index.html"), "English")
     assert en.endswith("…") and "The model" in en
 
@@ -68,7 +70,9 @@ def test_feeds_parse_and_follow_the_latest_order(tmp_path, build):
     old = feed.entries[2]
     assert old.link == "https://example.org/kb/diffusion/old/"
     body = old.content[0].value
-    assert r"\(a_b\)" in body and 'href="https://example.org/kb/diffusion/new/"' in body
+    assert "katex-html" not in body and "\\(" not in body  # MathML only, never raw TeX
+    assert re.search(r"<math[^>]*>.*<mi>a</mi>.*<mi>b</mi>", body, re.S)
+    assert 'href="https://example.org/kb/diffusion/new/"' in body
     en = feedparser.parse(read(out, "en/feed.xml"))
     assert not en.bozo and en.entries[0].title == "New note"
     assert en.entries[0].link == "https://example.org/kb/en/diffusion/new/"

@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 from mlnotes_site.markdown import create_markdown
 
 
 def render(src: str, folder: str = "") -> tuple[str, dict]:
+    """Render, then put each recorded formula's TeX where the renderer left its placeholder."""
     env: dict = {"folder": folder}
-    html = create_markdown().render(src, env)
-    return html.replace("\ufdd0", "|"), env
+    html = create_markdown().render(src, env).replace("\ufdd0", "|")
+
+    def formula(match: re.Match) -> str:
+        f = env["math"][int(match.group(1))]
+        tex = escape(f["tex"], quote=False)
+        inner = f'<span class="math display">\\[{tex}\\]</span>' if f["display"] else f'<span class="math inline">\\({tex}\\)</span>'
+        return f'<div class="math-block">{inner}</div>' if f["block"] else inner
+
+    return re.sub("\x00m(\\d+)\x00", formula, html), env
 
 
 def formulas(html: str) -> list[str]:

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from ..markdown.code import pygments_css
+from ..mathrender import MathEngine
 from ..site import Site
 from ..theme import static_dirs
 from . import Output
@@ -29,3 +30,14 @@ def static_files(site: Site) -> list[Output]:
 def note_assets(site: Site) -> list[Output]:
     return [Output(site.urls.asset(asset.content_path), copy_from=asset.source, origin=f"content/{asset.content_path}")
             for asset in sorted(site.assets.values(), key=lambda a: a.content_path)]
+
+
+def katex_assets(engine: MathEngine) -> list[Output]:
+    """KaTeX's stylesheet and woff2 fonts, from the same installed package that rendered the HTML
+    (class names change between KaTeX versions: a mismatch breaks the layout)."""
+    assert engine.katex_dir is not None
+    dist = engine.katex_dir / "dist"
+    outputs = [Output("katex/katex.min.css", copy_from=dist / "katex.min.css", origin="KaTeX stylesheet")]
+    outputs += [Output(f"katex/fonts/{font.name}", copy_from=font, origin="KaTeX fonts")
+                for font in sorted((dist / "fonts").glob("*.woff2"))]
+    return outputs

@@ -13,6 +13,7 @@ from ..content import Note
 from ..i18n import format_date, language_name, strings_for
 from ..markdown import create_markdown, restore_pipes
 from ..markdown.links import PLACEHOLDER_RE
+from ..mathrender import MathEngine
 from ..site import Item, Site
 from . import Output
 
@@ -52,21 +53,28 @@ def pager(current: int, total: int, href_of: Any) -> Pager:
 class Pages:
     """Renders templates into Outputs with the context every page shares."""
 
-    def __init__(self, site: Site, env: Environment) -> None:
+    def __init__(self, site: Site, env: Environment, engine: MathEngine) -> None:
         self.site = site
         self.config = site.config
         self.urls = site.urls
         self.env = env
+        self.engine = engine
+        # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
+        self.uses_katex_css = engine.uses_katex and any(r.math_count for r in site.rendered.values())
 
     def href(self, path: str) -> str:
         return self.urls.href(path)
 
-    def fill_links(self, note: Note, html: str, lang: str, absolute: bool = False) -> str:
-        """Put real URLs where the renderer left link placeholders."""
-        links = self.site.rendered[note.path].links
+    def fill(self, note: Note, html: str, lang: str, absolute: bool = False, feed: bool = False) -> str:
+        """Put real URLs where the renderer left link placeholders, and rendered math where it left
+        formula placeholders: KaTeX HTML for pages, MathML for feeds."""
+        rendered = self.site.rendered[note.path]
+        math = rendered.math_feed if feed else rendered.math_page
 
         def repl(match: re.Match[str]) -> str:
-            link = links[int(match.group(1))]
+            if match.group(1):
+                return math[int(match.group(2))]
+            link = rendered.links[int(match.group(2))]
             path = self.site.resolve(note, link, lang)
             if path is None:
                 return escape(link.raw)
@@ -75,11 +83,20 @@ class Pages:
         return PLACEHOLDER_RE.sub(repl, html)
 
     def markdown_fragment(self, text: str, folder: str) -> Markup:
-        """Topic descriptions: Markdown with relative links kept as written."""
+        """Topic descriptions: Markdown with relative links kept as written, formulas rendered."""
         env: dict[str, Any] = {"folder": folder}
         html = restore_pipes(create_markdown().render(text, env))
         raws = [str(link["raw"]) for link in env.get("links", [])]
-        return Markup(PLACEHOLDER_RE.sub(lambda m: escape(raws[int(m.group(1))]), html))
+        formulas = env.get("math", [])
+        results = self.engine.render([(f["tex"], f["display"]) for f in formulas]) if formulas else []
+
+        def repl(match: re.Match[str]) -> str:
+            if match.group(1):
+                result = results[int(match.group(2))]
+                return result.html if result.error is None else f"<code>{escape(formulas[int(match.group(2))]['tex'])}</code>"
+            return escape(raws[int(match.group(2))])
+
+        return Markup(PLACEHOLDER_RE.sub(repl, html))
 
     def item(self, item: Item, lang: str) -> dict[str, Any]:
         note = item.note
@@ -92,7 +109,7 @@ class Pages:
             "topics": [{"title": self.site.topic_title(t, lang), "href": self.href(self.urls.topic(t, lang))}
                        for t in note.topics],
             "minutes": rendered.reading_minutes,
-            "excerpt": Markup(rendered.excerpt),
+            "excerpt": Markup(self.fill(note, rendered.excerpt, lang)),
             "foreign": language_name(note.lang) if item.foreign else None,
             "foreign_lang": note.lang if item.foreign else None,
             "draft": note.draft,
@@ -129,6 +146,7 @@ class Pages:
                 "topics": self.href(self.urls.topics(lang)),
                 "tags": self.href(self.urls.tags(lang)),
                 "feed": self.href(self.urls.feed(lang)),
+                "katex_css": self.href("katex/katex.min.css") if self.uses_katex_css else "",
                 "languages": self.config.languages,
                 "params": self.config.params,
                 "generator": f"mlnotes-site {VERSION}",

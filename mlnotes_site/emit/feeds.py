@@ -36,7 +36,8 @@ def _feed(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path:
         note = item.note
         rendered = site.rendered[note.path]
         url = urls.absolute(site.note_url(note))
-        body = pages.fill_links(note, rendered.html, note.lang, absolute=True)
+        body = pages.fill(note, rendered.html, note.lang, absolute=True, feed=True)
+        summary = pages.fill(note, rendered.excerpt, note.lang, absolute=True, feed=True)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
             f"    <title>{escape(note.title)}</title>",
@@ -50,7 +51,7 @@ def _feed(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path:
         for tag in note.tags:
             lines.append(f"    <category term={quoteattr(tag)}/>")
         lines += [
-            f'    <summary type="html">{escape(rendered.excerpt)}</summary>',
+            f'    <summary type="html">{escape(summary)}</summary>',
             f'    <content type="html">{escape(body)}</content>',
             "  </entry>",
         ]

@@ -29,11 +29,12 @@ def note_pages(pages: Pages) -> list[Output]:
         outputs.append(pages.render(
             "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
             origin=note.path, kind="note", has_math=rendered.math_count > 0,
-            description=Markup(rendered.excerpt).striptags(),
+            description=Markup(pages.fill(note, rendered.excerpt, note.lang, feed=True)).striptags(),
             note={
                 "title": note.title,
-                "body": Markup(pages.fill_links(note, rendered.html, note.lang)),
-                "toc": [{"level": e.level, "id": e.id, "html": Markup(e.html)} for e in rendered.toc],
+                "body": Markup(pages.fill(note, rendered.html, note.lang)),
+                "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang))}
+                        for e in rendered.toc],
                 "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}
                            for t in note.topics],
                 "tags": [{"name": tag, "href": pages.href(site.urls.tag(tag, note.lang))} for tag in note.tags],

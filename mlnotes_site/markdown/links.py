@@ -11,7 +11,8 @@ from markdown_it.rules_core import StateCore
 
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 PLACEHOLDER = "\x00{}\x00"
-PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+# Links are "\x00N\x00"; formulas (markdown/math.py) are "\x00mN\x00": one pass fills both.
+PLACEHOLDER_RE = re.compile("\x00(m?)(\\d+)\x00")
 
 
 def is_relative(href: str) -> bool:

@@ -1,6 +1,6 @@
 """Math syntax: `\\(..\\)`, `\\[..\\]`, `$..$`, `$$..$$`, double-escaped `\\\\(..\\\\)`, and top-level
 `\\begin{env}..\\end{env}`. Formulas become `math_inline` / `math_block` tokens that Markdown never
-touches; they render as escaped TeX in `<span class="math inline|display">` for a renderer.
+touches; they render as placeholders `\\x00mN\\x00` that the math stage fills in.
 """
 from __future__ import annotations
 
@@ -212,13 +212,59 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
     return True
 
 
+MATH_PLACEHOLDER = "\x00m{}\x00"
+_REF_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
+
+
+def _math_ids(state: StateCore) -> None:
+    """Number every formula in document order; renderers and excerpts refer to it by that id."""
+    formulas: list[dict[str, object]] = state.env.setdefault("math", [])
+    for token in state.tokens:
+        if token.type == "math_block":
+            token.meta["mid"] = len(formulas)
+            formulas.append({"tex": restore_pipes(token.content), "display": True, "block": True,
+                             "line": token.map[0] if token.map else 0, "offset": 0})
+        elif token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "math_inline":
+                    child.meta["mid"] = len(formulas)
+                    before = token.content[: child.meta.get("offset", 0)]
+                    formulas.append({"tex": restore_pipes(child.content), "display": bool(child.meta.get("display")),
+                                     "block": False, "line": (token.map[0] if token.map else 0) + before.count("\n"),
+                                     "offset": 0})
+
+
+def _eqref(state: StateInline, silent: bool) -> bool:
+    """`\\eqref{eq:x}` / `\\ref{eq:x}` in prose: a link to a numbered equation of the note."""
+    if state.src[state.pos] != "\\":
+        return False
+    match = _REF_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("eqref", "a", 0)
+        token.meta = {"kind": match.group(1), "label": match.group(2).strip()}
+    state.pos = match.end()
+    return True
+
+
 def _render_inline(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
-    token = tokens[idx]
-    return math_html(token.content, bool(token.meta.get("display")))
+    return MATH_PLACEHOLDER.format(tokens[idx].meta["mid"])
 
 
 def _render_block(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
-    return f'<div class="math-block">{math_html(tokens[idx].content, True)}</div>\n'
+    return MATH_PLACEHOLDER.format(tokens[idx].meta["mid"]) + "\n"
+
+
+def _render_eqref(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
+    meta = tokens[idx].meta
+    found = env.get("labels", {}).get(meta["label"])
+    if found is None:
+        env.setdefault("unknown_refs", []).append(meta["label"])
+        return f'<span class="eqref missing">({escape(meta["label"])}?)</span>'
+    number, anchor = found
+    text = f"({number})" if meta["kind"] == "eqref" else number
+    return f'<a class="eqref" href="#{escape(anchor)}">{escape(text)}</a>'
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -226,5 +272,8 @@ def math_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before("table", "math_block", _math_block,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.inline.ruler.before("math_inline", "eqref", _eqref)
+    md.core.ruler.push("math_ids", _math_ids)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
+    md.add_render_rule("eqref", _render_eqref)

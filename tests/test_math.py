@@ -1,0 +1,196 @@
+"""Build-time KaTeX: every formula rendered, nothing touched by Markdown, precise diagnostics."""
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+
+from mlnotes_site.build import BuildOptions, build
+from helpers import REPO, read, tree_digest, write_site
+
+TRICKY = r"""---
+title: Tricky
+date: 2025-01-01
+---
+
+Underscores and stars $a_1 * b_2 * c_3$ and \(\alpha_t^* \cdot \beta_t^*\) stay math.
+Prices: it costs $5 and $10, or \$3; this is not math. Inline display $$\sum_i x_i^2$$ in prose.
+Double escaped \\(z_*\\) too.
+
+## Heading with $h_{t-1}$ and \(g_t\)
+
+- list $l_1$ and \(l_2\)
+- nested:
+  $$
+  L = \|x\|_2
+  $$
+
+| cell | value |
+|------|-------|
+| abs | $|x| + |y|$ |
+| cond | $p(x|y)$ and $\|v\|$ |
+
+> [!NOTE] Callout with $c_*$
+> body \(q_{k}\)
+>
+> $$
+> \begin{aligned}
+> a &= b \\
+> c &= d
+> \end{aligned}
+> $$
+
+\[ x = \frac{-b \pm \sqrt{b^2-4ac}}{2a} \tag{Q} \]
+
+$$
+\text{损失} = \mathbb{E}_{t}\left[\| \epsilon - \epsilon_\theta(x_t, t) \|^2\right] \label{eq:loss}
+$$
+
+\begin{align}
+f(x) &= x^2 \\
+g(x) &= x^3 < 4 \& 5
+\end{align}
+
+See \eqref{eq:loss} and $\eqref{eq:loss}$; also \ref{eq:loss}.
+Footnote[^1].
+
+[^1]: with $n_1$ inside.
+"""
+
+EXPECTED = [r"a_1 * b_2 * c_3", r"\alpha_t^* \cdot \beta_t^*", r"\sum_i x_i^2", "z_*", "h_{t-1}", "g_t", "l_1", "l_2",
+            r"L = \|x\|_2", "|x| + |y|", "p(x|y)", r"\|v\|", "c_*", "q_{k}",
+            "\\begin{aligned}\na &= b \\\\\nc &= d\n\\end{aligned}", r"x = \frac{-b \pm \sqrt{b^2-4ac}}{2a} \tag{Q}",
+            "n_1"]
+
+
+def annotations(page: str) -> list[str]:
+    return [html.unescape(a) for a in re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', page, re.S)]
+
+
+def note_body(page: str) -> str:
+    return page[page.index('<div class="note-body">'):page.index("</article>")]
+
+
+def test_every_formula_is_rendered_by_katex_and_untouched_by_markdown(tmp_path, build):
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY}, "base_url: /kb/\n")
+    out = build(site, "--strict")
+    body = note_body(read(out, "a/tricky/index.html"))
+    found = [a.strip() for a in annotations(body)]
+    for tex in EXPECTED:
+        assert tex.strip() in found, tex
+    assert any(a.startswith(r"\text{损失}") for a in found)
+    assert any(a.startswith(r"\begin{align}") for a in found)
+    # one KaTeX span per formula, and no Markdown markup anywhere inside formulas
+    for block in re.findall(r'<span class="katex">(.*?)</annotation>', body, re.S):
+        assert not re.search(r"<(em|strong|del|a |code|td)\b", block), block[:200]
+    assert body.count('<span class="katex">') == len(found)
+    # prices and escaped dollars stay prose
+    assert "costs $5 and $10, or $3; this is not math." in body
+    # the table kept its two columns in both rows
+    assert body.count("<td>") == 4
+    # labelled equation numbered and linked from prose and from inside a formula
+    assert 'id="eq-eq-loss"' in body
+    assert '<a class="eqref" href="#eq-eq-loss">(1)</a>' in body
+    assert re.search(r'<a href="#eq-eq-loss">.*?\(1\)', body, re.S)
+    assert ">1</a>" in body  # \ref gives the bare number
+    # the heading's formula is in the ToC too, and the page loads KaTeX's stylesheet from the site
+    page = read(out, "a/tricky/index.html")
+    assert page.count('href="/kb/katex/katex.min.css"') == 1
+    assert (out / "katex/katex.min.css").is_file() and list((out / "katex/fonts").glob("*.woff2"))
+
+
+def test_pages_without_math_do_not_load_katex_css(tmp_path, build):
+    site = write_site(tmp_path / "s", {"content/a/math.md": TRICKY,
+                                       "content/b/plain.md": "---\ntitle: Plain\ndate: 2024-01-01\n---\nno math\n"})
+    out = build(site)
+    assert "katex.min.css" not in read(out, "b/plain/index.html")
+    assert "katex.min.css" in read(out, "a/math/index.html")
+    scripts = re.findall(r"<script[^>]*>", read(out, "a/math/index.html"))
+    assert scripts and not any("katex" in tag for tag in scripts)  # zero math JavaScript
+    assert not list(out.rglob("katex*.js"))
+
+
+def test_parse_errors_point_inside_the_formula(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/a/bad.md": (
+        "---\ntitle: Bad\ndate: 2025-01-01\n---\n\n"
+        "Inline $x + \\frac{a$ here.\n\n"                 # line 6
+        "Unknown \\(y = \\unknowncmd{z}\\) command.\n\n"  # line 8
+        "> $$\n"                                          # line 10
+        "> \\begin{aligned}\n"                            # line 11
+        "> a &= b\n"                                      # line 12
+        "> $$\n")})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0  # math problems are warnings ...
+    err = result.err
+    assert "content/a/bad.md:6:20: warning[math/parse]" in err, err  # end of "\frac{a" inside $..$
+    assert "content/a/bad.md:8:15: warning[math/parse]: Undefined control sequence: \\unknowncmd" in err
+    assert "content/a/bad.md:12:9: warning[math/parse]: Expected & or" in err, err
+    assert "^^^^^^^^^^^" in err  # a caret line under \unknowncmd
+    page = read(site / "public", "a/bad/index.html")
+    assert page.count('class="math-error"') == 3 and "\\unknowncmd{z}" in page
+    strict = run_cli("build", site, "-o", site / "public", "--strict")
+    assert strict.code == 1 and "error[math/parse]" in strict.err  # ... and errors with --strict
+
+
+def test_unknown_labels_are_problems(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n\nsee \\eqref{eq:nope}\n"})
+    result = run_cli("build", site, "-o", site / "public")
+    assert "content/a/x.md:6:1: warning[math/unknown-label]" in result.err
+
+
+def test_auto_numbering_and_macros(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/x.md": ("---\ntitle: X\ndate: 2025-01-01\nmacros: {\"\\\\E\": \"\\\\mathbb{E}\"}\n---\n\n"
+                           "$$a = b$$\n\n$$\\R \\to \\E$$\n\n$$c \\notag$$\n\n$$d \\label{eq:d}$$\n\nsee \\eqref{eq:d}\n"),
+        "content/a/y.md": "---\ntitle: Y\ndate: 2025-01-01\n---\n\n$\\E$\n",
+    }, "math:\n  number_equations: true\n  macros:\n    \"\\\\R\": \"\\\\mathbb{R}\"\n")
+    out = build(site)
+    body = note_body(read(out, "a/x/index.html"))
+    tags = re.findall(r'<span class="mord text"><span class="mord">\((\d)\)</span>', body) or \
+        re.findall(r"<mtext>\((\d)\)</mtext>", body)
+    assert tags == ["1", "2", "3"], tags  # \notag is not numbered
+    assert '<a class="eqref" href="#eq-eq-d">(3)</a>' in body
+    assert "mathbb" in body and "double-struck" in body.replace("mathbb", "double-struck")  # \R and \E expanded
+    assert "math-error" not in body
+    assert "math-error" in note_body(read(out, "a/y/index.html"))  # per-note macro stays in its note
+
+
+def test_feeds_carry_mathml_not_tex(tmp_path, build):
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY}, "base_url: https://example.org/\n")
+    out = build(site)
+    feed = feedparser.parse(read(out, "feed.xml"))
+    content = feed.entries[0].content[0].value
+    assert "<math" in content and "katex-html" not in content
+    assert "\\(" not in content and "$$" not in content
+
+
+def test_warm_build_spends_no_time_in_katex_and_output_is_identical(tmp_path):
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY})
+    first = build(BuildOptions(site, tmp_path / "out1"))
+    assert not first.failed and first.math_rendered > 15
+    second = build(BuildOptions(site, tmp_path / "out2"))
+    assert second.math_rendered == 0
+    assert tree_digest(tmp_path / "out1") == tree_digest(tmp_path / "out2")
+    # a garbled cache is thrown away and the output is still the same
+    (site / ".mlnotes-cache/cache.sqlite").write_bytes(b"garbage" * 100)
+    third = build(BuildOptions(site, tmp_path / "out3"))
+    assert not third.failed and third.math_rendered > 15
+    assert tree_digest(tmp_path / "out1") == tree_digest(tmp_path / "out3")
+
+
+def test_without_katex_formulas_become_mathml_with_one_warning(tmp_path):
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY})
+    env = {**os.environ, "MLNOTES_KATEX_DIR": str(tmp_path / "nowhere")}
+    done = subprocess.run([sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("warning[math/katex-missing]") == 1 and "npm ci" in done.stderr
+    page = read(tmp_path / "out", "a/tricky/index.html")
+    assert page.count("<math") >= 17 and "katex.min.css" not in page
+    assert "(Q)" in page  # \tag survives through equation*
+    assert not (tmp_path / "out/katex").exists()
