@@ -12,7 +12,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from .config import Config, load_config
 from .cache import CACHE_DIR, Cache
-from .content import Content, Note, load_content
+from .content import Content, load_content
 from .emit import Output
 from .emit.assets import katex_assets, note_assets, static_files
 from .emit.context import Pages
@@ -22,7 +22,7 @@ from .emit.notes import alias_pages, note_pages
 from .emit.sitemap import sitemap
 from .problems import Problem, error, escalate, has_errors, warning
 from .mathrender import MathEngine
-from .render import RenderedNote, render_note
+from .renderstage import default_jobs, render_all
 from .site import Site
 from .theme import make_environment
 
@@ -38,6 +38,7 @@ class BuildOptions:
     strict: bool = False
     force: bool = False
     write: bool = True
+    jobs: int = 0  # render processes; 0 = one per core
 
 
 @dataclass
@@ -49,6 +50,7 @@ class BuildResult:
     written: bool = False
     seconds: float = 0.0
     math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
+    rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
 
     @property
     def failed(self) -> bool:
@@ -171,19 +173,6 @@ def write_output(outputs: list[Output], out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def render_safely(note: Note, config: Config, engine: MathEngine) -> RenderedNote | Problem:
-    """One note that trips the renderer (a bug, or input deeper than Python can recurse) is a problem
-    for that note, not a crash of the whole build."""
-    try:
-        return render_note(note, config, engine)
-    except RecursionError:
-        return error("markdown/too-deep", "the note nests blocks too deeply to render", note.path, 1, 1,
-                     hint="reduce the nesting of lists or block quotes")
-    except Exception as exc:  # noqa: BLE001 - reported with the note's path, never a bare traceback
-        return error("render/internal", f"rendering failed: {type(exc).__name__}: {exc}", note.path, 1, 1,
-                     hint="this is a bug in mlnotes; please report it with this note")
-
-
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
@@ -204,30 +193,26 @@ def build(options: BuildOptions) -> BuildResult:
     cache = Cache(config.root / CACHE_DIR)
     engine = MathEngine(config.root, config.math_macros, cache)
     try:
-        return _build(options, config, content, engine, out, result, started)
+        return _build(options, config, content, cache, engine, out, result, started)
     finally:
         engine.close()
         cache.close()
 
 
-def _build(options: BuildOptions, config: Config, content: Content, engine: MathEngine, out: Path,
+def _build(options: BuildOptions, config: Config, content: Content, cache: Cache, engine: MathEngine, out: Path,
            result: BuildResult, started: float) -> BuildResult:
-    rendered: dict[str, RenderedNote] = {}
-    render_problems: list[Problem] = []
-    for note in list(content.notes):
-        outcome = render_safely(note, config, engine)
-        if isinstance(outcome, Problem):
-            render_problems.append(outcome)
-            content.notes.remove(note)
-        else:
-            rendered[note.path] = outcome
+    wanted = [n for n in content.notes if options.drafts or not n.draft]
+    stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs())
+    rendered = stage.rendered
+    content.notes = [n for n in content.notes if n.path in rendered or (n.draft and not options.drafts)]
+    render_problems = stage.problems
     site = Site(config, content, rendered, include_drafts=options.drafts)
     problems = list(content.problems) + render_problems + site.problems
     for note in site.notes:
         problems += rendered[note.path].problems
     problems += site.check_links(options.strict)
-    if engine.unavailable and any(r.math_count for r in rendered.values()):
-        problems.append(warning("math/katex-missing", f"{engine.unavailable}: formulas were rendered as MathML "
+    if stage.stats.math_unavailable and any(r.math_count for r in rendered.values()):
+        problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
                                 hint="run the setup command (make setup), which installs KaTeX with npm ci"))
     outputs, emit_problems = emit_all(site, engine)
@@ -237,7 +222,8 @@ def _build(options: BuildOptions, config: Config, content: Content, engine: Math
     result.problems = sorted(problems, key=Problem.sort_key)
     result.notes = len(site.notes)
     result.outputs = len(outputs)
-    result.math_rendered = engine.rendered
+    result.math_rendered = stage.stats.formulas
+    result.rendered_notes = stage.stats.rendered
     if options.write and not has_errors(result.problems):
         write_output(outputs, out)
         result.written = True

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".mlnotes-cache"
-SCHEMA = 1
+SCHEMA = 2  # values are zlib-compressed JSON (KaTeX HTML shrinks about tenfold)
 
 
 class Cache:
@@ -26,7 +27,7 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, "
+            self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value BLOB, "
                             "PRIMARY KEY (kind, key)) WITHOUT ROWID")
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
@@ -53,7 +54,7 @@ class Cache:
                 pass
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+            self.db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID")
             self.db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
         except (sqlite3.Error, OSError):
@@ -70,8 +71,8 @@ class Cache:
                 for key, value in self.db.execute(
                         f"SELECT key, value FROM entries WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
                     try:
-                        found[key] = json.loads(value)
-                    except (ValueError, TypeError):
+                        found[key] = json.loads(zlib.decompress(value))
+                    except (ValueError, TypeError, zlib.error):
                         continue  # a garbled entry is a miss
         except sqlite3.Error:
             self._reset()
@@ -84,7 +85,8 @@ class Cache:
         try:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                [(kind, k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()])
+                                [(kind, k, zlib.compress(json.dumps(v, ensure_ascii=False).encode("utf-8"), 1))
+                                 for k, v in items.items()])
             self.db.execute("COMMIT")
         except sqlite3.Error:
             self._reset()

@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("--force", action="store_true", help="replace an output folder that mlnotes did not make")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("-j", "--jobs", type=int, default=0, help="render processes (default: one per core)")
 
     c = sub.add_parser("check", help="validate everything, write nothing")
     c.add_argument("site", nargs="?", default=".")
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             result = build(BuildOptions(Path(args.site), Path(args.output) if args.output else None, args.base_url,
-                                        args.drafts, args.strict, args.force))
+                                        args.drafts, args.strict, args.force, jobs=args.jobs))
             return _report(result, args.quiet, "build")
         if args.command == "check":
             result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))

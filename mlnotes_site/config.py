@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -181,19 +180,19 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     config = Config(
         root=root,
         languages=languages,
-        title=MappingProxyType(_per_language(raw.get("title"), languages, "title", problems, lines.get("title", 0))),
-        description=MappingProxyType(
-            _per_language(raw.get("description"), languages, "description", problems, lines.get("description", 0))),
+        title=_per_language(raw.get("title"), languages, "title", problems, lines.get("title", 0)),
+        description=_per_language(raw.get("description"), languages, "description", problems,
+                                  lines.get("description", 0)),
         base_url=normalized,
         paginate=paginate,
         excerpt_length=excerpt_length,
         timezone=tz_name,
         zone=zone,
         untranslated=untranslated,
-        strings=MappingProxyType(strings),
+        strings=strings,
         author=author if isinstance(author, str) else "",
-        math_macros=MappingProxyType(macros),
+        math_macros=macros,
         math_number_equations=number_equations,
-        params=MappingProxyType({k: v for k, v in raw.items() if k not in KNOWN_KEYS}),
+        params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems

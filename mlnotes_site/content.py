@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
 from typing import Any, Mapping
 
-from .config import LANG_RE, Config
+from .config import Config
 from .dates import parse_date
 from .gitdates import GitDates, git_dates
 from .problems import Problem, error, warning
@@ -382,10 +381,10 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         aliases=tuple(fm.strings("aliases")),
         toc=fm.flag("toc", True),
         weight=fm.integer("weight", 0),
-        params=MappingProxyType(dict(source.front)),
+        params=dict(source.front),
         body=body,
         body_line=source.body_line,
-        key_lines=MappingProxyType({k: v + 1 for k, v in source.key_lines.items()}),
+        key_lines={k: v + 1 for k, v in source.key_lines.items()},
     )
     return note, problems + fm.problems
 

@@ -228,7 +228,7 @@ class Site:
                 else:
                     why = "points to nothing in content/"
                 what = "image" if link.kind == "image" else "link"
-                problems.append(make(f"link/broken", f"{what} '{link.raw}' {why} (resolved to content/{base})",
+                problems.append(make("link/broken", f"{what} '{link.raw}' {why} (resolved to content/{base})",
                                      note.path, link.line, 1,
                                      hint="fix the relative path; links are relative to the note's folder"))
         return problems

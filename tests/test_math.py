@@ -6,12 +6,11 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import feedparser
 
 from mlnotes_site.build import BuildOptions, build
-from helpers import REPO, read, tree_digest, write_site
+from helpers import read, tree_digest, write_site
 
 TRICKY = r"""---
 title: Tricky

@@ -1,0 +1,115 @@
+"""The render stage for a whole site: cached notes come from `.mlnotes-cache/`, the rest are rendered
+in a pool of processes (one KaTeX worker each). Output does not depend on scheduling."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from . import notecache
+from .cache import CACHE_DIR, Cache
+from .config import Config
+from .content import Note
+from .mathrender import MathEngine
+from .problems import Problem, error
+from .render import RenderedNote, render_note
+
+POOL_THRESHOLD = 24  # fewer notes to render than this: stay in one process (no start-up cost)
+
+
+@dataclass
+class RenderStats:
+    cached: int = 0
+    rendered: int = 0
+    formulas: int = 0  # formulas sent to KaTeX or math-core
+    math_unavailable: str | None = None
+
+
+@dataclass
+class RenderOutcome:
+    rendered: dict[str, RenderedNote] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # notes that could not be rendered at all
+    stats: RenderStats = field(default_factory=RenderStats)
+
+
+def render_safely(note: Note, config: Config, engine: MathEngine) -> RenderedNote | Problem:
+    """One note that trips the renderer (a bug, or input deeper than Python can recurse) is a problem
+    for that note, not a crash of the whole build."""
+    try:
+        return render_note(note, config, engine)
+    except RecursionError:
+        return error("markdown/too-deep", "the note nests blocks too deeply to render", note.path, 1, 1,
+                     hint="reduce the nesting of lists or block quotes")
+    except Exception as exc:  # noqa: BLE001 - reported with the note's path, never a bare traceback
+        return error("render/internal", f"rendering failed: {type(exc).__name__}: {exc}", note.path, 1, 1,
+                     hint="this is a bug in mlnotes; please report it with this note")
+
+
+class _Worker:
+    """Per process: a cache connection and a math engine, opened once."""
+
+    config: Config | None = None
+    cache: Cache | None = None
+    engine: MathEngine | None = None
+
+    @classmethod
+    def start(cls, config: Config) -> None:
+        cls.config = config
+        cls.cache = Cache(config.root / CACHE_DIR)
+        cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
+
+    @classmethod
+    def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[tuple[str, RenderedNote | Problem]], int]:
+        assert cls.config and cls.cache and cls.engine
+        before = cls.engine.rendered
+        results = [(note.path, _render_and_store(note, key, cls.config, cls.engine, cls.cache)) for note, key in batch]
+        return results, cls.engine.rendered - before
+
+
+def _render_and_store(note: Note, key: str, config: Config, engine: MathEngine, cache: Cache) -> RenderedNote | Problem:
+    outcome = render_safely(note, config, engine)
+    if isinstance(outcome, RenderedNote):
+        notecache.put(cache, key, outcome)
+    return outcome
+
+
+def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngine, jobs: int) -> RenderOutcome:
+    result = RenderOutcome()
+    keys = {note.path: notecache.note_key(note, config, engine.version) for note in notes}
+    found = cache.get_many(notecache.KIND, list(keys.values()))
+    todo: list[tuple[Note, str]] = []
+    for note in notes:
+        entry = found.get(keys[note.path])
+        cached = notecache.load(entry) if isinstance(entry, dict) else None
+        if cached is not None:
+            result.rendered[note.path] = cached
+        else:
+            todo.append((note, keys[note.path]))
+    result.stats.cached = len(notes) - len(todo)
+    result.stats.rendered = len(todo)
+
+    outcomes: list[tuple[str, RenderedNote | Problem]] = []
+    if len(todo) < POOL_THRESHOLD or jobs <= 1:
+        before = engine.rendered
+        outcomes = [(note.path, _render_and_store(note, key, config, engine, cache)) for note, key in todo]
+        result.stats.formulas = engine.rendered - before
+    else:
+        size = max(1, min(16, len(todo) // (jobs * 8)))
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config,)) as pool:
+            for batch_results, formulas in pool.map(_Worker.render, batches):
+                outcomes.extend(batch_results)
+                result.stats.formulas += formulas
+    for path, outcome in outcomes:
+        if isinstance(outcome, Problem):
+            result.problems.append(outcome)
+        else:
+            result.rendered[path] = outcome
+    if result.stats.formulas and engine.unavailable is None and not engine.uses_katex:
+        result.stats.math_unavailable = "KaTeX could not run"
+    result.stats.math_unavailable = result.stats.math_unavailable or engine.unavailable
+    return result
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
