@@ -137,7 +137,7 @@ def output_counts(out: Path) -> dict[str, object]:
     return {"files": files, "html": html, "mb": size / 1e6, "html_by_dir": dict(by_top.most_common())}
 
 
-def summarize(runs: list[Run], notes: int) -> dict[str, float]:
+def summarize(runs: list[Run], notes: int, formulas: int = 0) -> dict[str, float]:
     walls = [r.wall_s for r in runs]
     med = statistics.median(walls)
     return {
@@ -148,16 +148,19 @@ def summarize(runs: list[Run], notes: int) -> dict[str, float]:
         "median_rss_mb": statistics.median(r.peak_rss_mb for r in runs),
         "median_cpu_s": statistics.median(r.cpu_s for r in runs),
         "notes_per_s": notes / med if med > 0 else float("inf"),
+        "formulas_per_s": formulas / med if med > 0 else float("inf"),
     }
 
 
 def print_table(rows: dict[str, dict[str, float]]) -> None:
-    head = f"  {'':6}{'runs':>5}{'median s':>11}{'min s':>9}{'max s':>9}{'peak RSS MB':>13}{'CPU s':>9}{'notes/s':>10}"
+    head = (f"  {'':6}{'runs':>5}{'median s':>11}{'min s':>9}{'max s':>9}{'peak RSS MB':>13}{'CPU s':>9}"
+            f"{'notes/s':>10}{'formulas/s':>12}")
     print(head)
     print("  " + "-" * (len(head) - 2))
     for kind, s in rows.items():
         print(f"  {kind:6}{s['runs']:>5}{s['median_s']:>11.3f}{s['min_s']:>9.3f}{s['max_s']:>9.3f}"
-              f"{s['median_rss_mb']:>13.1f}{s['median_cpu_s']:>9.2f}{s['notes_per_s']:>10.1f}")
+              f"{s['median_rss_mb']:>13.1f}{s['median_cpu_s']:>9.2f}{s['notes_per_s']:>10.1f}"
+              f"{s['formulas_per_s']:>12.0f}")
 
 
 def print_failure(e: BuildFailed) -> None:
@@ -241,7 +244,7 @@ def _bench(args: argparse.Namespace, base_cmd: list[str], site: Path, out: Path,
         print(f"\ncannot run {shlex.join(bench.command())}: {e}", file=sys.stderr)
         return 1
 
-    rows = {kind: summarize([r for r in runs if r.kind == kind], args.notes)
+    rows = {kind: summarize([r for r in runs if r.kind == kind], args.notes, st.formulas)
             for kind in ("cold", "warm")}
     print(f"\nresults ({args.notes} notes; wall time, peak RSS of the build process)")
     print_table(rows)

@@ -67,10 +67,19 @@ class KatexWorker:
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         encoding="utf-8", bufsize=1 << 16)
 
-    def render(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
-        assert self.process.stdin and self.process.stdout
+    def send(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> None:
+        """Queue a batch; replies come back in order. The worker reads its input eagerly and node
+        buffers its output, so several batches may be in flight."""
+        assert self.process.stdin
         self.process.stdin.write(json.dumps({"macros": dict(macros), "items": items}, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
+
+    def render(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
+        self.send(items, macros)
+        return self.receive()
+
+    def receive(self) -> list[list[object]]:
+        assert self.process.stdout
         line = self.process.stdout.readline()
         if not line:
             err = self.process.stderr.read() if self.process.stderr else ""
@@ -93,6 +102,17 @@ class KatexWorker:
 def extract_mathml(html: str) -> str:
     match = _MATH_RE.search(html)
     return match.group(0) if match else ""
+
+
+@dataclass
+class Ticket:
+    keys: list[str]
+    cached: dict[str, list[object]]
+    todo: list[str]  # keys to render, in the order sent
+    items: list[tuple[str, bool]]
+    macros: dict[str, str]
+    version: str  # the renderer the keys were made for
+    sent: bool = False
 
 
 class MathEngine:
@@ -122,21 +142,48 @@ class MathEngine:
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     def render(self, items: list[tuple[str, bool]], extra_macros: Mapping[str, str] | None = None) -> list[MathResult]:
+        return self.collect(self.submit(items, extra_macros))
+
+    def submit(self, items: list[tuple[str, bool]], extra_macros: Mapping[str, str] | None = None) -> "Ticket":
+        """Look formulas up in the cache and send the rest to KaTeX without waiting for it; `collect`
+        the tickets in the order they were submitted."""
         macros = {**self.macros, **(extra_macros or {})}
         keys = [self._key(tex, display, macros) for tex, display in items]
-        cached = self.cache.get_many("math", list(dict.fromkeys(keys)))
-        missing = [i for i, key in enumerate(keys) if key not in cached]
+        cached = self.cache.get_many("math", list(dict.fromkeys(keys))) if keys else {}
+        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        first = {key: item for key, item in zip(keys, items)} if todo else {}
+        ticket = Ticket(keys, cached, todo, [first[k] for k in todo], macros, self.version)
+        if todo and self.uses_katex:
+            try:
+                if self._worker is None:
+                    assert self.node and self.katex_dir
+                    self._worker = KatexWorker(self.node, self.katex_dir)
+                self._worker.send(ticket.items, macros)
+                ticket.sent = True
+            except (OSError, RuntimeError, ValueError) as exc:
+                self._give_up(exc)
+        return ticket
+
+    def collect(self, ticket: "Ticket") -> list[MathResult]:
         fresh: dict[str, list[object]] = {}
-        if missing:
-            todo = list(dict.fromkeys(keys[i] for i in missing))
-            first = {keys[i]: items[i] for i in reversed(missing)}
-            outcomes = self._render_uncached([first[k] for k in todo], macros)
-            fresh = dict(zip(todo, outcomes))
-            self.cache.put_many("math", fresh)
-            self.rendered += len(todo)
+        if ticket.todo:
+            outcomes: list[list[object]] | None = None
+            if ticket.sent and self._worker is not None:
+                try:
+                    replies = self._worker.receive()
+                    outcomes = [[True, r[1], extract_mathml(str(r[1]))] if r[0] else [False, r[1], r[2], r[3]]
+                                for r in replies]
+                except (OSError, RuntimeError, ValueError) as exc:
+                    self._give_up(exc)
+            if outcomes is None:
+                outcomes = [self._core_render(tex, display, ticket.macros) for tex, display in ticket.items]
+            fresh = dict(zip(ticket.todo, outcomes))
+            if ticket.version == self.version:  # never file math-core output under a KaTeX key
+                self.cache.put_many("math", fresh)
+            self.rendered += len(ticket.todo)
         results = []
-        for key in keys:
-            entry = cached.get(key) or fresh[key]
+        for key in ticket.keys:
+            entry = ticket.cached.get(key) or fresh[key]
             if entry[0]:
                 html = str(entry[1])
                 results.append(MathResult(html, str(entry[2]) if len(entry) > 2 else extract_mathml(html)))
@@ -144,18 +191,12 @@ class MathEngine:
                 results.append(MathResult("", "", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
         return results
 
-    def _render_uncached(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
-        if self.uses_katex:
-            try:
-                if self._worker is None:
-                    assert self.node and self.katex_dir
-                    self._worker = KatexWorker(self.node, self.katex_dir)
-                replies = self._worker.render(items, macros)
-                return [[True, r[1], extract_mathml(str(r[1]))] if r[0] else [False, r[1], r[2], r[3]] for r in replies]
-            except (OSError, RuntimeError, ValueError) as exc:
-                self.unavailable = f"KaTeX could not run ({exc})"
-                self.version = "math-core"
-        return [self._core_render(tex, display, macros) for tex, display in items]
+    def _give_up(self, exc: Exception) -> None:
+        self.unavailable = f"KaTeX could not run ({exc})"
+        self.version = "math-core"
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
     def _core_render(self, tex: str, display: bool, macros: Mapping[str, str]) -> list[object]:
         try:

@@ -19,7 +19,7 @@ from .equations import number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
 from .markdown.math import MATH_PLACEHOLDER
-from .mathrender import MathEngine
+from .mathrender import MathEngine, MathResult
 from .problems import Problem, warning
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
@@ -57,6 +57,23 @@ class RenderedNote:
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
+
+
+@dataclass
+class Prepared:
+    """A note rendered up to its formulas, which the math engine renders in one batch."""
+    note: Note
+    tokens: list[Token]
+    formulas: list[dict[str, Any]]
+    body_count: int
+    problems: list[Problem]
+    anchors: dict[int, str | None]
+    html: str
+    toc: tuple[TocEntry, ...]
+    excerpt: str
+    requests: list[tuple[str, bool]]
+    macros: dict[str, str]
+    env: dict[str, Any]
 
 
 def _inline_pieces(token: Token) -> list[Piece]:
@@ -166,7 +183,8 @@ def summary_html(summary: str, lang: str, env: dict[str, Any] | None = None) -> 
     return make_excerpt(pieces, 0, truncate=False)
 
 
-def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
+def prepare_note(note: Note, config: Config) -> Prepared:
+    """Everything but the formulas: parse, number equations, render HTML, ToC and excerpt."""
     md = create_markdown()
     strings = strings_for(note.lang, config)
     env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"],
@@ -222,7 +240,14 @@ def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
                 problems.append(warning("math/unknown-label", f"no equation in this note has \\label{{{label}}}",
                                         note.path, note.body_line + line + 1, column + 1,
                                         hint="add \\label{...} to a display formula, or fix the name"))
-    results = engine.render(requests, _note_macros(note))
+    return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
+                    _note_macros(note), env)
+
+
+def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
+    """Put the rendered formulas in, with a located problem for each one that failed."""
+    note, tokens, formulas, body_count, problems = prep.note, prep.tokens, prep.formulas, prep.body_count, prep.problems
+    anchors, html, toc, excerpt, env = prep.anchors, prep.html, prep.toc, prep.excerpt, prep.env
 
     page: list[str] = []
     feed: list[str] = []
@@ -276,6 +301,13 @@ def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
     )
+
+
+
+
+def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
+    prep = prepare_note(note, config)
+    return finish_note(prep, engine.render(prep.requests, prep.macros))
 
 
 def _line_of_text(body: str, needle: str) -> int:

@@ -10,9 +10,9 @@ from . import notecache
 from .cache import CACHE_DIR, Cache
 from .config import Config
 from .content import Note
-from .mathrender import MathEngine
+from .mathrender import MathEngine, Ticket
 from .problems import Problem, error
-from .render import RenderedNote, render_note
+from .render import Prepared, RenderedNote, finish_note, prepare_note
 
 POOL_THRESHOLD = 24  # fewer notes to render than this: stay in one process (no start-up cost)
 
@@ -32,17 +32,44 @@ class RenderOutcome:
     stats: RenderStats = field(default_factory=RenderStats)
 
 
-def render_safely(note: Note, config: Config, engine: MathEngine) -> RenderedNote | Problem:
+def _guarded(step, note: Note, *args):  # type: ignore[no-untyped-def]
     """One note that trips the renderer (a bug, or input deeper than Python can recurse) is a problem
     for that note, not a crash of the whole build."""
     try:
-        return render_note(note, config, engine)
+        return step(*args)
     except RecursionError:
         return error("markdown/too-deep", "the note nests blocks too deeply to render", note.path, 1, 1,
                      hint="reduce the nesting of lists or block quotes")
     except Exception as exc:  # noqa: BLE001 - reported with the note's path, never a bare traceback
         return error("render/internal", f"rendering failed: {type(exc).__name__}: {exc}", note.path, 1, 1,
                      hint="this is a bug in mlnotes; please report it with this note")
+
+
+def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngine,
+                 cache: Cache) -> list[tuple[str, RenderedNote | Problem]]:
+    """Render notes in order, pipelined: while KaTeX renders one note's formulas, the next note is parsed."""
+    results: list[tuple[str, RenderedNote | Problem]] = []
+    pending: tuple[Note, str, Prepared, Ticket] | None = None
+
+    def finish(note: Note, key: str, prep: Prepared, ticket: Ticket) -> None:
+        outcome = _guarded(lambda: finish_note(prep, engine.collect(ticket)), note)
+        if isinstance(outcome, RenderedNote) and engine.version == ticket.version:
+            notecache.put(cache, key, outcome)  # keyed for this renderer: cache only what it made
+        results.append((note.path, outcome))
+
+    for note, key in batch:
+        prep = _guarded(prepare_note, note, note, config)
+        ticket = engine.submit(prep.requests, prep.macros) if isinstance(prep, Prepared) else None
+        if pending is not None:
+            finish(*pending)
+            pending = None
+        if isinstance(prep, Problem) or ticket is None:
+            results.append((note.path, prep))
+        else:
+            pending = (note, key, prep, ticket)
+    if pending is not None:
+        finish(*pending)
+    return results
 
 
 class _Worker:
@@ -62,15 +89,7 @@ class _Worker:
     def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[tuple[str, RenderedNote | Problem]], int]:
         assert cls.config and cls.cache and cls.engine
         before = cls.engine.rendered
-        results = [(note.path, _render_and_store(note, key, cls.config, cls.engine, cls.cache)) for note, key in batch]
-        return results, cls.engine.rendered - before
-
-
-def _render_and_store(note: Note, key: str, config: Config, engine: MathEngine, cache: Cache) -> RenderedNote | Problem:
-    outcome = render_safely(note, config, engine)
-    if isinstance(outcome, RenderedNote):
-        notecache.put(cache, key, outcome)
-    return outcome
+        return render_batch(batch, cls.config, cls.engine, cls.cache), cls.engine.rendered - before
 
 
 def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngine, jobs: int) -> RenderOutcome:
@@ -91,7 +110,7 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
     outcomes: list[tuple[str, RenderedNote | Problem]] = []
     if len(todo) < POOL_THRESHOLD or jobs <= 1:
         before = engine.rendered
-        outcomes = [(note.path, _render_and_store(note, key, config, engine, cache)) for note, key in todo]
+        outcomes = render_batch(todo, config, engine, cache)
         result.stats.formulas = engine.rendered - before
     else:
         size = max(1, min(16, len(todo) // (jobs * 8)))

@@ -10,7 +10,7 @@ import sys
 import feedparser
 
 from mlnotes_site.build import BuildOptions, build
-from helpers import read, tree_digest, write_site
+from helpers import REPO, read, tree_digest, write_site
 
 TRICKY = r"""---
 title: Tricky
@@ -193,3 +193,23 @@ def test_without_katex_formulas_become_mathml_with_one_warning(tmp_path):
     assert page.count("<math") >= 17 and "katex.min.css" not in page
     assert "(Q)" in page  # \tag survives through equation*
     assert not (tmp_path / "out/katex").exists()
+
+
+def test_a_katex_that_crashes_falls_back_to_mathml_and_caches_nothing_wrong(tmp_path):
+    broken = tmp_path / "katex"
+    (broken / "dist").mkdir(parents=True)
+    (broken / "package.json").write_text('{"name": "katex", "version": "0.0.0-broken", "main": "katex.js"}')
+    (broken / "dist/katex.min.css").write_text("")
+    (broken / "katex.js").write_text("process.exit(3);\n")
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY})
+    env = {**os.environ, "MLNOTES_KATEX_DIR": str(broken)}
+    done = subprocess.run([sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "warning[math/katex-missing]" in done.stderr and "KaTeX could not run" in done.stderr
+    assert read(tmp_path / "out", "a/tricky/index.html").count("<math") >= 17
+    # with the real KaTeX back, the next build renders with KaTeX: nothing from the fallback was cached as KaTeX
+    again = subprocess.run([sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(tmp_path / "out")],
+                           capture_output=True, text=True, cwd=REPO)
+    assert again.returncode == 0 and "katex-missing" not in again.stderr, again.stderr
+    assert 'class="katex"' in read(tmp_path / "out", "a/tricky/index.html")
