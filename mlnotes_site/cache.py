@@ -21,19 +21,22 @@ class Cache:
         if self.path is not None:
             self._open()
 
-    def _open(self) -> None:
+    def _connect(self) -> None:
         assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value BLOB, "
+                        "PRIMARY KEY (kind, key)) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA):
+            self.db.execute("DELETE FROM entries")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+
+    def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value BLOB, "
-                            "PRIMARY KEY (kind, key)) WITHOUT ROWID")
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-            row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
-            if row is None or row[0] != str(SCHEMA):
-                self.db.execute("DELETE FROM entries")
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            self._connect()
         except (sqlite3.Error, OSError):
             self._reset()
 
@@ -53,10 +56,7 @@ class Cache:
             except OSError:
                 pass
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID")
-            self.db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
-            self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            self._connect()
         except (sqlite3.Error, OSError):
             self.db = None
 
