@@ -1,6 +1,7 @@
 """The pipeline: config → load → render → index → emit → write (atomic swap)."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -51,6 +52,7 @@ class BuildResult:
     seconds: float = 0.0
     math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
     rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
+    digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
 
     @property
     def failed(self) -> bool:
@@ -138,13 +140,22 @@ def check_collisions(outputs: list[Output]) -> list[Problem]:
     return problems
 
 
-def write_output(outputs: list[Output], out: Path) -> None:
-    """Write everything into a fresh folder beside `out`, then swap it in; a failure leaves `out` as it was."""
+def _digest(output: Output) -> str:
+    if output.copy_from is not None:
+        stat = output.copy_from.stat()
+        return f"file:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
+    return hashlib.blake2b(output.data or b"", digest_size=16).hexdigest()
+
+
+def write_output(outputs: list[Output], out: Path) -> dict[str, str]:
+    """Write everything into a fresh folder beside `out`, then swap it in; a failure leaves `out` as it was.
+    Returns a digest of every file written, so `serve` can tell which pages changed."""
     out = out.resolve()
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     old: Path | None = None
+    digests: dict[str, str] = {}
     try:
         os.chmod(tmp, 0o755)
         for output in sorted(outputs, key=lambda o: o.path):
@@ -157,6 +168,7 @@ def write_output(outputs: list[Output], out: Path) -> None:
                 shutil.copyfile(output.copy_from, target)
             else:
                 target.write_bytes(output.data or b"")
+            digests[output.path] = _digest(output)
         (tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
                                   encoding="utf-8")
         if out.exists():
@@ -171,6 +183,7 @@ def write_output(outputs: list[Output], out: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    return digests
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -225,7 +238,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     result.math_rendered = stage.stats.formulas
     result.rendered_notes = stage.stats.rendered
     if options.write and not has_errors(result.problems):
-        write_output(outputs, out)
+        result.digests = write_output(outputs, out)
         result.written = True
     result.seconds = time.perf_counter() - started
     return result

@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--slug", help="file name without extension (default: from the title)")
     n.add_argument("--site", default=".", help="the site folder")
 
+    s = sub.add_parser("serve", help="build, serve and rebuild on every change, with live reload")
+    s.add_argument("site", nargs="?", default=".")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--drafts", action="store_true", default=True, help="show drafts (the default in serve)")
+    s.add_argument("--no-drafts", dest="drafts", action="store_false", help="leave drafts out")
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+
     i = sub.add_parser("init", help="create a new site")
     i.add_argument("dir")
     return parser
@@ -74,6 +82,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))
             return _report(result, args.quiet, "check")
+        if args.command == "serve":
+            from .serve import DevServer  # watchdog is only needed here
+            config, problems = load_config(Path(args.site).resolve())
+            if problems:
+                return _report(BuildResult(problems=problems, usage_error=True), False, "serve")
+            try:
+                server = DevServer(Path(args.site), args.host, args.port, drafts=args.drafts,
+                                   log=lambda text: print(text, flush=True))
+            except OSError as exc:
+                print(f"error[serve/port]: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                print("  hint: pick another --port", file=sys.stderr)
+                return EXIT_USAGE
+            server.serve_forever(open_browser=args.open)
+            return EXIT_OK
         if args.command == "new":
             config, problems = load_config(Path(args.site).resolve())
             if problems:
@@ -92,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"created a site in {made_site}; build it with: mlnotes build {args.dir}")
             return EXIT_OK
     except KeyboardInterrupt:
-        print("interrupted; the previous output is untouched", file=sys.stderr)
+        print("interrupted; the previous output is untouched" if args.command != "serve" else "stopped",
+              file=sys.stderr)
         return 130
     return EXIT_USAGE
 

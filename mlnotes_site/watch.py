@@ -1,0 +1,107 @@
+"""Watch a site's sources with watchdog: ignore editor debris and our own output, coalesce bursts."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .cache import CACHE_DIR
+from .config import CONFIG_NAME
+
+WATCHED_DIRS = ("content", "templates", "static")
+_DEBRIS_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap", ".part", ".kate-swp")
+_DEBRIS_NAMES = {"4913", ".DS_Store", "Thumbs.db"}  # 4913: vim's probe file
+
+
+def is_debris(name: str) -> bool:
+    return (name.startswith((".#", "#", ".~")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
+            or (name.startswith(".") and name.endswith((".swp", ".tmp"))))
+
+
+def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:
+    """The site-relative path of a change worth a rebuild, or None."""
+    try:
+        p = Path(path).resolve() if Path(path).exists() else Path(path).absolute()
+        rel = p.relative_to(root)
+    except ValueError:
+        return None
+    if any(p == other or other in p.parents for other in ignore):
+        return None
+    parts = rel.parts
+    if not parts or is_debris(parts[-1]):
+        return None
+    if any(part.startswith(".") for part in parts) or CACHE_DIR in parts:
+        return None
+    if parts == (CONFIG_NAME,) or parts[0] in WATCHED_DIRS:
+        return rel.as_posix()
+    return None
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, sink: Callable[[str], None], root: Path, ignore: list[Path]) -> None:
+        self.sink, self.root, self.ignore = sink, root, ignore
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path:
+                rel = relevant(str(path), self.root, self.ignore)
+                if rel:
+                    self.sink(rel)
+
+
+class Debouncer:
+    """Calls `action(changed paths)` once things have been quiet for `delay` seconds."""
+
+    def __init__(self, action: Callable[[set[str]], None], delay: float = 0.05) -> None:
+        self.action, self.delay = action, delay
+        self.pending: set[str] = set()
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+
+    def add(self, path: str) -> None:
+        with self.lock:
+            self.pending.add(path)
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = threading.Timer(self.delay, self._fire)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _fire(self) -> None:
+        with self.lock:
+            changed, self.pending, self.timer = self.pending, set(), None
+        if changed:
+            self.action(changed)
+
+    def cancel(self) -> None:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+
+
+class SiteWatcher:
+    def __init__(self, root: Path, on_change: Callable[[set[str]], None], ignore: list[Path], delay: float = 0.05) -> None:
+        self.root = root.resolve()
+        self.debouncer = Debouncer(on_change, delay)
+        self.observer = Observer()
+        handler = _Handler(self.debouncer.add, self.root, [p.resolve() for p in ignore])
+        # Folders one by one (not the whole site root, which may hold a virtualenv or node_modules).
+        for name in WATCHED_DIRS:
+            if (self.root / name).is_dir():
+                self.observer.schedule(handler, str(self.root / name), recursive=True)
+        self.observer.schedule(handler, str(self.root), recursive=False)
+
+    def start(self) -> None:
+        self.observer.start()
+
+    def stop(self) -> None:
+        self.debouncer.cancel()
+        self.observer.stop()
+        self.observer.join(timeout=5)

@@ -1,0 +1,242 @@
+"""`mlnotes serve`: a real server on a free port, real file edits, SSE events read over HTTP."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import random
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mlnotes_site.build import MARKER, BuildOptions, build
+from mlnotes_site.serve import DevServer
+from helpers import note, tree_digest, write_site
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting")
+
+
+def make_site(root: Path) -> Path:
+    return write_site(root, {
+        "content/diffusion/_index.zh.md": "---\ntitle: 扩散\n---\n\n扩散模型。\n",
+        "content/diffusion/ddim.zh.md": note("DDIM 采样", "2025-03-01", "公式 $x_t$。", tags="[扩散模型]"),
+        "content/diffusion/ddim.en.md": note("DDIM sampling", "2025-03-01", "Formula $x_t$."),
+        "content/python/gil.zh.md": note("GIL", "2025-02-01", "锁。"),
+    }, "base_url: /kb/\n")
+
+
+@pytest.fixture
+def server(tmp_path):
+    site = make_site(tmp_path / "site")
+    logs: list[str] = []
+    dev = DevServer(site, port=0, delay=0.05, log=logs.append)
+    dev.start()
+    dev.logs = logs  # type: ignore[attr-defined]
+    yield dev
+    dev.stop()
+
+
+def get(dev: DevServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    host, port = dev.httpd.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request(method, path)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+class Events:
+    """An SSE client on a real socket; events land in a queue."""
+
+    def __init__(self, dev: DevServer) -> None:
+        host, port = dev.httpd.server_address[:2]
+        self.conn = http.client.HTTPConnection(host, port, timeout=30)
+        self.conn.request("GET", "/__mlnotes/events")
+        self.response = self.conn.getresponse()
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+        self.queue: queue.Queue[tuple[str, dict]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        event = None
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event:
+                    self.queue.put((event, json.loads(line[6:])))
+                    event = None
+        except (OSError, ValueError):
+            pass
+
+    def next(self, kind: str, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event, data = self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if event == kind:
+                return data
+        raise AssertionError(f"no {kind} event")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def edit(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_serves_the_site_under_its_base_path_with_the_script_injected(server):
+    status, headers, body = get(server, "/kb/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b'<script src="/__mlnotes/reload.js"></script>' in body
+    assert b"__mlnotes" not in (server.output / "index.html").read_bytes()  # never on disk
+    assert get(server, "/kb/feed.xml")[1]["content-type"].startswith("application/atom+xml")
+    assert get(server, "/kb/sitemap.xml")[1]["content-type"] == "application/xml"
+    assert get(server, "/kb/katex/fonts/KaTeX_Main-Regular.woff2")[1]["content-type"] == "font/woff2"
+    status, _, body = get(server, "/kb/tags/%E6%89%A9%E6%95%A3%E6%A8%A1%E5%9E%8B/")
+    assert status == 200 and "扩散模型".encode() in body
+    assert get(server, "/kb/diffusion")[0] == 301
+    assert get(server, "/__mlnotes/reload.js")[0] == 200
+    assert get(server, "/kb/", "HEAD")[2] == b""
+
+
+def test_misses_get_the_404_page_and_nothing_outside_the_output_is_served(server):
+    (server.site / "secret.txt").write_text("secret")
+    for path in ["/kb/nope/", "/kb/../secret.txt", "/kb/%2e%2e/secret.txt", "/kb/%2e%2e%2fsecret.txt",
+                 "/kb/..%5csecret.txt", "/kb/%5c..%5csecret.txt", "//etc/passwd", "/etc/passwd",
+                 "/kb/katex/fonts/", "/kb/%00", "/secret.txt"]:
+        status, _, body = get(server, path)
+        assert status == 404 and b"secret" not in body, path
+    status, _, body = get(server, "/kb/en/nope/")
+    assert status == 404 and b'lang="en"' in body
+    os.symlink(server.site / "secret.txt", server.output / "link.txt")
+    assert get(server, "/kb/link.txt")[0] == 404
+
+
+def test_an_edit_reloads_exactly_the_pages_it_changed(server):
+    events = Events(server)
+    assert events.next("hello")["problems"] is None
+    path = server.site / "content/python/gil.zh.md"
+    edit(path, note("GIL 全局解释器锁", "2025-02-01", "锁。"))
+    data = events.next("reload")
+    assert "/kb/python/gil/" in data["paths"] and "/kb/" in data["paths"]
+    assert "/kb/diffusion/ddim/" not in data["paths"] and not data["all"]
+    assert "GIL 全局解释器锁".encode() in get(server, "/kb/python/gil/")[2]
+    # a translation's language switch depends on it: editing the English note touches both
+    edit(server.site / "content/diffusion/ddim.en.md", note("DDIM sampling!", "2025-03-01", "Formula $x_t$."))
+    data = events.next("reload")
+    assert "/kb/en/diffusion/ddim/" in data["paths"]
+    events.close()
+
+
+def test_errors_show_in_the_page_and_the_last_good_site_stays(server):
+    events = Events(server)
+    events.next("hello")
+    path = server.site / "content/python/gil.zh.md"
+    edit(path, "---\ntitle: [broken\ndate: 2025-02-01\n---\n锁。\n")
+    problems = events.next("problems")["text"]
+    assert "content/python/gil.zh.md:" in problems and "error[front-matter/yaml]" in problems
+    status, _, body = get(server, "/kb/python/gil/")
+    assert status == 200 and "GIL".encode() in body  # the last good page
+    late = Events(server)  # a page opened now learns about the problem at once
+    assert "front-matter/yaml" in late.next("hello")["problems"]
+    edit(path, note("GIL fixed", "2025-02-01", "锁。"))
+    events.next("reload")
+    assert b"GIL fixed" in get(server, "/kb/python/gil/")[2]
+    assert late.next("reload")
+    events.close()
+    late.close()
+
+
+def test_editor_debris_is_ignored_and_bursts_coalesce(server):
+    builds = server.builds
+    folder = server.site / "content/python"
+    for name in [".gil.zh.md.swp", "gil.zh.md~", ".#gil.zh.md", "4913", "#gil.zh.md#"]:
+        (folder / name).write_text("junk")
+    (server.output / "extra.html").write_text("ours")  # our own output never triggers a build
+    time.sleep(0.6)
+    assert server.builds == builds
+    # a `git checkout`-like burst: many files at once -> one (or very few) rebuilds
+    for i in range(40):
+        edit(folder / f"n{i}.zh.md", note(f"Note {i}", "2025-01-01"))
+    wait_for(lambda: get(server, "/kb/python/n39/")[0] == 200)
+    time.sleep(0.3)
+    assert server.builds - builds <= 3
+
+
+def test_atomic_rename_save_and_delete(server):
+    events = Events(server)
+    events.next("hello")
+    target = server.site / "content/python/gil.zh.md"
+    tmp = target.with_name(".gil.zh.md.tmp123")
+    tmp.write_text(note("GIL saved atomically", "2025-02-01", "锁。"), encoding="utf-8")
+    os.replace(tmp, target)
+    events.next("reload")
+    assert b"GIL saved atomically" in get(server, "/kb/python/gil/")[2]
+    target.rename(target.with_name("gil2.zh.md"))
+    data = events.next("reload")
+    assert "/kb/python/gil/" in data["paths"]
+    assert get(server, "/kb/python/gil/")[0] == 404 and get(server, "/kb/python/gil2/")[0] == 200
+    (target.with_name("gil2.zh.md")).unlink()
+    events.next("reload")
+    assert get(server, "/kb/python/gil2/")[0] == 404
+    events.close()
+
+
+def test_random_edit_sequences_end_identical_to_a_clean_build(tmp_path):
+    site = make_site(tmp_path / "site")
+    dev = DevServer(site, port=0, delay=0.02, log=lambda *_: None)
+    dev.start()
+    rng = random.Random(20261123)
+    folders = ["diffusion", "python", "flows/deep"]
+    try:
+        for step in range(25):
+            notes = sorted(p for p in (site / "content").rglob("*.md") if not p.name.startswith("_"))
+            op = rng.choice(["create", "edit", "edit", "delete", "rename", "translate"])
+            builds = dev.builds
+            if op == "create" or not notes:
+                folder = site / "content" / rng.choice(folders)
+                folder.mkdir(parents=True, exist_ok=True)
+                edit(folder / f"n{step}.zh.md", note(f"新笔记 {step}", f"2025-01-{step % 28 + 1:02d}",
+                                                     f"内容 $a_{step}$ [链接](../python/gil.md)", tags=f"[t{step % 4}]"))
+            elif op == "edit":
+                victim = rng.choice(notes)
+                edit(victim, note(f"改 {step}", f"2024-12-{step % 28 + 1:02d}", f"正文 {step}", tags=f"[t{step % 3}]"))
+            elif op == "delete":
+                rng.choice(notes).unlink()
+            elif op == "rename":
+                victim = rng.choice(notes)
+                victim.rename(victim.with_name(f"r{step}.{victim.name.split('.')[-2]}.md"))
+            else:
+                victim = rng.choice(notes)
+                twin = victim.with_name(victim.name.replace(".zh.md", ".en.md"))
+                edit(twin, note(f"English {step}", "2025-05-05", f"Body {step}"))
+            wait_for(lambda: dev.builds > builds, timeout=15)
+        time.sleep(0.3)
+        with dev.build_lock:
+            served = tree_digest(dev.output)
+    finally:
+        dev.stop()
+    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
+    assert not clean.failed, [p.format() for p in clean.problems]
+    expected = tree_digest(tmp_path / "clean")
+    served.pop(MARKER, None)
+    expected.pop(MARKER, None)
+    assert served == expected
+    shutil.rmtree(tmp_path / "clean")
