@@ -1,6 +1,8 @@
 """The pipeline: config → load → render → index → emit → write (atomic swap)."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -8,6 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -40,6 +43,7 @@ class BuildOptions:
     force: bool = False
     write: bool = True
     jobs: int = 0  # render processes; 0 = one per core
+    log: Callable[[str], None] | None = None  # progress notes (e.g. waiting for a lock)
 
 
 @dataclass
@@ -60,6 +64,9 @@ class BuildResult:
 
 
 def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
+    if out.is_symlink():
+        return error("output/symlink", f"{out} is a symbolic link; the build replaces the folder it names",
+                     str(out), hint="pass the real folder with -o, so nothing outside it is touched")
     out = out.resolve()
     root = config.root.resolve()
     content = config.content_dir.resolve()
@@ -186,6 +193,26 @@ def write_output(outputs: list[Output], out: Path) -> dict[str, str]:
     return digests
 
 
+@contextlib.contextmanager
+def output_lock(out: Path, lock_dir: Path, log: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One build at a time per output folder: a second one waits for the first (output never mixed).
+    The lock file lives in the site's cache folder, not beside the output."""
+    out = out.resolve()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.blake2b(str(out).encode(), digest_size=8).hexdigest()
+    with open(lock_dir / f"output-{name}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if log:
+                log(f"waiting for another build writing {out} to finish…")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult()
@@ -238,7 +265,13 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     result.math_rendered = stage.stats.formulas
     result.rendered_notes = stage.stats.rendered
     if options.write and not has_errors(result.problems):
-        result.digests = write_output(outputs, out)
-        result.written = True
+        try:
+            with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
+                result.digests = write_output(outputs, out)
+            result.written = True
+        except OSError as exc:
+            result.problems.append(error("output/write", f"cannot write the site: {exc.strerror or exc}"
+                                         f"{' (' + exc.filename + ')' if exc.filename else ''}", str(out),
+                                         hint="check free space and permissions; the previous output is untouched"))
     result.seconds = time.perf_counter() - started
     return result

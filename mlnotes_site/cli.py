@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -72,12 +74,20 @@ def _report(result: BuildResult, quiet: bool, action: str) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM unwinds like Ctrl-C: the writer removes its temporary folder, the old output stays.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "build":
             result = build(BuildOptions(Path(args.site), Path(args.output) if args.output else None, args.base_url,
-                                        args.drafts, args.strict, args.force, jobs=args.jobs))
+                                        args.drafts, args.strict, args.force, jobs=args.jobs,
+                                        log=lambda text: print(text, file=sys.stderr, flush=True)))
             return _report(result, args.quiet, "build")
         if args.command == "check":
             result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))

@@ -3,6 +3,7 @@ in a pool of processes (one KaTeX worker each). Output does not depend on schedu
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -81,6 +82,9 @@ class _Worker:
 
     @classmethod
     def start(cls, config: Config) -> None:
+        # Ctrl-C and SIGTERM are the main process's to handle; workers just stop with the pool.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         cls.config = config
         cls.cache = Cache(config.root / CACHE_DIR)
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
