@@ -15,7 +15,7 @@ from .yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Config:
     author: str = ""
     math_macros: Mapping[str, str] = field(default_factory=dict)
     math_number_equations: bool = False
+    unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -176,6 +177,13 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         else:
             fail("math", "'math.number_equations' must be true or false")
 
+    unsafe_html = True
+    markdown = raw.get("markdown", {})
+    if not isinstance(markdown, dict) or not isinstance(markdown.get("unsafe_html", True), bool):
+        fail("markdown", "'markdown.unsafe_html' must be true or false", "e.g. markdown: {unsafe_html: false}")
+    else:
+        unsafe_html = markdown.get("unsafe_html", True)
+
     author = raw.get("author", "")
     config = Config(
         root=root,
@@ -193,6 +201,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         author=author if isinstance(author, str) else "",
         math_macros=macros,
         math_number_equations=number_equations,
+        unsafe_html=unsafe_html,
         params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems

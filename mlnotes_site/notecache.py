@@ -24,7 +24,7 @@ def note_key(note: Note, config: Config, engine_version: str) -> str:
     """Changes when the note's text, its place, the settings that shape its HTML, or the renderer change."""
     parts = [
         __version__, engine_version, note.path, note.lang, note.topic, note.body, note.body_line, note.summary,
-        note.toc, note.params.get("macros"), config.excerpt_length, config.math_number_equations,
+        note.toc, note.params.get("macros"), config.excerpt_length, config.math_number_equations, config.unsafe_html,
         sorted(config.math_macros.items()), sorted(strings_for(note.lang, config).items()),
     ]
     data = json.dumps(parts, ensure_ascii=False, default=str, sort_keys=True)

@@ -187,7 +187,7 @@ def prepare_note(note: Note, config: Config) -> Prepared:
     """Everything but the formulas: parse, number equations, render HTML, ToC and excerpt."""
     md = create_markdown()
     strings = strings_for(note.lang, config)
-    env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"],
+    env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"], "safe_html": not config.unsafe_html,
                            "callout_titles": {k[len("callout_"):]: v for k, v in strings.items()
                                               if k.startswith("callout_")}}
     tokens = md.parse(note.body, env)

@@ -12,6 +12,7 @@ from .code import code_plugin
 from .headings import headings_plugin
 from .links import links_plugin
 from .math import PIPE, math_plugin, restore_pipes
+from .rawhtml import rawhtml_plugin
 
 __all__ = ["create_markdown", "PIPE", "restore_pipes"]
 
@@ -27,4 +28,5 @@ def create_markdown() -> MarkdownIt:
     md.use(headings_plugin)
     md.use(code_plugin)
     md.use(links_plugin)
+    md.use(rawhtml_plugin)
     return md
