@@ -7,7 +7,10 @@ import re
 import subprocess
 import sys
 
+from pathlib import Path
+
 import feedparser
+
 
 from mlnotes_site.build import BuildOptions, build
 from helpers import REPO, read, tree_digest, write_site
@@ -213,3 +216,23 @@ def test_a_katex_that_crashes_falls_back_to_mathml_and_caches_nothing_wrong(tmp_
                            capture_output=True, text=True, cwd=REPO)
     assert again.returncode == 0 and "katex-missing" not in again.stderr, again.stderr
     assert 'class="katex"' in read(tmp_path / "out", "a/tricky/index.html")
+
+
+def test_truncated_or_garbled_cache_entries_change_nothing(tmp_path):
+    import sqlite3
+    site = write_site(tmp_path / "s", {"content/a/tricky.md": TRICKY})
+    assert build(BuildOptions(site, tmp_path / "ref")).written
+    reference = tree_digest(tmp_path / "ref")
+    db = sqlite3.connect(site / ".mlnotes-cache/cache.sqlite")
+    db.execute("UPDATE entries SET value = x'0011223344'")  # every entry garbled
+    db.commit()
+    db.close()
+    assert build(BuildOptions(site, tmp_path / "garbled")).written
+    assert tree_digest(tmp_path / "garbled") == reference
+    path = site / ".mlnotes-cache/cache.sqlite"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # truncated mid-file
+    for extra in ("-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    result = build(BuildOptions(site, tmp_path / "truncated"))
+    assert result.written and tree_digest(tmp_path / "truncated") == reference

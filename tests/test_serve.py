@@ -240,3 +240,52 @@ def test_random_edit_sequences_end_identical_to_a_clean_build(tmp_path):
     expected.pop(MARKER, None)
     assert served == expected
     shutil.rmtree(tmp_path / "clean")
+
+
+def test_fifty_clients_thousand_requests_during_rebuilds(server):
+    paths = ["/kb/", "/kb/diffusion/ddim/", "/kb/en/diffusion/ddim/", "/kb/feed.xml", "/kb/python/gil/",
+             "/kb/tags/", "/kb/css/style.css", "/kb/nope/"]
+    expected = {p: 404 if p == "/kb/nope/" else 200 for p in paths}
+    failures: list[str] = []
+    counter = {"n": 0}
+    lock = threading.Lock()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(20):
+            path = rng.choice(paths)
+            try:
+                status, _, body = get(server, path)
+            except OSError as exc:
+                failures.append(f"{path}: {exc}")
+                continue
+            with lock:
+                counter["n"] += 1
+            if status != expected[path] or (status == 200 and not body):
+                failures.append(f"{path}: {status}")
+
+    def editor() -> None:
+        for i in range(6):
+            edit(server.site / "content/python/gil.zh.md", note(f"GIL v{i}", "2025-02-01", "锁。" * 50))
+            time.sleep(0.15)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(50)] + [threading.Thread(target=editor)]
+    builds = server.builds
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert server.builds > builds  # rebuilds really ran meanwhile
+    assert counter["n"] == 1000 and failures == []
+
+
+def test_oversized_requests_are_refused(server):
+    import socket
+    host, port = server.httpd.server_address[:2]
+    for request in [b"GET /kb/" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET /kb/ HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n"]:
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(request)
+            reply = sock.recv(200)
+        assert reply.split(b" ")[1] in (b"414", b"431", b"400"), reply[:60]
+    assert get(server, "/kb/", "POST")[0] == 501
