@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -128,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; the previous output is untouched" if args.command != "serve" else "stopped",
               file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: say so plainly; the previous output is untouched
+        if os.environ.get("MLNOTES_DEBUG"):
+            raise
+        print(f"error[internal]: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("  hint: this is a bug in mlnotes (the previous output is untouched); "
+              "run with MLNOTES_DEBUG=1 to see the traceback and please report it", file=sys.stderr)
+        return EXIT_CONTENT
     return EXIT_USAGE
 
 
