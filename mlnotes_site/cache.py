@@ -44,12 +44,7 @@ class Cache:
 
     def _reset(self) -> None:
         """Throw a damaged cache away and start again; without a usable folder, run uncached."""
-        if self.db is not None:
-            try:
-                self.db.close()
-            except sqlite3.Error:
-                pass
-        self.db = None
+        self.close()
         if self.path is None:
             return
         for suffix in ("", "-wal", "-shm"):
