@@ -85,8 +85,13 @@ class SourceText:
     has_front_matter: bool
 
 
-def _is_debris(name: str) -> bool:
-    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak"))
+_DEBRIS_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap", ".part", ".kate-swp")
+_DEBRIS_NAMES = {"4913", "Thumbs.db"}  # 4913: vim's probe file
+
+
+def is_debris(name: str) -> bool:
+    """Hidden files and editor leftovers (swap, backup, lock files): never content, never a rebuild."""
+    return name.startswith((".", "#")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
 
 
 def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
@@ -99,7 +104,7 @@ def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[
         here = Path(dirpath)
         kept = []
         for name in sorted(dirnames):
-            if _is_debris(name) or name in ("node_modules", "__pycache__"):
+            if is_debris(name) or name in ("node_modules", "__pycache__"):
                 continue
             if (here / name).is_symlink():
                 problems.append(warning("content/symlink", f"symbolic link to a folder '{name}' is not followed",
@@ -111,7 +116,7 @@ def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[
         rel = here.relative_to(content_dir).as_posix()
         folders.add("" if rel == "." else rel)
         for name in sorted(filenames):
-            if _is_debris(name):
+            if is_debris(name):
                 continue
             path = here / name
             (notes if name.endswith(NOTE_SUFFIXES) else others).append(path)

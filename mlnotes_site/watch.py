@@ -10,17 +10,9 @@ from watchdog.observers import Observer
 
 from .cache import CACHE_DIR
 from .config import CONFIG_NAME
+from .content import is_debris
 
 WATCHED_DIRS = ("content", "templates", "static")
-_DEBRIS_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap", ".part", ".kate-swp")
-_DEBRIS_NAMES = {"4913", ".DS_Store", "Thumbs.db"}  # 4913: vim's probe file
-
-
-def is_debris(name: str) -> bool:
-    return (name.startswith((".#", "#", ".~")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
-            or (name.startswith(".") and name.endswith((".swp", ".tmp"))))
-
-
 def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:
     """The site-relative path of a change worth a rebuild, or None."""
     try:
