@@ -4,13 +4,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -56,6 +57,7 @@ class BuildResult:
     seconds: float = 0.0
     math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
     rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
+    linked: int = 0  # files unchanged since the previous build (hard-linked, not rewritten)
     digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
 
     @property
@@ -85,33 +87,29 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     return None
 
 
-def emit_all(site: Site, engine: MathEngine) -> tuple[list[Output], list[Problem]]:
+def emit_all(site: Site, engine: MathEngine, problems: list[Problem]) -> Iterator[Output]:
+    """Every output of the site, one at a time, so the writer never holds the whole site."""
     pages = Pages(site, make_environment(site.config.root), engine)
-    problems: list[Problem] = []
-    outputs: list[Output] = []
     try:
-        outputs += note_pages(pages)
-        aliases, alias_problems = alias_pages(pages)
-        outputs += aliases
-        problems += alias_problems
-        outputs += latest_pages(pages)
-        outputs += topic_pages(pages)
-        outputs += tag_pages(pages)
-        outputs += topics_index(pages)
-        outputs += not_found_pages(pages)
-        outputs += feeds(pages)
-        outputs += sitemap(pages)
+        yield from note_pages(pages)
+        yield from alias_pages(pages, problems)
+        yield from latest_pages(pages)
+        yield from topic_pages(pages)
+        yield from tag_pages(pages)
+        yield from topics_index(pages)
+        yield from not_found_pages(pages)
+        yield from feeds(pages)
+        yield from sitemap(pages)
     except TemplateSyntaxError as exc:
         problems.append(error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
                               exc.lineno or 0, 1, hint="fix the template syntax"))
     except TemplateError as exc:
         problems.append(error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
                               hint="check the template for undefined names"))
-    outputs += static_files(site)
-    outputs += note_assets(site)
+    yield from static_files(site)
+    yield from note_assets(site)
     if pages.uses_katex_css:
-        outputs += katex_assets(engine)
-    return outputs, problems
+        yield from katex_assets(engine)
 
 
 def _template_path(filename: str | None, name: str | None) -> str:
@@ -123,18 +121,19 @@ def _template_path(filename: str | None, name: str | None) -> str:
     return f"templates/{name}" if name else "templates"
 
 
-def check_collisions(outputs: list[Output]) -> list[Problem]:
+def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
+    """Two sources for one output path; paths that differ only in case. Claims are (path, origin)."""
     problems: list[Problem] = []
-    by_path: dict[str, list[Output]] = {}
+    by_path: dict[str, list[str]] = {}
     by_lower: dict[str, set[str]] = {}
-    for output in outputs:
-        by_path.setdefault(output.path, []).append(output)
-        by_lower.setdefault(output.path.lower(), set()).add(output.path)
-    for path, claims in sorted(by_path.items()):
-        if len(claims) > 1:
-            origins = sorted({c.origin for c in claims})
+    for path, origin in claims:
+        by_path.setdefault(path, []).append(origin)
+        by_lower.setdefault(path.lower(), set()).add(path)
+    for path, origins_of in sorted(by_path.items()):
+        if len(origins_of) > 1:
+            origins = sorted(set(origins_of))
             where = next((o for o in origins if o.startswith("content/")), origins[0])
-            problems.append(error("url/duplicate", f"'{path}' is produced by {len(claims)} sources: {', '.join(origins)}",
+            problems.append(error("url/duplicate", f"'{path}' is produced by {len(origins_of)} sources: {', '.join(origins)}",
                                   where.split(" ")[0], 1 if where.startswith("content/") else 0, 1,
                                   hint="give one of them another slug (front matter 'slug:') or alias"))
     for lower, paths in sorted(by_lower.items()):
@@ -142,7 +141,7 @@ def check_collisions(outputs: list[Output]) -> list[Problem]:
             names = sorted(paths)
             problems.append(warning("url/case-collision", f"these outputs differ only in case and clash on "
                                     f"case-insensitive file systems: {', '.join(names)}",
-                                    next(iter(by_path[names[0]])).origin.split(" ")[0],
+                                    by_path[names[0]][0].split(" ")[0],
                                     hint="rename one of them"))
     return problems
 
@@ -150,47 +149,102 @@ def check_collisions(outputs: list[Output]) -> list[Problem]:
 def _digest(output: Output) -> str:
     if output.copy_from is not None:
         stat = output.copy_from.stat()
-        return f"file:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
+        return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
     return hashlib.blake2b(output.data or b"", digest_size=16).hexdigest()
 
 
-def write_output(outputs: list[Output], out: Path) -> dict[str, str]:
-    """Write everything into a fresh folder beside `out`, then swap it in; a failure leaves `out` as it was.
-    Returns a digest of every file written, so `serve` can tell which pages changed."""
-    out = out.resolve()
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    old: Path | None = None
-    digests: dict[str, str] = {}
+class OutputWriter:
+    """Writes outputs into a fresh folder beside `out` as they come, then swaps it in; `abort` (or any
+    exception) leaves `out` as it was. A file identical to the previous build's is hard-linked from
+    it, so it keeps its timestamp and deploy tools see only real changes."""
+
+    def __init__(self, out: Path, manifest_path: Path | None) -> None:
+        self.out = out.resolve()
+        self.manifest_path = manifest_path
+        self.previous: dict[str, list[object]] = {}
+        if manifest_path and manifest_path.is_file() and self.out.is_dir():
+            try:
+                self.previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.previous = {}
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
+        os.chmod(self.tmp, 0o755)
+        self.digests: dict[str, str] = {}
+        self.linked = 0
+
+    def add(self, output: Output) -> None:
+        parts = output.path.split("/")
+        if output.path.startswith("/") or ".." in parts or "" in parts[:-1] or output.path in self.digests:
+            return  # unsafe, or a second claim on one path (reported as url/duplicate)
+        target = self.tmp.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = _digest(output)
+        self.digests[output.path] = digest
+        if self._link_unchanged(output.path, digest, target):
+            return
+        if output.copy_from is not None:
+            shutil.copyfile(output.copy_from, target)
+        else:
+            target.write_bytes(output.data or b"")
+
+    def _link_unchanged(self, path: str, digest: str, target: Path) -> bool:
+        record = self.previous.get(path)
+        if not record or record[0] != digest:
+            return False
+        old = self.out.joinpath(*path.split("/"))
+        try:
+            stat = old.lstat()
+            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:]:
+                return False  # changed by hand since: write it again
+            os.link(old, target)
+        except OSError:
+            return False
+        self.linked += 1
+        return True
+
+    def commit(self) -> dict[str, str]:
+        (self.tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
+                                       encoding="utf-8")
+        manifest = {}
+        for path, digest in self.digests.items():
+            stat = self.tmp.joinpath(*path.split("/")).stat()
+            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+        old: Path | None = None
+        try:
+            if self.out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+                os.rename(self.out, old / "x")
+            os.rename(self.tmp, self.out)
+        except BaseException:
+            if old is not None and (old / "x").exists() and not self.out.exists():
+                os.rename(old / "x", self.out)
+            self.abort()
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        if self.manifest_path is not None:
+            try:
+                self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+                self.manifest_path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+            except OSError:
+                pass  # only an optimisation for the next build
+        return self.digests
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def write_output(outputs: Iterable[Output], out: Path, manifest_path: Path | None = None) -> dict[str, str]:
+    writer = OutputWriter(out, manifest_path)
     try:
-        os.chmod(tmp, 0o755)
-        for output in sorted(outputs, key=lambda o: o.path):
-            parts = output.path.split("/")
-            if output.path.startswith("/") or ".." in parts or "" in parts[:-1]:
-                raise ValueError(f"unsafe output path {output.path!r}")
-            target = tmp.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if output.copy_from is not None:
-                shutil.copyfile(output.copy_from, target)
-            else:
-                target.write_bytes(output.data or b"")
-            digests[output.path] = _digest(output)
-        (tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
-                                  encoding="utf-8")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.rename(out, old / "x")
-        os.rename(tmp, out)
+        for output in outputs:
+            writer.add(output)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and (old / "x").exists() and not out.exists():
-            os.rename(old / "x", out)
+        writer.abort()
         raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return digests
+    return writer.commit()
 
 
 @contextlib.contextmanager
@@ -211,6 +265,11 @@ def output_lock(out: Path, lock_dir: Path, log: Callable[[str], None] | None = N
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _manifest_path(config: Config, out: Path) -> Path:
+    name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()
+    return config.root / CACHE_DIR / "manifests" / f"{name}.json"
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -255,23 +314,46 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
                                 hint="run the setup command (make setup), which installs KaTeX with npm ci"))
-    outputs, emit_problems = emit_all(site, engine)
-    problems += emit_problems
-    problems += check_collisions(outputs)
-    problems = escalate(problems, options.strict)
-    result.problems = sorted(problems, key=Problem.sort_key)
     result.notes = len(site.notes)
-    result.outputs = len(outputs)
     result.math_rendered = stage.stats.formulas
     result.rendered_notes = stage.stats.rendered
-    if options.write and not has_errors(result.problems):
+    emit_problems: list[Problem] = []
+    claims: list[tuple[str, str]] = []
+
+    def emitted() -> Iterator[Output]:
+        for output in emit_all(site, engine, emit_problems):
+            claims.append((output.path, output.origin))
+            yield output
+
+    def finish(all_problems: list[Problem]) -> list[Problem]:
+        return sorted(escalate(all_problems, options.strict), key=Problem.sort_key)
+
+    if options.write and not has_errors(escalate(problems, options.strict)):
         try:
             with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
-                result.digests = write_output(outputs, out)
-            result.written = True
+                writer = OutputWriter(out, _manifest_path(config, out))
+                try:
+                    for output in emitted():
+                        writer.add(output)
+                    result.problems = finish(problems + emit_problems + check_collisions(claims))
+                    if has_errors(result.problems):
+                        writer.abort()
+                    else:
+                        result.digests = writer.commit()
+                        result.written = True
+                        result.linked = writer.linked
+                except BaseException:
+                    writer.abort()
+                    raise
         except OSError as exc:
-            result.problems.append(error("output/write", f"cannot write the site: {exc.strerror or exc}"
-                                         f"{' (' + exc.filename + ')' if exc.filename else ''}", str(out),
-                                         hint="check free space and permissions; the previous output is untouched"))
+            result.problems = finish(problems + emit_problems) + [error(
+                "output/write", f"cannot write the site: {exc.strerror or exc}"
+                f"{' (' + exc.filename + ')' if exc.filename else ''}", str(out),
+                hint="check free space and permissions; the previous output is untouched")]
+    else:
+        for _ in emitted():
+            pass
+        result.problems = finish(problems + emit_problems + check_collisions(claims))
+    result.outputs = len(claims)
     result.seconds = time.perf_counter() - started
     return result

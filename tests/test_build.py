@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import sys
 
 from helpers import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
@@ -315,3 +316,24 @@ def test_deeply_nested_input_is_bounded(tmp_path, build):
     })
     out = build(site)
     assert (out / "a/deep/index.html").is_file()
+
+
+def test_unchanged_files_keep_their_timestamps_so_deploys_see_real_changes(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {
+        "content/a/x.md": note("X", "2025-01-01", "[y](../b/y.md)"),
+        "content/b/y.md": note("Y", "2025-01-02"),
+        "content/c/z.md": note("Z", "2025-01-03"),
+    })
+    out = site / "public"
+    assert run_cli("build", site, "-o", out).code == 0
+    stamps = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    time.sleep(0.05)
+    (site / "content/c/z.md").write_text(note("Z changed", "2025-01-03"), encoding="utf-8")
+    assert run_cli("build", site, "-o", out).code == 0
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    changed = sorted(p for p in after if after[p] != stamps.get(p))
+    assert "c/z/index.html" in changed and "index.html" in changed
+    assert "a/x/index.html" not in changed and "b/y/index.html" not in changed and "css/style.css" not in changed
+    (out / "a/x/index.html").write_text("edited by hand")  # a hand edit in the output is repaired
+    assert run_cli("build", site, "-o", out).code == 0
+    assert "edited by hand" not in (out / "a/x/index.html").read_text()

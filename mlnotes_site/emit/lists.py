@@ -1,7 +1,7 @@
 """List pages: latest updates, topic pages, tag pages, the topics tree and the tags index."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..i18n import strings_for
 from ..site import Item
@@ -11,38 +11,33 @@ from .context import Pages, page_count, paginate, pager
 
 def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],
            title: str, alternates_of: Callable[[int], dict[str, str]], kind: str, origin: str,
-           **extra: Any) -> list[Output]:
+           **extra: Any) -> Iterator[Output]:
     chunks = paginate(items, pages.config.paginate)
-    outputs = []
     for number, chunk in enumerate(chunks, start=1):
         entries = [pages.item(item, lang) for item in chunk]
-        outputs.append(pages.render(
+        yield pages.render(
             template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
             kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
             entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
-            page_number=number, **extra))
-    return outputs
+            page_number=number, **extra)
 
 
-def latest_pages(pages: Pages) -> list[Output]:
+def latest_pages(pages: Pages) -> Iterator[Output]:
     urls = pages.urls
-    outputs: list[Output] = []
     for lang in pages.config.languages:
         items = pages.site.latest(lang)
         sizes = {other: page_count(len(pages.site.latest(other)), pages.config.paginate)
                  for other in pages.config.languages}
-        outputs += _paged(
+        yield from _paged(
             pages, "list.html", items, lang, lambda n, lang=lang: urls.home(lang, n),
             pages.config.site_title(lang),
             lambda n: {other: urls.home(other, n) for other in pages.config.languages if n <= sizes[other]},
             kind="home", origin="latest updates", heading=pages.config.site_title(lang),
             subheading=pages.config.description.get(lang, ""), feed=pages.href(urls.feed(lang)))
-    return outputs
 
 
-def topic_pages(pages: Pages) -> list[Output]:
+def topic_pages(pages: Pages) -> Iterator[Output]:
     site, urls = pages.site, pages.urls
-    outputs: list[Output] = []
     for topic in sorted(t for t in site.topics if t):
         for lang in pages.config.languages:
             items = site.in_topic(topic, lang)
@@ -55,7 +50,7 @@ def topic_pages(pages: Pages) -> list[Output]:
             while parent:
                 parents.insert(0, {"title": site.topic_title(parent, lang), "href": pages.href(urls.topic(parent, lang))})
                 parent = site.topics[parent].parent
-            outputs += _paged(
+            yield from _paged(
                 pages, "list.html", items, lang, lambda n, lang=lang: urls.topic(topic, lang, n),
                 site.topic_title(topic, lang),
                 lambda n: {other: urls.topic(topic, other, n) for other in pages.config.languages if n <= sizes[other]},
@@ -67,28 +62,25 @@ def topic_pages(pages: Pages) -> list[Output]:
                             "href": pages.href(urls.topic(c.path, lang)), "count": site.topic_count(c.path, lang)}
                            for c in site.children(topic, lang)],
                 feed=pages.href(urls.topic_feed(topic, lang)))
-    return outputs
 
 
-def tag_pages(pages: Pages) -> list[Output]:
+def tag_pages(pages: Pages) -> Iterator[Output]:
     site, urls, per_page = pages.site, pages.urls, pages.config.paginate
-    outputs: list[Output] = []
     tags_by_lang = {lang: site.tags(lang) for lang in pages.config.languages}
     counts = {lang: {tag.slug: len(items) for tag, items in tags.items()} for lang, tags in tags_by_lang.items()}
     for lang, tags in tags_by_lang.items():
         for tag, items in tags.items():
-            outputs += _paged(
+            yield from _paged(
                 pages, "list.html", items, lang, lambda n, tag=tag: urls.tag(tag.name, lang, n), f"#{tag.name}",
                 lambda n, tag=tag: {other: urls.tag(tag.name, other, n) for other in pages.config.languages
                                     if tag.slug in counts[other] and n <= page_count(counts[other][tag.slug], per_page)},
                 kind="tag", origin=f"tag {tag.name}", heading=f"#{tag.name}")
-        outputs.append(pages.render(
+        yield pages.render(
             "tags.html", lang=lang, path=urls.tags(lang), title=strings_for(lang, pages.config)["all_tags"],
             alternates={other: urls.tags(other) for other in pages.config.languages}, kind="tags",
             origin="tags index",
             tags=[{"name": tag.name, "href": pages.href(urls.tag(tag.name, lang)), "count": len(items)}
-                  for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))]))
-    return outputs
+                  for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))])
 
 
 def topics_index(pages: Pages) -> list[Output]:

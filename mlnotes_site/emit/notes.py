@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+from typing import Iterator
 
 from markupsafe import Markup
 
@@ -12,9 +13,8 @@ from . import Output
 from .context import Pages, format_dates
 
 
-def note_pages(pages: Pages) -> list[Output]:
+def note_pages(pages: Pages) -> Iterator[Output]:
     site = pages.site
-    outputs: list[Output] = []
     neighbours = site.neighbour_map()
     for note in site.notes:
         rendered = site.rendered[note.path]
@@ -26,7 +26,7 @@ def note_pages(pages: Pages) -> list[Output]:
         def link(other):  # type: ignore[no-untyped-def]
             return {"title": other.title, "href": pages.href(site.note_url(other))} if other else None
 
-        outputs.append(pages.render(
+        yield pages.render(
             "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
             origin=note.path, kind="note", has_math=rendered.math_count > 0,
             description=Markup(pages.fill(note, rendered.excerpt, note.lang, feed=True)).striptags(),
@@ -47,14 +47,11 @@ def note_pages(pages: Pages) -> list[Output]:
                 "next": link(next_note),
                 **format_dates(note, note.lang),
             },
-        ))
-    return outputs
+        )
 
 
-def alias_pages(pages: Pages) -> tuple[list[Output], list[Problem]]:
+def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:
     site = pages.site
-    outputs: list[Output] = []
-    problems: list[Problem] = []
     for note in site.notes:
         for alias in note.aliases:
             clean = posixpath.normpath("/" + alias.strip()).lstrip("/")
@@ -66,5 +63,4 @@ def alias_pages(pages: Pages) -> tuple[list[Output], list[Problem]]:
             target = pages.urls.absolute(site.note_url(note))
             html = pages.env.get_template("redirect.html").render(
                 target=target, lang=note.lang, t=strings_for(note.lang, site.config), title=note.title)
-            outputs.append(Output(output_file(path), html.encode("utf-8"), origin=f"{note.path} (alias {alias})"))
-    return outputs, problems
+            yield Output(output_file(path), html.encode("utf-8"), origin=f"{note.path} (alias {alias})")
