@@ -45,6 +45,7 @@ class BuildOptions:
     write: bool = True
     jobs: int = 0  # render processes; 0 = one per core
     log: Callable[[str], None] | None = None  # progress notes (e.g. waiting for a lock)
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a terminal
 
 
 @dataclass
@@ -58,6 +59,7 @@ class BuildResult:
     math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
     rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
     linked: int = 0  # files unchanged since the previous build (hard-linked, not rewritten)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for --profile
     digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
 
     @property
@@ -289,6 +291,7 @@ def build(options: BuildOptions) -> BuildResult:
             return result
 
     content = load_content(config)
+    result.stages["load"] = time.perf_counter() - started
     cache = Cache(config.root / CACHE_DIR)
     engine = MathEngine(config.root, config.math_macros, cache)
     try:
@@ -300,8 +303,11 @@ def build(options: BuildOptions) -> BuildResult:
 
 def _build(options: BuildOptions, config: Config, content: Content, cache: Cache, engine: MathEngine, out: Path,
            result: BuildResult, started: float) -> BuildResult:
+    mark = time.perf_counter()
     wanted = [n for n in content.notes if options.drafts or not n.draft]
-    stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs())
+    stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs(), options.progress)
+    result.stages["render"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     rendered = stage.rendered
     content.notes = [n for n in content.notes if n.path in rendered or (n.draft and not options.drafts)]
     render_problems = stage.problems
@@ -314,6 +320,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
                                 hint="run the setup command (make setup), which installs KaTeX with npm ci"))
+    result.stages["index"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     result.notes = len(site.notes)
     result.math_rendered = stage.stats.formulas
     result.rendered_notes = stage.stats.rendered
@@ -323,6 +331,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     def emitted() -> Iterator[Output]:
         for output in emit_all(site, engine, emit_problems):
             claims.append((output.path, output.origin))
+            if options.progress and len(claims) % 100 == 0:
+                options.progress("writing", len(claims), 0)
             yield output
 
     def finish(all_problems: list[Problem]) -> list[Problem]:
@@ -355,5 +365,6 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
             pass
         result.problems = finish(problems + emit_problems + check_collisions(claims))
     result.outputs = len(claims)
+    result.stages["emit+write" if result.written else "emit"] = time.perf_counter() - mark
     result.seconds = time.perf_counter() - started
     return result

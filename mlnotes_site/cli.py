@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="replace an output folder that mlnotes did not make")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("-j", "--jobs", type=int, default=0, help="render processes (default: one per core)")
+    b.add_argument("--profile", action="store_true", help="print the time spent in each stage")
 
     c = sub.add_parser("check", help="validate everything, write nothing")
     c.add_argument("site", nargs="?", default=".")
@@ -75,6 +76,22 @@ def _report(result: BuildResult, quiet: bool, action: str) -> int:
     return EXIT_OK
 
 
+def _progress(stage: str, done: int, total: int) -> None:
+    """One self-overwriting line on a terminal: notes rendered / total, pages written."""
+    text = f"{stage} {done}/{total} notes" if total else f"{stage} {done} files"
+    print(f"\r\033[K{text}", end="", file=sys.stderr, flush=True)
+
+
+def _profile(result: BuildResult) -> None:
+    total = sum(result.stages.values()) or 1.0
+    print("stage         seconds   share", file=sys.stderr)
+    for stage, seconds in result.stages.items():
+        print(f"{stage:12} {seconds:8.2f}  {100 * seconds / total:5.1f}%", file=sys.stderr)
+    print(f"{'total':12} {result.seconds:8.2f}   ({result.rendered_notes} notes rendered, "
+          f"{result.notes - result.rendered_notes} from cache; {result.math_rendered} formulas rendered; "
+          f"{result.linked} files unchanged)", file=sys.stderr)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -86,9 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "build":
+            live = sys.stderr.isatty() and not args.quiet
             result = build(BuildOptions(Path(args.site), Path(args.output) if args.output else None, args.base_url,
                                         args.drafts, args.strict, args.force, jobs=args.jobs,
-                                        log=lambda text: print(text, file=sys.stderr, flush=True)))
+                                        log=lambda text: print(text, file=sys.stderr, flush=True),
+                                        progress=_progress if live else None))
+            if live:
+                print("\r\033[K", end="", file=sys.stderr, flush=True)
+            if args.profile:
+                _profile(result)
             return _report(result, args.quiet, "build")
         if args.command == "check":
             result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))

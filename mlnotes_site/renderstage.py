@@ -6,6 +6,7 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from . import notecache
 from .cache import CACHE_DIR, Cache
@@ -96,7 +97,8 @@ class _Worker:
         return render_batch(batch, cls.config, cls.engine, cls.cache), cls.engine.rendered - before
 
 
-def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngine, jobs: int) -> RenderOutcome:
+def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngine, jobs: int,
+               progress: Callable[[str, int, int], None] | None = None) -> RenderOutcome:
     result = RenderOutcome()
     keys = {note.path: notecache.note_key(note, config, engine.version) for note in notes}
     found = cache.get_many(notecache.KIND, list(keys.values()))
@@ -116,6 +118,8 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
         before = engine.rendered
         outcomes = render_batch(todo, config, engine, cache)
         result.stats.formulas = engine.rendered - before
+        if progress and todo:
+            progress("rendering", len(todo), len(todo))
     else:
         size = max(1, min(16, len(todo) // (jobs * 8)))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
@@ -123,6 +127,8 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
             for batch_results, formulas in pool.map(_Worker.render, batches):
                 outcomes.extend(batch_results)
                 result.stats.formulas += formulas
+                if progress:
+                    progress("rendering", len(outcomes), len(todo))
     for path, outcome in outcomes:
         if isinstance(outcome, Problem):
             result.problems.append(outcome)

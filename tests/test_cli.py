@@ -46,3 +46,18 @@ def test_an_internal_bug_is_reported_without_a_traceback(tmp_path, run_cli, monk
     result = run_cli("build", site)
     assert result.code == 1 and "error[internal]: ZeroDivisionError" in result.err and "Traceback" not in result.err
     assert (site / "public/index.html").is_file()  # the previous output is untouched
+
+
+def test_profile_prints_stages_and_progress_stays_quiet_off_a_terminal(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {f"content/a/n{i}.md": f"---\ntitle: N{i}\ndate: 2025-01-01\n---\n$x_{i}$\n"
+                                       for i in range(3)})
+    result = run_cli("build", site, "--profile")
+    assert result.code == 0
+    for stage in ("load", "render", "index", "emit+write", "total"):
+        assert stage in result.err
+    assert "3 notes rendered, 0 from cache" in result.err
+    assert "\r" not in result.err and "\033" not in result.err  # no progress line when not a TTY
+    again = run_cli("build", site, "--profile")
+    assert "0 notes rendered, 3 from cache; 0 formulas rendered" in again.err
+    quiet = run_cli("build", site, "--quiet")
+    assert quiet.out == "" and quiet.err == ""
