@@ -15,7 +15,7 @@ from typing import Mapping
 from .cache import Cache
 
 _PACKAGE = Path(__file__).resolve().parent
-WORKER = _PACKAGE / "katex_worker.js"
+WORKER = _PACKAGE / "tex_worker.js"
 _MATH_RE = re.compile(r"<math\b.*?</math>", re.S)
 _CORE_POS_RE = re.compile(r"input:(\d+):(\d+)")
 

@@ -1,4 +1,4 @@
-// Long-lived KaTeX worker for mlnotes-site. One JSON request per line on stdin:
+// Long-lived KaTeX worker for mlnotes-site (our own code; KaTeX itself comes from npm, see package.json).
 //   {"macros": {...}, "items": [[tex, displayMode], ...]}
 // one JSON reply per line on stdout, in the same order:
 //   [[true, html] | [false, message, position, length], ...]
