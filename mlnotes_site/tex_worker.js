@@ -1,4 +1,5 @@
 // Long-lived KaTeX worker for mlnotes-site (our own code; KaTeX itself comes from npm, see package.json).
+// One JSON request per line on stdin:
 //   {"macros": {...}, "items": [[tex, displayMode], ...]}
 // one JSON reply per line on stdout, in the same order:
 //   [[true, html] | [false, message, position, length], ...]
