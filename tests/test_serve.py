@@ -275,8 +275,9 @@ def test_fifty_clients_thousand_requests_during_rebuilds(server):
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert server.builds > builds  # rebuilds really ran meanwhile
     assert counter["n"] == 1000 and failures == []
+    wait_for(lambda: server.builds > builds, timeout=30)  # the edits really rebuilt the site meanwhile
+    assert b"GIL v" in get(server, "/kb/python/gil/")[2]
 
 
 def test_oversized_requests_are_refused(server):
