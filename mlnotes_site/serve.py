@@ -169,15 +169,30 @@ def _handler_for(server: DevServer) -> type[BaseHTTPRequestHandler]:
                 return self._events()
             if path == SCRIPT_PATH:
                 return self._send(200, RELOAD_JS, TYPES[".js"], head)
-            file = self._resolve(path)
+            file, body = self._lookup(path)
+            if file is None and server.build_lock.locked():
+                # The output folder is swapped at the end of a rebuild: a miss now may be that
+                # instant. Wait for the build, then look again.
+                with server.build_lock:
+                    pass
+                file, body = self._lookup(path)
             if file is None or isinstance(file, str):
                 if isinstance(file, str):  # a folder without the slash: redirect like any static server
                     return self._send(301, b"", "text/plain", head, {"Location": file})
                 return self._not_found(path, head)
-            body = file.read_bytes()
+            assert body is not None
             if file.suffix == ".html":
                 body = inject(body, server.state.build_id)
             self._send(200, body, content_type(file), head)
+
+        def _lookup(self, path: str) -> tuple[Path | str | None, bytes | None]:
+            file = self._resolve(path)
+            if not isinstance(file, Path):
+                return file, None
+            try:
+                return file, file.read_bytes()
+            except OSError:
+                return None, None
 
         def _resolve(self, path: str) -> Path | str | None:
             """The file a URL path names inside the output, a redirect target, or None. Nothing outside
