@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
@@ -236,17 +236,6 @@ class OutputWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def write_output(outputs: Iterable[Output], out: Path, manifest_path: Path | None = None) -> dict[str, str]:
-    writer = OutputWriter(out, manifest_path)
-    try:
-        for output in outputs:
-            writer.add(output)
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.commit()
 
 
 @contextlib.contextmanager

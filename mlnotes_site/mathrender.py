@@ -74,10 +74,6 @@ class KatexWorker:
         self.process.stdin.write(json.dumps({"macros": dict(macros), "items": items}, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
 
-    def render(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[list[object]]:
-        self.send(items, macros)
-        return self.receive()
-
     def receive(self) -> list[list[object]]:
         assert self.process.stdout
         line = self.process.stdout.readline()

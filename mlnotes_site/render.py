@@ -175,8 +175,9 @@ def _note_macros(note: Note) -> dict[str, str]:
     return {}
 
 
-def summary_html(summary: str, lang: str, env: dict[str, Any] | None = None) -> str:
-    tokens = create_markdown().parseInline(summary, env if env is not None else {"folder": ""})
+def summary_html(summary: str, env: dict[str, Any]) -> str:
+    """The front matter summary as excerpt HTML; its formulas join the note's (same env)."""
+    tokens = create_markdown().parseInline(summary, env)
     pieces: list[Piece] = []
     for token in tokens:
         pieces.extend(_inline_pieces(token))
@@ -220,7 +221,7 @@ def prepare_note(note: Note, config: Config) -> Prepared:
     code_label = strings["code_placeholder"]
     summary_start = len(formulas)
     if note.summary:
-        excerpt = summary_html(note.summary, note.lang, env)
+        excerpt = summary_html(note.summary, env)
         for f in formulas[summary_start:]:
             f["summary"] = True
     else:

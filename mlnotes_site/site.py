@@ -24,8 +24,6 @@ class Topic:
     titles: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)  # Markdown per language
     weights: dict[str, int] = field(default_factory=dict)
-    meta_paths: dict[str, str] = field(default_factory=dict)
-    meta_lines: dict[str, int] = field(default_factory=dict)
 
     def title(self, lang: str, default_lang: str) -> str:
         return self.titles.get(lang) or self.titles.get(default_lang) or self.path.rsplit("/", 1)[-1]
@@ -136,8 +134,6 @@ class Site:
                 topic.titles[meta.lang] = meta.title
             topic.descriptions[meta.lang] = meta.description
             topic.weights[meta.lang] = meta.weight
-            topic.meta_paths[meta.lang] = meta.path
-            topic.meta_lines[meta.lang] = meta.body_line
         return topics
 
     def children(self, topic: str, lang: str) -> list[Topic]:
