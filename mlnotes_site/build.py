@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -27,6 +28,8 @@ from .emit.notes import alias_pages, note_pages
 from .emit.sitemap import sitemap
 from .problems import Problem, error, escalate, has_errors, warning
 from .mathrender import MathEngine
+from .notecache import Bodies
+from .render import render_note
 from .renderstage import default_jobs, render_all
 from .site import Site
 from .theme import make_environment
@@ -59,6 +62,7 @@ class BuildResult:
     math_rendered: int = 0  # formulas that went to KaTeX (or math-core): 0 on a warm build
     rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
     linked: int = 0  # files unchanged since the previous build (hard-linked, not rewritten)
+    made: int = 0  # pages rendered from templates (the others' inputs had not changed)
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for --profile
     digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
 
@@ -89,25 +93,43 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     return None
 
 
-def emit_all(site: Site, engine: MathEngine, problems: list[Problem]) -> Iterator[Output]:
-    """Every output of the site, one at a time, so the writer never holds the whole site."""
-    pages = Pages(site, make_environment(site.config.root), engine)
+def emit_all(site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem]) -> Iterator[Output]:
+    """Every output of the site, one at a time, so the writer never holds the whole site. A template
+    error while a page is made becomes a problem (once per template and message)."""
+    pages = Pages(site, make_environment(site.config.root), engine, bodies)
+    seen: set[tuple[str, str]] = set()
+
+    def report(exc: TemplateError) -> None:
+        if isinstance(exc, TemplateSyntaxError):
+            problem = error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
+                            exc.lineno or 0, 1, hint="fix the template syntax")
+        else:
+            problem = error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
+                            hint="check the template for undefined names")
+        if (problem.path, problem.message) not in seen:
+            seen.add((problem.path, problem.message))
+            problems.append(problem)
+
+    def guarded(output: Output) -> Output:
+        make = output.make
+        if make is None:
+            return output
+
+        def safe() -> bytes:
+            try:
+                return make()
+            except TemplateError as exc:
+                report(exc)
+                return b""
+        return dataclasses.replace(output, make=safe)
+
     try:
-        yield from note_pages(pages)
-        yield from alias_pages(pages, problems)
-        yield from latest_pages(pages)
-        yield from topic_pages(pages)
-        yield from tag_pages(pages)
-        yield from topics_index(pages)
-        yield from not_found_pages(pages)
-        yield from feeds(pages)
-        yield from sitemap(pages)
-    except TemplateSyntaxError as exc:
-        problems.append(error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
-                              exc.lineno or 0, 1, hint="fix the template syntax"))
-    except TemplateError as exc:
-        problems.append(error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
-                              hint="check the template for undefined names"))
+        for emitter in (note_pages(pages), alias_pages(pages, problems), latest_pages(pages), topic_pages(pages),
+                        tag_pages(pages), topics_index(pages), not_found_pages(pages), feeds(pages), sitemap(pages)):
+            for output in emitter:
+                yield guarded(output)
+    except TemplateError as exc:  # aliases render their small template at once
+        report(exc)
     yield from static_files(site)
     yield from note_assets(site)
     if pages.uses_katex_css:
@@ -148,17 +170,18 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
-def _digest(output: Output) -> str:
+def _digest(output: Output, data: bytes | None) -> str:
     if output.copy_from is not None:
         stat = output.copy_from.stat()
         return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
-    return hashlib.blake2b(output.data or b"", digest_size=16).hexdigest()
+    return hashlib.blake2b(data or b"", digest_size=16).hexdigest()
 
 
 class OutputWriter:
     """Writes outputs into a fresh folder beside `out` as they come, then swaps it in; `abort` (or any
     exception) leaves `out` as it was. A file identical to the previous build's is hard-linked from
-    it, so it keeps its timestamp and deploy tools see only real changes."""
+    it, so it keeps its timestamp and deploy tools see only real changes; a page whose fingerprint
+    (the digest of its inputs) is the previous build's is not even made."""
 
     def __init__(self, out: Path, manifest_path: Path | None) -> None:
         self.out = out.resolve()
@@ -173,22 +196,36 @@ class OutputWriter:
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
         os.chmod(self.tmp, 0o755)
         self.digests: dict[str, str] = {}
+        self.fingerprints: dict[str, str] = {}
         self.linked = 0
+        self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
+        self._dirs: set[Path] = set()
 
     def add(self, output: Output) -> None:
         parts = output.path.split("/")
         if output.path.startswith("/") or ".." in parts or "" in parts[:-1] or output.path in self.digests:
             return  # unsafe, or a second claim on one path (reported as url/duplicate)
         target = self.tmp.joinpath(*parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digest = _digest(output)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        record = self.previous.get(output.path)
+        if output.fingerprint:
+            self.fingerprints[output.path] = output.fingerprint
+            if record and len(record) > 3 and record[3] == output.fingerprint \
+                    and self._link_unchanged(output.path, str(record[0]), target):
+                self.digests[output.path] = str(record[0])
+                return
+        data = output.content() if output.copy_from is None else None
+        self.made += output.make is not None
+        digest = _digest(output, data)
         self.digests[output.path] = digest
         if self._link_unchanged(output.path, digest, target):
             return
         if output.copy_from is not None:
             shutil.copyfile(output.copy_from, target)
         else:
-            target.write_bytes(output.data or b"")
+            target.write_bytes(data or b"")
 
     def _link_unchanged(self, path: str, digest: str, target: Path) -> bool:
         record = self.previous.get(path)
@@ -197,7 +234,7 @@ class OutputWriter:
         old = self.out.joinpath(*path.split("/"))
         try:
             stat = old.lstat()
-            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:]:
+            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:3]:
                 return False  # changed by hand since: write it again
             os.link(old, target)
         except OSError:
@@ -211,7 +248,7 @@ class OutputWriter:
         manifest = {}
         for path, digest in self.digests.items():
             stat = self.tmp.joinpath(*path.split("/")).stat()
-            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns]
+            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns, self.fingerprints.get(path, "")]
         old: Path | None = None
         try:
             if self.out.exists():
@@ -297,15 +334,17 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs(), options.progress)
     result.stages["render"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    rendered = stage.rendered
-    content.notes = [n for n in content.notes if n.path in rendered or (n.draft and not options.drafts)]
+    infos = stage.infos
+    content.notes = [n for n in content.notes if n.path in infos or (n.draft and not options.drafts)]
     render_problems = stage.problems
-    site = Site(config, content, rendered, include_drafts=options.drafts)
+    site = Site(config, content, infos, include_drafts=options.drafts)
+    by_path = {note.path: note for note in site.notes}
+    bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
     problems = list(content.problems) + render_problems + site.problems
     for note in site.notes:
-        problems += rendered[note.path].problems
+        problems += infos[note.path].problems
     problems += site.check_links(options.strict)
-    if stage.stats.math_unavailable and any(r.math_count for r in rendered.values()):
+    if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
                                 hint="run the setup command (make setup), which installs KaTeX with npm ci"))
@@ -318,7 +357,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     claims: list[tuple[str, str]] = []
 
     def emitted() -> Iterator[Output]:
-        for output in emit_all(site, engine, emit_problems):
+        for output in emit_all(site, engine, bodies, emit_problems):
             claims.append((output.path, output.origin))
             if options.progress and len(claims) % 100 == 0:
                 options.progress("writing", len(claims), 0)
@@ -341,6 +380,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                         result.digests = writer.commit()
                         result.written = True
                         result.linked = writer.linked
+                        result.made = writer.made
                 except BaseException:
                     writer.abort()
                     raise
@@ -350,8 +390,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                 f"{' (' + exc.filename + ')' if exc.filename else ''}", str(out),
                 hint="check free space and permissions; the previous output is untouched")]
     else:
-        for _ in emitted():
-            pass
+        for output in emitted():
+            output.content()  # made all the same: a check finds template errors too
         result.problems = finish(problems + emit_problems + check_collisions(claims))
     result.outputs = len(claims)
     result.stages["emit+write" if result.written else "emit"] = time.perf_counter() - mark

@@ -22,8 +22,7 @@ _CORE_POS_RE = re.compile(r"input:(\d+):(\d+)")
 
 @dataclass(frozen=True)
 class MathResult:
-    html: str  # what a page shows: KaTeX HTML+MathML, or an error box built by the caller
-    mathml: str  # what a feed carries
+    html: str  # what a page shows: KaTeX HTML+MathML (feeds take its MathML), or "" on error
     error: str | None = None
     position: int = -1  # offset of the error inside the TeX, -1 if unknown
     length: int = 0
@@ -167,8 +166,7 @@ class MathEngine:
             if ticket.sent and self._worker is not None:
                 try:
                     replies = self._worker.receive()
-                    outcomes = [[True, r[1], extract_mathml(str(r[1]))] if r[0] else [False, r[1], r[2], r[3]]
-                                for r in replies]
+                    outcomes = [[True, r[1]] if r[0] else [False, r[1], r[2], r[3]] for r in replies]
                 except (OSError, RuntimeError, ValueError) as exc:
                     self._give_up(exc)
             if outcomes is None:
@@ -181,10 +179,9 @@ class MathEngine:
         for key in ticket.keys:
             entry = ticket.cached.get(key) or fresh[key]
             if entry[0]:
-                html = str(entry[1])
-                results.append(MathResult(html, str(entry[2]) if len(entry) > 2 else extract_mathml(html)))
+                results.append(MathResult(str(entry[1])))
             else:
-                results.append(MathResult("", "", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
+                results.append(MathResult("", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
         return results
 
     def _give_up(self, exc: Exception) -> None:
@@ -218,7 +215,7 @@ class MathEngine:
             return [False, message, position, 0]
         if display and 'display="block"' not in mathml:
             mathml = mathml.replace("<math", '<math display="block"', 1)
-        return [True, f'<span class="math-fallback">{mathml}</span>', mathml]
+        return [True, f'<span class="math-fallback">{mathml}</span>']
 
     def close(self) -> None:
         if self._worker is not None:

@@ -1,29 +1,34 @@
-"""Whole rendered notes in the on-disk cache, keyed by everything rendering depends on.
+"""Rendered notes in the on-disk cache, keyed by everything rendering depends on.
 
-A warm build with nothing changed parses no Markdown, highlights no code and renders no formula.
+Each note is two entries: its small `NoteInfo` (ToC, links, excerpt, counts, problems), which every
+build reads for the whole site, and its large `NoteBody`, read only when the note's own page or a
+feed entry is written. A warm build with nothing changed parses no Markdown, highlights no code and
+renders no formula.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Callable
 
-from . import __version__
-from .cache import Cache
+from .codeversion import code_version
+from .cache import Cache, encode_json, pack_strings, unpack_strings
 from .config import Config
 from .content import Note
 from .i18n import strings_for
 from .problems import Problem, Severity
-from .render import LinkRef, RenderedNote, TocEntry
+from .render import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
 
-KIND = "note"
+INFO = "noteinfo"
+BODY = "notebody"
 
 
 def note_key(note: Note, config: Config, engine_version: str) -> str:
     """Changes when the note's text, its place, the settings that shape its HTML, or the renderer change."""
     parts = [
-        __version__, engine_version, note.path, note.lang, note.topic, note.body, note.body_line, note.summary,
+        code_version(), engine_version, note.path, note.lang, note.topic, note.body, note.body_line, note.summary,
         note.toc, note.params.get("macros"), config.excerpt_length, config.math_number_equations, config.unsafe_html,
         sorted(config.math_macros.items()), sorted(strings_for(note.lang, config).items()),
     ]
@@ -31,21 +36,20 @@ def note_key(note: Note, config: Config, engine_version: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def dump(rendered: RenderedNote) -> dict[str, Any]:
-    data = dataclasses.asdict(rendered)
-    data["problems"] = [{**dataclasses.asdict(p), "severity": p.severity.value} for p in rendered.problems]
+def dump_info(info: NoteInfo) -> dict[str, Any]:
+    data = dataclasses.asdict(info)
+    data["math"] = [[mid, html] for mid, html in info.math.items()]
+    data["problems"] = [{**dataclasses.asdict(p), "severity": p.severity.value} for p in info.problems]
     return data
 
 
-def load(data: dict[str, Any]) -> RenderedNote | None:
+def load_info(data: Any) -> NoteInfo | None:
     try:
-        return RenderedNote(
-            html=data["html"],
+        return NoteInfo(
             toc=tuple(TocEntry(**entry) for entry in data["toc"]),
             links=tuple(LinkRef(**link) for link in data["links"]),
             excerpt=data["excerpt"],
-            math_page=tuple(data["math_page"]),
-            math_feed=tuple(data["math_feed"]),
+            math={int(mid): str(html) for mid, html in data["math"]},
             math_count=int(data["math_count"]),
             han=int(data["han"]),
             words=int(data["words"]),
@@ -56,10 +60,46 @@ def load(data: dict[str, Any]) -> RenderedNote | None:
         return None  # an entry from another layout or a damaged one: render again
 
 
-def get(cache: Cache, key: str) -> RenderedNote | None:
-    found = cache.get_many(KIND, [key]).get(key)
-    return load(found) if isinstance(found, dict) else None
+def get_infos(cache: Cache, keys: list[str]) -> dict[str, NoteInfo]:
+    found = {}
+    for key, data in cache.get_many(INFO, keys).items():
+        info = load_info(data)
+        if info is not None:
+            found[key] = info
+    return found
 
 
-def put(cache: Cache, key: str, rendered: RenderedNote) -> None:
-    cache.put_many(KIND, {key: dump(rendered)})
+def get_body(cache: Cache, key: str) -> NoteBody | None:
+    value = cache.get_raw(BODY, [key]).get(key)
+    strings = unpack_strings(value) if value is not None else None
+    return NoteBody(strings[0], tuple(strings[1:])) if strings else None
+
+
+def put(cache: Cache, key: str, rendered: RenderedNote) -> bool:
+    """Store both parts; False when the cache is unusable (the caller keeps the body itself)."""
+    return cache.put_raw([(BODY, key, pack_strings([rendered.body.html, *rendered.body.math])),
+                          (INFO, key, encode_json(dump_info(rendered.info)))])
+
+
+class Bodies:
+    """Note bodies for the emitters: kept in memory only where the cache could not take them, else
+    read back from the cache (a few recent ones remembered, as feeds ask for the same notes)."""
+
+    def __init__(self, cache: Cache, keys: dict[str, str], memory: dict[str, NoteBody],
+                 rerender: Callable[[str], NoteBody]) -> None:
+        self.cache, self.keys, self.memory, self.rerender = cache, keys, memory, rerender
+        self.recent: OrderedDict[str, NoteBody] = OrderedDict()
+
+    def get(self, path: str) -> NoteBody:
+        if path in self.memory:
+            return self.memory[path]
+        if path in self.recent:
+            self.recent.move_to_end(path)
+            return self.recent[path]
+        body = get_body(self.cache, self.keys[path]) if path in self.keys else None
+        if body is None:
+            body = self.rerender(path)  # the cache lost it meanwhile (deleted by hand): render again
+        self.recent[path] = body
+        if len(self.recent) > 64:
+            self.recent.popitem(last=False)
+        return body

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Mapping
 
 from markdown_it.token import Token
 
@@ -19,12 +19,14 @@ from .equations import number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
 from .markdown.math import MATH_PLACEHOLDER
-from .mathrender import MathEngine, MathResult
+from .mathrender import MathEngine, MathResult, extract_mathml
+from .markdown.links import PLACEHOLDER_RE
 from .problems import Problem, warning
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+_CODE_RE = re.compile(r"<code>.*?</code>", re.S)
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,39 @@ class LinkRef:
 
 
 @dataclass(frozen=True)
-class RenderedNote:
-    html: str  # body with link and formula placeholders
+class NoteInfo:
+    """What every page but the note's own needs: small, kept in memory for the whole site."""
     toc: tuple[TocEntry, ...]
     links: tuple[LinkRef, ...]
     excerpt: str  # HTML with formula placeholders
-    math_page: tuple[str, ...]  # per formula id: the HTML a page shows
-    math_feed: tuple[str, ...]  # per formula id: MathML for feeds
+    math: Mapping[int, str]  # page HTML of the formulas the excerpt and the ToC show, by formula id
     math_count: int  # formulas of the body (excerpt copies not counted)
     han: int
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class NoteBody:
+    """The note's page body: large, read from the cache only when its page is written."""
+    html: str  # body with link and formula placeholders
+    math: tuple[str, ...]  # per formula id: the HTML a page shows
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    info: NoteInfo
+    body: NoteBody
+
+
+def feed_math(page_html: str) -> str:
+    """What a feed carries for a formula: KaTeX's MathML (or math-core's), the TeX of a failed one."""
+    mathml = extract_mathml(page_html)
+    if mathml:
+        return mathml
+    code = _CODE_RE.search(page_html)
+    return code.group(0) if code else ""
 
 
 @dataclass
@@ -251,7 +274,6 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     anchors, html, toc, excerpt, env = prep.anchors, prep.html, prep.toc, prep.excerpt, prep.env
 
     page: list[str] = []
-    feed: list[str] = []
     for mid, (f, result) in enumerate(zip(formulas, results)):
         tex = f["tex"]
         if result.error is not None:
@@ -269,16 +291,13 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                                             snippet=_snippet(source, column, result.length)))
             box = (f'<span class="math-error" title="{escape(result.error)}"><code>{escape(tex)}</code></span>')
             page.append(f'<div class="math-block math-error-block">{box}</div>' if f["block"] else box)
-            feed.append(f"<code>{escape(tex)}</code>")
             continue
         if f["block"]:
             anchor = anchors.get(mid)
             ident = f' id="{escape(anchor)}"' if anchor else ""
             page.append(f'<div class="math-block"{ident}>{result.html}</div>')
-            feed.append(result.mathml)
         else:
             page.append(result.html)
-            feed.append(result.mathml)
 
     for label in env.get("unknown_refs", []):
         problems.append(warning("math/unknown-label", f"\\eqref{{{label}}} names no labelled equation in this note",
@@ -289,21 +308,20 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                           int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))
                   for l in env.get("links", []))
     han, words = _count(tokens)
-    return RenderedNote(
-        html=html,
+    shown = {int(m.group(2)) for text in (excerpt, *(e.html for e in toc))
+             for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
+    info = NoteInfo(
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math_page=tuple(page),
-        math_feed=tuple(feed),
+        math={mid: page[mid] for mid in sorted(shown)},
         math_count=body_count,
         han=han,
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
     )
-
-
+    return RenderedNote(info, NoteBody(html, tuple(page)))
 
 
 def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:

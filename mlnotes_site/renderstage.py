@@ -14,7 +14,7 @@ from .config import Config
 from .content import Note
 from .mathrender import MathEngine, Ticket
 from .problems import Problem, error
-from .render import Prepared, RenderedNote, finish_note, prepare_note
+from .render import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
 
 POOL_THRESHOLD = 24  # fewer notes to render than this: stay in one process (no start-up cost)
 
@@ -29,9 +29,16 @@ class RenderStats:
 
 @dataclass
 class RenderOutcome:
-    rendered: dict[str, RenderedNote] = field(default_factory=dict)
+    infos: dict[str, NoteInfo] = field(default_factory=dict)  # by note path
+    keys: dict[str, str] = field(default_factory=dict)  # note path -> cache key of its body
+    bodies: dict[str, NoteBody] = field(default_factory=dict)  # only those the cache could not take
     problems: list[Problem] = field(default_factory=list)  # notes that could not be rendered at all
     stats: RenderStats = field(default_factory=RenderStats)
+
+
+# One rendered note as a batch reports it: its info (or why it failed), and its body unless the
+# cache holds it, so that bodies do not travel between processes.
+Outcome = tuple[str, NoteInfo | Problem, NoteBody | None]
 
 
 def _guarded(step, note: Note, *args):  # type: ignore[no-untyped-def]
@@ -48,16 +55,19 @@ def _guarded(step, note: Note, *args):  # type: ignore[no-untyped-def]
 
 
 def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngine,
-                 cache: Cache) -> list[tuple[str, RenderedNote | Problem]]:
+                 cache: Cache) -> list[Outcome]:
     """Render notes in order, pipelined: while KaTeX renders one note's formulas, the next note is parsed."""
-    results: list[tuple[str, RenderedNote | Problem]] = []
+    results: list[Outcome] = []
     pending: tuple[Note, str, Prepared, Ticket] | None = None
 
     def finish(note: Note, key: str, prep: Prepared, ticket: Ticket) -> None:
         outcome = _guarded(lambda: finish_note(prep, engine.collect(ticket)), note)
-        if isinstance(outcome, RenderedNote) and engine.version == ticket.version:
-            notecache.put(cache, key, outcome)  # keyed for this renderer: cache only what it made
-        results.append((note.path, outcome))
+        if not isinstance(outcome, RenderedNote):
+            results.append((note.path, outcome, None))
+            return
+        # Keyed for this renderer: cache only what it made (not a math-core fallback under a KaTeX key).
+        stored = engine.version == ticket.version and notecache.put(cache, key, outcome)
+        results.append((note.path, outcome.info, None if stored else outcome.body))
 
     for note, key in batch:
         prep = _guarded(prepare_note, note, note, config)
@@ -66,7 +76,7 @@ def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngi
             finish(*pending)
             pending = None
         if isinstance(prep, Problem) or ticket is None:
-            results.append((note.path, prep))
+            results.append((note.path, prep, None))
         else:
             pending = (note, key, prep, ticket)
     if pending is not None:
@@ -91,7 +101,7 @@ class _Worker:
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
 
     @classmethod
-    def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[tuple[str, RenderedNote | Problem]], int]:
+    def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[Outcome], int]:
         assert cls.config and cls.cache and cls.engine
         before = cls.engine.rendered
         return render_batch(batch, cls.config, cls.engine, cls.cache), cls.engine.rendered - before
@@ -101,19 +111,19 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
                progress: Callable[[str, int, int], None] | None = None) -> RenderOutcome:
     result = RenderOutcome()
     keys = {note.path: notecache.note_key(note, config, engine.version) for note in notes}
-    found = cache.get_many(notecache.KIND, list(keys.values()))
+    result.keys = keys
+    found = notecache.get_infos(cache, list(keys.values()))
     todo: list[tuple[Note, str]] = []
     for note in notes:
-        entry = found.get(keys[note.path])
-        cached = notecache.load(entry) if isinstance(entry, dict) else None
+        cached = found.get(keys[note.path])
         if cached is not None:
-            result.rendered[note.path] = cached
+            result.infos[note.path] = cached
         else:
             todo.append((note, keys[note.path]))
     result.stats.cached = len(notes) - len(todo)
     result.stats.rendered = len(todo)
 
-    outcomes: list[tuple[str, RenderedNote | Problem]] = []
+    outcomes: list[Outcome] = []
     if len(todo) < POOL_THRESHOLD or jobs <= 1:
         before = engine.rendered
         outcomes = render_batch(todo, config, engine, cache)
@@ -129,11 +139,13 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
                 result.stats.formulas += formulas
                 if progress:
                     progress("rendering", len(outcomes), len(todo))
-    for path, outcome in outcomes:
+    for path, outcome, body in outcomes:
         if isinstance(outcome, Problem):
             result.problems.append(outcome)
-        else:
-            result.rendered[path] = outcome
+            continue
+        result.infos[path] = outcome
+        if body is not None:
+            result.bodies[path] = body
     if result.stats.formulas and engine.unavailable is None and not engine.uses_katex:
         result.stats.math_unavailable = "KaTeX could not run"
     result.stats.math_unavailable = result.stats.math_unavailable or engine.unavailable

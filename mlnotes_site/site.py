@@ -11,7 +11,7 @@ from functools import cached_property
 from .config import Config
 from .content import Asset, Content, Note, NOTE_SUFFIXES
 from .problems import Problem, error, warning
-from .render import LinkRef, RenderedNote
+from .render import LinkRef, NoteInfo
 from .text import tag_slug
 from .urls import Urls
 
@@ -50,14 +50,14 @@ class Tag:
 
 
 class Site:
-    def __init__(self, config: Config, content: Content, rendered: dict[str, RenderedNote],
+    def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
                  include_drafts: bool) -> None:
         self.config = config
         self.urls = Urls(config)
         self.problems: list[Problem] = []
         self.notes: list[Note] = [n for n in content.notes if include_drafts or not n.draft]
         self.drafts_left_out = {n.content_path for n in content.notes if n.draft and not include_drafts}
-        self.rendered = rendered
+        self.infos = infos
         self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
         self.folders = content.folders
         self.groups: dict[str, dict[str, Note]] = {}
@@ -213,7 +213,7 @@ class Site:
         problems: list[Problem] = []
         make = error if strict else warning
         for note in self.notes:
-            for link in self.rendered[note.path].links:
+            for link in self.infos[note.path].links:
                 if self.resolve(note, link, note.lang) is not None:
                     continue
                 base = posixpath.normpath(link.target) if link.target else link.raw

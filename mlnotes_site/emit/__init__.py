@@ -1,8 +1,14 @@
-"""Emitters: each turns the indexed site into Outputs; none writes files."""
+"""Emitters: each turns the indexed site into Outputs; none writes files.
+
+A page is described before it is made: its path, and a fingerprint of everything its bytes depend
+on. The writer reuses the previous build's file when the fingerprint is the same, and calls `make`
+only for the rest, so an unchanged site renders no template and reads no note body.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -11,3 +17,10 @@ class Output:
     data: bytes | None = None
     copy_from: Path | None = None  # a file copied as it is (assets), instead of data
     origin: str = ""  # the source that asked for it, for problems such as two sources for one URL
+    fingerprint: str | None = None  # digest of the inputs of `make`
+    make: Callable[[], bytes] | None = None  # the bytes, made only when needed
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        return self.make() if self.make is not None else b""

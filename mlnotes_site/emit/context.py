@@ -1,10 +1,12 @@
 """What every page's template gets: URLs with the base path, alternates, language switch, strings."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -13,8 +15,12 @@ from ..content import Note
 from ..i18n import format_date, language_name, strings_for
 from ..markdown import create_markdown, restore_pipes
 from ..markdown.links import PLACEHOLDER_RE
+from ..codeversion import code_version
 from ..mathrender import MathEngine
+from ..notecache import Bodies
+from ..render import feed_math
 from ..site import Item, Site
+from ..theme import template_dirs
 from . import Output
 
 VERSION = "0.1.0"
@@ -50,31 +56,82 @@ def pager(current: int, total: int, href_of: Any) -> Pager:
                  href_of(current + 1) if current < total else None)
 
 
+def digest(*parts: Any) -> str:
+    data = json.dumps(parts, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def theme_digest(site_root: Any) -> str:
+    """Every template file of the theme (a site's own and the default), by name and content."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in template_dirs(site_root):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 class Pages:
     """Renders templates into Outputs with the context every page shares."""
 
-    def __init__(self, site: Site, env: Environment, engine: MathEngine) -> None:
+    def __init__(self, site: Site, env: Environment, engine: MathEngine, bodies: Bodies) -> None:
         self.site = site
         self.config = site.config
         self.urls = site.urls
         self.env = env
         self.engine = engine
+        self.bodies = bodies
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
-        self.uses_katex_css = engine.uses_katex and any(r.math_count for r in site.rendered.values())
+        self.uses_katex_css = engine.uses_katex and any(i.math_count for i in site.infos.values())
+        topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
+                  for _, t in sorted(site.topics.items())]
+        # What every page may show besides its own notes: code, config, theme, topics, renderer.
+        self.site_digest = digest(code_version(), repr(self.config), theme_digest(self.config.root), topics,
+                                  engine.version, self.uses_katex_css)
+        self._versions: dict[str, str] = {}
+
+    # --- fingerprints ----------------------------------------------------------------------------
+
+    def version(self, note: Note | None) -> str:
+        """Everything about a note that any page can show: its rendering and its front matter."""
+        if note is None:
+            return "-"
+        found = self._versions.get(note.path)
+        if found is None:
+            fields = (note.path, note.content_path, note.lang, note.key, note.topic, note.slug, note.title, note.date,
+                      note.updated, note.topics, note.tags, note.summary, note.draft, note.aliases, note.toc,
+                      note.weight, note.params)
+            found = self._versions[note.path] = digest(self.bodies.keys.get(note.path, ""), repr(fields))
+        return found
+
+    def link_targets(self, note: Note, lang: str) -> list[str | None]:
+        """Where the note's relative links point for a reader of `lang` (they change with other notes)."""
+        return [self.site.resolve(note, link, lang) for link in self.site.infos[note.path].links]
+
+    def output(self, path: str, origin: str, inputs: Sequence[Any], make: Callable[[], Output]) -> Output:
+        """A page described by its inputs, made only if the writer has no file for the same inputs."""
+        out_path = path + "index.html" if path == "" or path.endswith("/") else path
+        return Output(out_path, origin=origin, fingerprint=digest(self.site_digest, out_path, *inputs),
+                      make=lambda: make().content())
+
+    # --- filling placeholders --------------------------------------------------------------------
 
     def href(self, path: str) -> str:
         return self.urls.href(path)
 
-    def fill(self, note: Note, html: str, lang: str, absolute: bool = False, feed: bool = False) -> str:
+    def fill(self, note: Note, html: str, lang: str, absolute: bool = False, feed: bool = False,
+             math: Mapping[int, str] | Sequence[str] | None = None) -> str:
         """Put real URLs where the renderer left link placeholders, and rendered math where it left
-        formula placeholders: KaTeX HTML for pages, MathML for feeds."""
-        rendered = self.site.rendered[note.path]
-        math = rendered.math_feed if feed else rendered.math_page
+        formula placeholders: KaTeX HTML for pages, MathML for feeds. `math` is the note body's
+        formulas; without it, those of the excerpt and ToC."""
+        info = self.site.infos[note.path]
+        shown = info.math if math is None else math
 
         def repl(match: re.Match[str]) -> str:
             if match.group(1):
-                return math[int(match.group(2))]
-            link = rendered.links[int(match.group(2))]
+                html = shown[int(match.group(2))]
+                return feed_math(html) if feed else html
+            link = info.links[int(match.group(2))]
             path = self.site.resolve(note, link, lang)
             if path is None:
                 return escape(link.raw)
@@ -100,7 +157,7 @@ class Pages:
 
     def item(self, item: Item, lang: str) -> dict[str, Any]:
         note = item.note
-        rendered = self.site.rendered[note.path]
+        rendered = self.site.infos[note.path]
         return {
             "title": note.title,
             "href": self.href(self.site.note_url(note)),

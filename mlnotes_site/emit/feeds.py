@@ -1,6 +1,7 @@
 """Atom feeds: the latest updates per language and per topic, newest first, full content."""
 from __future__ import annotations
 
+import dataclasses
 from xml.sax.saxutils import escape, quoteattr
 
 from ..dates import iso
@@ -11,10 +12,22 @@ from .context import VERSION, Pages
 FEED_LIMIT = 20
 
 
-def _feed(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path: str, title: str) -> bytes:
-    urls, site = pages.urls, pages.site
+def _limited(pages: Pages, items: list[Item]) -> list[Item]:
     limit = pages.config.params.get("feed_limit", FEED_LIMIT)
-    items = items[:limit] if isinstance(limit, int) and limit > 0 else items
+    return items[:limit] if isinstance(limit, int) and limit > 0 else items
+
+
+def _feed(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path: str, title: str) -> Output:
+    """The feed of `items`, described by its inputs: it is written only when they change."""
+    items = _limited(pages, items)
+    inputs = ("feed", lang, home_path, title, [(pages.version(i.note), pages.link_targets(i.note, i.note.lang))
+                                               for i in items])
+    return pages.output(feed_path, "feed", inputs,
+                        lambda: Output(feed_path, _feed_xml(pages, lang, items, feed_path, home_path, title)))
+
+
+def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path: str, title: str) -> bytes:
+    urls, site = pages.urls, pages.site
     updated = max((i.note.updated for i in items), default=None)
     author = pages.config.author or pages.config.site_title(lang)
     lines = [
@@ -34,10 +47,10 @@ def _feed(pages: Pages, lang: str, items: list[Item], feed_path: str, home_path:
     ]
     for item in items:
         note = item.note
-        rendered = site.rendered[note.path]
+        info, note_body = site.infos[note.path], pages.bodies.get(note.path)
         url = urls.absolute(site.note_url(note))
-        body = pages.fill(note, rendered.html, note.lang, absolute=True, feed=True)
-        summary = pages.fill(note, rendered.excerpt, note.lang, absolute=True, feed=True)
+        body = pages.fill(note, note_body.html, note.lang, absolute=True, feed=True, math=note_body.math)
+        summary = pages.fill(note, info.excerpt, note.lang, absolute=True, feed=True)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
             f"    <title>{escape(note.title)}</title>",
@@ -63,11 +76,11 @@ def feeds(pages: Pages) -> list[Output]:
     site, urls = pages.site, pages.urls
     outputs = []
     for lang in pages.config.languages:
-        outputs.append(Output(urls.feed(lang), _feed(pages, lang, site.latest(lang), urls.feed(lang), urls.home(lang),
-                                                     pages.config.site_title(lang)), origin="feed"))
+        outputs.append(_feed(pages, lang, site.latest(lang), urls.feed(lang), urls.home(lang),
+                             pages.config.site_title(lang)))
         for topic in sorted(t for t in site.topics if t):
             title = f"{site.topic_title(topic, lang)} · {pages.config.site_title(lang)}"
-            outputs.append(Output(urls.topic_feed(topic, lang),
-                                  _feed(pages, lang, site.in_topic(topic, lang), urls.topic_feed(topic, lang),
-                                        urls.topic(topic, lang), title), origin=f"content/{topic}/ feed"))
+            feed = _feed(pages, lang, site.in_topic(topic, lang), urls.topic_feed(topic, lang), urls.topic(topic, lang),
+                         title)
+            outputs.append(dataclasses.replace(feed, origin=f"content/{topic}/ feed"))
     return outputs

@@ -11,15 +11,23 @@ from .context import Pages, page_count, paginate, pager
 
 def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],
            title: str, alternates_of: Callable[[int], dict[str, str]], kind: str, origin: str,
-           **extra: Any) -> Iterator[Output]:
+           lazy: dict[str, Callable[[], Any]] | None = None, **extra: Any) -> Iterator[Output]:
+    """One page per chunk of items. `extra` goes to the template and into the fingerprint; `lazy`
+    values are made only when the page is (their inputs are part of the site digest)."""
     chunks = paginate(items, pages.config.paginate)
     for number, chunk in enumerate(chunks, start=1):
-        entries = [pages.item(item, lang) for item in chunk]
-        yield pages.render(
-            template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
-            kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
-            entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
-            page_number=number, **extra)
+        inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra,
+                  [(pages.version(item.note), item.foreign) for item in chunk])
+
+        def make(number: int = number, chunk: list[Item] = chunk) -> Output:
+            entries = [pages.item(item, lang) for item in chunk]
+            return pages.render(
+                template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
+                kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
+                entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
+                page_number=number, **extra, **{name: value() for name, value in (lazy or {}).items()})
+
+        yield pages.output(path_of(number), origin, inputs, make)
 
 
 def latest_pages(pages: Pages) -> Iterator[Output]:
@@ -31,7 +39,7 @@ def latest_pages(pages: Pages) -> Iterator[Output]:
         yield from _paged(
             pages, "list.html", items, lang, lambda n, lang=lang: urls.home(lang, n),
             pages.config.site_title(lang),
-            lambda n: {other: urls.home(other, n) for other in pages.config.languages if n <= sizes[other]},
+            lambda n, sizes=sizes: {other: urls.home(other, n) for other in pages.config.languages if n <= sizes[other]},
             kind="home", origin="latest updates", heading=pages.config.site_title(lang),
             subheading=pages.config.description.get(lang, ""), feed=pages.href(urls.feed(lang)))
 
@@ -51,12 +59,14 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
                 parents.insert(0, {"title": site.topic_title(parent, lang), "href": pages.href(urls.topic(parent, lang))})
                 parent = site.topics[parent].parent
             yield from _paged(
-                pages, "list.html", items, lang, lambda n, lang=lang: urls.topic(topic, lang, n),
+                pages, "list.html", items, lang, lambda n, lang=lang, topic=topic: urls.topic(topic, lang, n),
                 site.topic_title(topic, lang),
-                lambda n: {other: urls.topic(topic, other, n) for other in pages.config.languages if n <= sizes[other]},
+                lambda n, topic=topic, sizes=sizes: {other: urls.topic(topic, other, n)
+                                                     for other in pages.config.languages if n <= sizes[other]},
                 kind="topic", origin=f"content/{topic}/",
                 heading=site.topic_title(topic, lang),
-                description=pages.markdown_fragment(description, topic) if description else "",
+                lazy={"description": lambda description=description, topic=topic:
+                      pages.markdown_fragment(description, topic) if description else ""},
                 parents=parents,
                 subtopics=[{"title": c.title(lang, pages.config.default_language),
                             "href": pages.href(urls.topic(c.path, lang)), "count": site.topic_count(c.path, lang)}
@@ -71,16 +81,16 @@ def tag_pages(pages: Pages) -> Iterator[Output]:
     for lang, tags in tags_by_lang.items():
         for tag, items in tags.items():
             yield from _paged(
-                pages, "list.html", items, lang, lambda n, tag=tag: urls.tag(tag.name, lang, n), f"#{tag.name}",
+                pages, "list.html", items, lang, lambda n, tag=tag, lang=lang: urls.tag(tag.name, lang, n), f"#{tag.name}",
                 lambda n, tag=tag: {other: urls.tag(tag.name, other, n) for other in pages.config.languages
                                     if tag.slug in counts[other] and n <= page_count(counts[other][tag.slug], per_page)},
                 kind="tag", origin=f"tag {tag.name}", heading=f"#{tag.name}")
-        yield pages.render(
+        listed = [{"name": tag.name, "href": pages.href(urls.tag(tag.name, lang)), "count": len(items)}
+                  for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))]
+        yield pages.output(urls.tags(lang), "tags index", ("tags", lang, listed), lambda lang=lang, listed=listed: pages.render(
             "tags.html", lang=lang, path=urls.tags(lang), title=strings_for(lang, pages.config)["all_tags"],
             alternates={other: urls.tags(other) for other in pages.config.languages}, kind="tags",
-            origin="tags index",
-            tags=[{"name": tag.name, "href": pages.href(urls.tag(tag.name, lang)), "count": len(items)}
-                  for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))])
+            origin="tags index", tags=listed))
 
 
 def topics_index(pages: Pages) -> list[Output]:
@@ -91,16 +101,18 @@ def topics_index(pages: Pages) -> list[Output]:
             return [{"title": c.title(lang, pages.config.default_language), "href": pages.href(urls.topic(c.path, lang)),
                      "count": site.topic_count(c.path, lang), "children": tree(c.path)}
                     for c in site.children(topic, lang)]
-        outputs.append(pages.render(
+        shown = tree("")
+        outputs.append(pages.output(urls.topics(lang), "topics index", ("topics", lang, shown),
+                                    lambda lang=lang, shown=shown: pages.render(
             "topics.html", lang=lang, path=urls.topics(lang), title=strings_for(lang, pages.config)["all_topics"],
             alternates={other: urls.topics(other) for other in pages.config.languages}, kind="topics",
-            origin="topics index", tree=tree("")))
+            origin="topics index", tree=shown)))
     return outputs
 
 
 def not_found_pages(pages: Pages) -> list[Output]:
-    return [pages.render("404.html", lang=lang, path=pages.urls.not_found(lang),
-                         title=strings_for(lang, pages.config)["not_found"],
-                         alternates={other: pages.urls.not_found(other) for other in pages.config.languages},
-                         kind="404", origin="404 page")
+    return [pages.output(pages.urls.not_found(lang), "404 page", ("404", lang), lambda lang=lang: pages.render(
+                "404.html", lang=lang, path=pages.urls.not_found(lang), title=strings_for(lang, pages.config)["not_found"],
+                alternates={other: pages.urls.not_found(other) for other in pages.config.languages},
+                kind="404", origin="404 page"))
             for lang in pages.config.languages]

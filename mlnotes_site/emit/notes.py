@@ -6,6 +6,7 @@ from typing import Iterator
 
 from markupsafe import Markup
 
+from ..content import Note
 from ..i18n import language_name, strings_for
 from ..problems import Problem, error
 from ..urls import output_file
@@ -17,37 +18,48 @@ def note_pages(pages: Pages) -> Iterator[Output]:
     site = pages.site
     neighbours = site.neighbour_map()
     for note in site.notes:
-        rendered = site.rendered[note.path]
-        path = site.note_url(note)
         translations = site.translations(note)
-        alternates = {lang: site.note_url(n) for lang, n in translations.items()}
         prev_note, next_note = neighbours[note.path]
+        inputs = ("note", pages.version(note), [(lang, pages.version(n)) for lang, n in translations.items()],
+                  pages.version(prev_note), pages.version(next_note), pages.link_targets(note, note.lang))
+        yield pages.output(site.note_url(note), note.path, inputs,
+                           lambda note=note, translations=translations, prev_note=prev_note, next_note=next_note:
+                           _note_page(pages, note, translations, prev_note, next_note))
 
-        def link(other):  # type: ignore[no-untyped-def]
-            return {"title": other.title, "href": pages.href(site.note_url(other))} if other else None
 
-        yield pages.render(
-            "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
-            origin=note.path, kind="note", has_math=rendered.math_count > 0,
-            description=Markup(pages.fill(note, rendered.excerpt, note.lang, feed=True)).striptags(),
-            note={
-                "title": note.title,
-                "body": Markup(pages.fill(note, rendered.html, note.lang)),
-                "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang))}
-                        for e in rendered.toc],
-                "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}
-                           for t in note.topics],
-                "tags": [{"name": tag, "href": pages.href(site.urls.tag(tag, note.lang))} for tag in note.tags],
-                "minutes": rendered.reading_minutes,
-                "draft": note.draft,
-                "params": note.params,
-                "translations": [{"lang": lang, "name": language_name(lang), "href": pages.href(site.note_url(n))}
-                                 for lang, n in translations.items() if lang != note.lang],
-                "prev": link(prev_note),
-                "next": link(next_note),
-                **format_dates(note, note.lang),
-            },
-        )
+def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_note: Note | None,
+               next_note: Note | None) -> Output:
+    site = pages.site
+    info = site.infos[note.path]
+    body = pages.bodies.get(note.path)
+    path = site.note_url(note)
+    alternates = {lang: site.note_url(n) for lang, n in translations.items()}
+
+    def link(other: Note | None) -> dict[str, str] | None:
+        return {"title": other.title, "href": pages.href(site.note_url(other))} if other else None
+
+    return pages.render(
+        "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
+        origin=note.path, kind="note", has_math=info.math_count > 0,
+        description=Markup(pages.fill(note, info.excerpt, note.lang, feed=True)).striptags(),
+        note={
+            "title": note.title,
+            "body": Markup(pages.fill(note, body.html, note.lang, math=body.math)),
+            "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang))}
+                    for e in info.toc],
+            "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}
+                       for t in note.topics],
+            "tags": [{"name": tag, "href": pages.href(site.urls.tag(tag, note.lang))} for tag in note.tags],
+            "minutes": info.reading_minutes,
+            "draft": note.draft,
+            "params": note.params,
+            "translations": [{"lang": lang, "name": language_name(lang), "href": pages.href(site.note_url(n))}
+                             for lang, n in translations.items() if lang != note.lang],
+            "prev": link(prev_note),
+            "next": link(next_note),
+            **format_dates(note, note.lang),
+        },
+    )
 
 
 def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:
