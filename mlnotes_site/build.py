@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import hashlib
 import json
@@ -14,27 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from jinja2 import TemplateError, TemplateSyntaxError
 
 from .config import Config, load_config
 from .cache import CACHE_DIR, Cache
 from .content import Content, load_content
 from .emit import Output
-from .emit.assets import katex_assets, note_assets, static_files
-from .emit.context import Pages
-from .emit.feeds import feeds
-from .emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
-from .emit.notes import alias_pages, note_pages
-from .emit.sitemap import sitemap
+from .emit.outputs import SiteOutputs
+from .writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
 from .problems import Problem, error, escalate, has_errors, warning
 from .mathrender import MathEngine
 from .notecache import Bodies
 from .render import render_note
-from .renderstage import default_jobs, render_all
+from .renderstage import RenderOutcome, default_jobs, render_all
 from .site import Site
-from .theme import make_environment
 
-MARKER = ".mlnotes-output"
 
 
 @dataclass(frozen=True)
@@ -94,55 +86,8 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
 
 
 def emit_all(site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem]) -> Iterator[Output]:
-    """Every output of the site, one at a time, so the writer never holds the whole site. A template
-    error while a page is made becomes a problem (once per template and message)."""
-    pages = Pages(site, make_environment(site.config.root), engine, bodies)
-    seen: set[tuple[str, str]] = set()
-
-    def report(exc: TemplateError) -> None:
-        if isinstance(exc, TemplateSyntaxError):
-            problem = error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
-                            exc.lineno or 0, 1, hint="fix the template syntax")
-        else:
-            problem = error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
-                            hint="check the template for undefined names")
-        if (problem.path, problem.message) not in seen:
-            seen.add((problem.path, problem.message))
-            problems.append(problem)
-
-    def guarded(output: Output) -> Output:
-        make = output.make
-        if make is None:
-            return output
-
-        def safe() -> bytes:
-            try:
-                return make()
-            except TemplateError as exc:
-                report(exc)
-                return b""
-        return dataclasses.replace(output, make=safe)
-
-    try:
-        for emitter in (note_pages(pages), alias_pages(pages, problems), latest_pages(pages), topic_pages(pages),
-                        tag_pages(pages), topics_index(pages), not_found_pages(pages), feeds(pages), sitemap(pages)):
-            for output in emitter:
-                yield guarded(output)
-    except TemplateError as exc:  # aliases render their small template at once
-        report(exc)
-    yield from static_files(site)
-    yield from note_assets(site)
-    if pages.uses_katex_css:
-        yield from katex_assets(engine)
-
-
-def _template_path(filename: str | None, name: str | None) -> str:
-    if filename:
-        try:
-            return Path(filename).resolve().relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return filename
-    return f"templates/{name}" if name else "templates"
+    """Every output of the site; template errors met while making pages go to `problems`."""
+    return SiteOutputs(site, engine, bodies, problems).all()
 
 
 def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
@@ -170,134 +115,23 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
-def _digest(output: Output, data: bytes | None) -> str:
-    if output.copy_from is not None:
-        stat = output.copy_from.stat()
-        return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
-    return hashlib.blake2b(data or b"", digest_size=16).hexdigest()
-
-
-class OutputWriter:
-    """Writes outputs into a fresh folder beside `out` as they come, then swaps it in; `abort` (or any
-    exception) leaves `out` as it was. A file identical to the previous build's is hard-linked from
-    it, so it keeps its timestamp and deploy tools see only real changes; a page whose fingerprint
-    (the digest of its inputs) is the previous build's is not even made."""
-
-    def __init__(self, out: Path, manifest_path: Path | None) -> None:
-        self.out = out.resolve()
-        self.manifest_path = manifest_path
-        self.previous: dict[str, list[object]] = {}
-        if manifest_path and manifest_path.is_file() and self.out.is_dir():
-            try:
-                self.previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.previous = {}
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
-        os.chmod(self.tmp, 0o755)
-        self.digests: dict[str, str] = {}
-        self.fingerprints: dict[str, str] = {}
-        self.linked = 0
-        self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
-        self._dirs: set[Path] = set()
-
-    def add(self, output: Output) -> None:
-        parts = output.path.split("/")
-        if output.path.startswith("/") or ".." in parts or "" in parts[:-1] or output.path in self.digests:
-            return  # unsafe, or a second claim on one path (reported as url/duplicate)
-        target = self.tmp.joinpath(*parts)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        record = self.previous.get(output.path)
-        if output.fingerprint:
-            self.fingerprints[output.path] = output.fingerprint
-            if record and len(record) > 3 and record[3] == output.fingerprint \
-                    and self._link_unchanged(output.path, str(record[0]), target):
-                self.digests[output.path] = str(record[0])
-                return
-        data = output.content() if output.copy_from is None else None
-        self.made += output.make is not None
-        digest = _digest(output, data)
-        self.digests[output.path] = digest
-        if self._link_unchanged(output.path, digest, target):
-            return
-        if output.copy_from is not None:
-            shutil.copyfile(output.copy_from, target)
-        else:
-            target.write_bytes(data or b"")
-
-    def _link_unchanged(self, path: str, digest: str, target: Path) -> bool:
-        record = self.previous.get(path)
-        if not record or record[0] != digest:
-            return False
-        old = self.out.joinpath(*path.split("/"))
-        try:
-            stat = old.lstat()
-            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:3]:
-                return False  # changed by hand since: write it again
-            os.link(old, target)
-        except OSError:
-            return False
-        self.linked += 1
-        return True
-
-    def commit(self) -> dict[str, str]:
-        (self.tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
-                                       encoding="utf-8")
-        manifest = {}
-        for path, digest in self.digests.items():
-            stat = self.tmp.joinpath(*path.split("/")).stat()
-            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns, self.fingerprints.get(path, "")]
-        old: Path | None = None
-        try:
-            if self.out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
-                os.rename(self.out, old / "x")
-            os.rename(self.tmp, self.out)
-        except BaseException:
-            if old is not None and (old / "x").exists() and not self.out.exists():
-                os.rename(old / "x", self.out)
-            self.abort()
-            raise
-        finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        if self.manifest_path is not None:
-            try:
-                self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-                self.manifest_path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-            except OSError:
-                pass  # only an optimisation for the next build
-        return self.digests
-
-    def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def output_lock(out: Path, lock_dir: Path, log: Callable[[str], None] | None = None) -> Iterator[None]:
-    """One build at a time per output folder: a second one waits for the first (output never mixed).
-    The lock file lives in the site's cache folder, not beside the output."""
-    out = out.resolve()
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    name = hashlib.blake2b(str(out).encode(), digest_size=8).hexdigest()
-    with open(lock_dir / f"output-{name}.lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if log:
-                log(f"waiting for another build writing {out} to finish…")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _manifest_path(config: Config, out: Path) -> Path:
-    name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()
-    return config.root / CACHE_DIR / "manifests" / f"{name}.json"
+def index_site(config: Config, content: Content, stage: RenderOutcome, engine: MathEngine, cache: Cache,
+               drafts: bool, strict: bool, link_memo: dict | None = None) -> tuple[Site, Bodies, list[Problem]]:
+    """The site model from loaded and rendered notes, its bodies, and every problem found so far."""
+    infos = stage.infos
+    content.notes = [n for n in content.notes if n.path in infos or (n.draft and not drafts)]
+    site = Site(config, content, infos, include_drafts=drafts, link_memo=link_memo)
+    by_path = {note.path: note for note in site.notes}
+    bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
+    problems = list(content.problems) + stage.problems + site.problems
+    for note in site.notes:
+        problems += infos[note.path].problems
+    problems += site.check_links(strict)
+    if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
+        problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
+                                "with math-core instead of KaTeX", "",
+                                hint="run the setup command (make setup), which installs KaTeX with npm ci"))
+    return site, bodies, problems
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -334,20 +168,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs(), options.progress)
     result.stages["render"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    infos = stage.infos
-    content.notes = [n for n in content.notes if n.path in infos or (n.draft and not options.drafts)]
-    render_problems = stage.problems
-    site = Site(config, content, infos, include_drafts=options.drafts)
-    by_path = {note.path: note for note in site.notes}
-    bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
-    problems = list(content.problems) + render_problems + site.problems
-    for note in site.notes:
-        problems += infos[note.path].problems
-    problems += site.check_links(options.strict)
-    if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
-        problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
-                                "with math-core instead of KaTeX", "",
-                                hint="run the setup command (make setup), which installs KaTeX with npm ci"))
+    site, bodies, problems = index_site(config, content, stage, engine, cache, options.drafts, options.strict)
     result.stages["index"] = time.perf_counter() - mark
     mark = time.perf_counter()
     result.notes = len(site.notes)
@@ -369,10 +190,13 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     if options.write and not has_errors(escalate(problems, options.strict)):
         try:
             with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
-                writer = OutputWriter(out, _manifest_path(config, out))
+                writer = OutputWriter(out, manifest_path(config.root / CACHE_DIR, out))
+
+                def after_fork() -> None:  # in a forked writer: own cache connection, no shared worker
+                    bodies.cache = Cache(config.root / CACHE_DIR)
+                    engine.forget_worker(bodies.cache)
                 try:
-                    for output in emitted():
-                        writer.add(output)
+                    write_all(writer, emitted(), options.jobs or default_jobs(), after_fork, emit_problems)
                     result.problems = finish(problems + emit_problems + check_collisions(claims))
                     if has_errors(result.problems):
                         writer.abort()

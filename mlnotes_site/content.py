@@ -418,7 +418,25 @@ def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[Topi
     return meta, problems + fm.problems
 
 
-def load_content(config: Config) -> Content:
+@dataclass
+class LoadMemo:
+    """What a long-lived process (serve) keeps between loads: each file's result by its stat
+    signature, and the git dates, read once."""
+    files: dict[str, tuple[tuple[int, ...], Any, list[Problem]]] = field(default_factory=dict)
+    git: Mapping[str, GitDates] | None = None
+
+
+def _signature(path: Path) -> tuple[int, ...]:
+    try:
+        st = path.stat()
+    except OSError:
+        return ()
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def load_content(config: Config, memo: LoadMemo | None = None, changed: frozenset[str] = frozenset()) -> Content:
+    """Notes, topic descriptions and assets under content/. With a memo, a file whose stat signature
+    is unchanged (and that is not in `changed`, paths relative to content/) is not read again."""
     content_dir = config.content_dir
     result = Content()
     if not content_dir.is_dir():
@@ -428,19 +446,38 @@ def load_content(config: Config) -> Content:
     note_paths, other_paths, folders, problems = discover(content_dir)
     result.folders = folders
     result.problems.extend(problems)
-    git = git_dates(content_dir)
+    if memo is None:
+        git: Mapping[str, GitDates] = git_dates(content_dir)
+    else:
+        if memo.git is None:
+            memo.git = git_dates(content_dir)
+        git = memo.git
+    kept: dict[str, tuple[tuple[int, ...], Any, list[Problem]]] = {}
     for path in note_paths:
-        stem = path.name.rsplit(".", 1)[0]
-        if stem == "_index" or stem.startswith("_index."):
-            meta, problems = load_topic_meta(path, content_dir, config)
-            if meta:
-                result.topic_metas.append(meta)
-        elif path.name.startswith("_"):
-            continue
+        rel = path.relative_to(content_dir).as_posix()
+        signature = _signature(path) if memo is not None else ()
+        known = memo.files.get(rel) if memo is not None else None
+        if known is not None and known[0] == signature and signature and rel not in changed:
+            loaded, problems = known[1], known[2]
         else:
-            note, problems = load_note(path, content_dir, config, git)
-            if note:
-                result.notes.append(note)
+            loaded, problems = _load_file(path, content_dir, config, git)
+        kept[rel] = (signature, loaded, problems)
+        if isinstance(loaded, TopicMeta):
+            result.topic_metas.append(loaded)
+        elif isinstance(loaded, Note):
+            result.notes.append(loaded)
         result.problems.extend(problems)
+    if memo is not None:
+        memo.files = kept
     result.assets = [Asset(p.relative_to(content_dir).as_posix(), p) for p in other_paths]
     return result
+
+
+def _load_file(path: Path, content_dir: Path, config: Config,
+               git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
+    stem = path.name.rsplit(".", 1)[0]
+    if stem == "_index" or stem.startswith("_index."):
+        return load_topic_meta(path, content_dir, config)
+    if path.name.startswith("_"):
+        return None, []
+    return load_note(path, content_dir, config, git)

@@ -184,6 +184,11 @@ class MathEngine:
                 results.append(MathResult("", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
         return results
 
+    def forget_worker(self, cache: Cache) -> None:
+        """In a forked process: the parent's KaTeX worker and cache connection are not ours to use."""
+        self._worker = None
+        self.cache = cache
+
     def _give_up(self, exc: Exception) -> None:
         self.unavailable = f"KaTeX could not run ({exc})"
         self.version = "math-core"

@@ -2,8 +2,10 @@
 in a pool of processes (one KaTeX worker each). Output does not depend on scheduling."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
@@ -107,14 +109,35 @@ class _Worker:
         return render_batch(batch, cls.config, cls.engine, cls.cache), cls.engine.rendered - before
 
 
+@dataclass
+class RenderMemo:
+    """What a long-lived process (serve) keeps between renders: per note path, the Note it rendered
+    (the very object: `load_content` hands back the same one for an unchanged file), its key, its
+    info and, when the cache could not take it, its body."""
+    engine_version: str = ""
+    notes: dict[str, tuple[Note, str, NoteInfo, NoteBody | None]] = field(default_factory=dict)
+
+
 def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngine, jobs: int,
-               progress: Callable[[str, int, int], None] | None = None) -> RenderOutcome:
+               progress: Callable[[str, int, int], None] | None = None, memo: RenderMemo | None = None) -> RenderOutcome:
     result = RenderOutcome()
-    keys = {note.path: notecache.note_key(note, config, engine.version) for note in notes}
-    result.keys = keys
-    found = notecache.get_infos(cache, list(keys.values()))
+    if memo is not None and memo.engine_version != engine.version:
+        memo.notes, memo.engine_version = {}, engine.version
+    keys: dict[str, str] = {}
     todo: list[tuple[Note, str]] = []
+    lookup: list[Note] = []
     for note in notes:
+        known = memo.notes.get(note.path) if memo is not None else None
+        if known is not None and known[0] is note:
+            keys[note.path], result.infos[note.path] = known[1], known[2]
+            if known[3] is not None:
+                result.bodies[note.path] = known[3]
+        else:
+            keys[note.path] = notecache.note_key(note, config, engine.version)
+            lookup.append(note)
+    result.keys = keys
+    found = notecache.get_infos(cache, [keys[n.path] for n in lookup])
+    for note in lookup:
         cached = found.get(keys[note.path])
         if cached is not None:
             result.infos[note.path] = cached
@@ -133,7 +156,10 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
     else:
         size = max(1, min(16, len(todo) // (jobs * 8)))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config,)) as pool:
+        # fork only from a process with one thread (serve has several): spawn otherwise
+        context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config,),
+                                 mp_context=context) as pool:
             for batch_results, formulas in pool.map(_Worker.render, batches):
                 outcomes.extend(batch_results)
                 result.stats.formulas += formulas
@@ -146,6 +172,9 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
         result.infos[path] = outcome
         if body is not None:
             result.bodies[path] = body
+    if memo is not None:
+        memo.notes = {note.path: (note, keys[note.path], result.infos[note.path], result.bodies.get(note.path))
+                      for note in notes if note.path in result.infos}
     if result.stats.formulas and engine.unavailable is None and not engine.uses_katex:
         result.stats.math_unavailable = "KaTeX could not run"
     result.stats.math_unavailable = result.stats.math_unavailable or engine.unavailable

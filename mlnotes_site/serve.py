@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildOptions, BuildResult, build
 from .cache import CACHE_DIR
 from .config import load_config
+from .livesite import LiveSite, Update
+from .problems import error
 from .watch import SiteWatcher
 
 RELOAD_JS = (Path(__file__).resolve().parent / "livereload.js").read_bytes()
@@ -39,7 +40,6 @@ def content_type(path: Path) -> str:
 class ServeState:
     build_id: int = 0
     problems: str | None = None  # problems of the last build, while it failed
-    digests: dict[str, str] = field(default_factory=dict)
     clients: list[queue.Queue[tuple[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +57,7 @@ class DevServer:
         self.base_path = config.base_path
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self.httpd.daemon_threads = True
+        self.live = LiveSite(self.site, self.output, drafts=drafts)
         self.watcher = SiteWatcher(self.site, self.rebuild, ignore=[self.output, self.site / "public"], delay=delay)
         self.builds = 0
 
@@ -67,10 +68,13 @@ class DevServer:
 
     # --- building ------------------------------------------------------------------------------
 
-    def rebuild(self, changed: set[str] | None = None) -> BuildResult:
-        with self.build_lock:  # one build at a time; events during a build start the next one
-            started = time.perf_counter()
-            result = build(BuildOptions(self.site, self.output, drafts=self.drafts, force=True))
+    def rebuild(self, changed: set[str] | None = None) -> Update:
+        with self.build_lock:  # one update at a time; events during one start the next
+            try:
+                result = self.live.update(changed)
+            except Exception as exc:  # noqa: BLE001 - the server never dies on a rebuild
+                result = Update(problems=[error("internal", f"{type(exc).__name__}: {exc}", "",
+                                                hint="this is a bug in mlnotes; restart serve")], failed=True)
             self.builds += 1
             if result.failed:
                 text = "\n".join(p.format() for p in result.problems if p.is_error) or "the build failed"
@@ -79,25 +83,22 @@ class DevServer:
                 self.log(text)
                 self._broadcast("problems", {"text": text})
                 return result
-            changed_paths, all_pages = self._changes(result.digests)
+            changed_urls, all_pages = self._changes(result.changed)
             with self.state.lock:
-                self.state.digests = result.digests
                 self.state.problems = None
                 self.state.build_id += 1
                 build_id = self.state.build_id
             for problem in result.problems:
                 self.log(problem.format())
-            self._broadcast("reload", {"build": build_id, "paths": changed_paths, "all": all_pages})
+            self._broadcast("reload", {"build": build_id, "paths": changed_urls, "all": all_pages})
             what = "initial build" if changed is None else f"{len(changed)} change(s)"
-            self.log(f"{what}: {result.notes} notes, {len(changed_paths)} page(s) changed "
-                     f"in {time.perf_counter() - started:.2f}s")
+            self.log(f"{what}: {result.notes} notes, {result.rendered} rendered, {len(result.changed)} file(s) "
+                     f"changed in {result.seconds:.2f}s")
             return result
 
-    def _changes(self, digests: dict[str, str]) -> tuple[list[str], bool]:
-        old = self.state.digests
-        touched = {p for p in digests if old.get(p) != digests[p]} | (set(old) - set(digests))
+    def _changes(self, touched: list[str]) -> tuple[list[str], bool]:
         # Stylesheets, scripts, fonts and images can show on any page; feeds and the sitemap cannot.
-        all_pages = bool(old) and any(p.endswith(PAGE_ASSETS) for p in touched)
+        all_pages = self.builds > 1 and any(p.endswith(PAGE_ASSETS) for p in touched)
         urls = set()
         for path in touched:
             if path.endswith("index.html"):
@@ -120,6 +121,8 @@ class DevServer:
 
     def stop(self) -> None:
         self.watcher.stop()
+        with self.build_lock:
+            self.live.close()
         self.httpd.shutdown()
         self.httpd.server_close()
         with self.state.lock:

@@ -4,6 +4,7 @@ It owns every relation between notes; emitters only read it.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -51,7 +52,8 @@ class Tag:
 
 class Site:
     def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
-                 include_drafts: bool) -> None:
+                 include_drafts: bool, link_memo: dict[tuple[str, str], tuple[Note, NoteInfo, str, list[str | None]]]
+                 | None = None) -> None:
         self.config = config
         self.urls = Urls(config)
         self.problems: list[Problem] = []
@@ -74,6 +76,11 @@ class Site:
                 continue
             group[note.lang] = note
         self.topics = self._topics(content)
+        self._note_urls: dict[str, str] = {}
+        # (note path, reader language) -> what its links resolve to; a long-lived caller passes the same
+        # dict to every Site, and an entry holds while the note and the site's structure are the same
+        self._link_memo = {} if link_memo is None else link_memo
+        self._tags: dict[str, dict[Tag, list[Item]]] = {}
 
     # --- translations and listing ---------------------------------------------------------
 
@@ -103,9 +110,21 @@ class Site:
 
     def in_topic(self, topic: str, lang: str) -> list[Item]:
         """Notes of a topic and its sub-topics, newest first."""
-        prefix = topic + "/"
-        return [i for i in self._items[lang]
-                if any(t == topic or t.startswith(prefix) for t in i.note.topics)]
+        return self._by_topic[lang].get(topic, [])
+
+    @cached_property
+    def _by_topic(self) -> dict[str, dict[str, list[Item]]]:
+        found: dict[str, dict[str, list[Item]]] = {}
+        for lang, items in self._items.items():
+            shelves: dict[str, list[Item]] = found.setdefault(lang, {})
+            for item in items:
+                under = set()
+                for topic in item.note.topics:
+                    parts = topic.split("/")
+                    under.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+                for topic in sorted(under):
+                    shelves.setdefault(topic, []).append(item)
+        return found
 
     def topic_count(self, topic: str, lang: str) -> int:
         return len(self.in_topic(topic, lang))
@@ -158,6 +177,11 @@ class Site:
     # --- tags ---------------------------------------------------------------------------------
 
     def tags(self, lang: str) -> dict[Tag, list[Item]]:
+        if lang not in self._tags:
+            self._tags[lang] = self._tags_of(lang)
+        return self._tags[lang]
+
+    def _tags_of(self, lang: str) -> dict[Tag, list[Item]]:
         names: dict[str, str] = {}
         tagged: dict[str, list[Item]] = {}
         for item in self._items[lang]:
@@ -172,7 +196,10 @@ class Site:
     # --- URLs ---------------------------------------------------------------------------------
 
     def note_url(self, note: Note) -> str:
-        return self.urls.note(note.topic, note.slug, note.lang)
+        found = self._note_urls.get(note.path)
+        if found is None:
+            found = self._note_urls[note.path] = self.urls.note(note.topic, note.slug, note.lang)
+        return found
 
     def resolve(self, note: Note, link: LinkRef, reader_lang: str) -> str | None:
         """The site path a relative link of `note` points to, in the reader's language, or None."""
@@ -208,13 +235,30 @@ class Site:
                 return group[lang] if dot and lang in group else self.original(group)
         return None
 
+    @cached_property
+    def structure(self) -> str:
+        """Everything link resolution depends on besides the note itself."""
+        shape = (sorted((n.path, n.key, n.lang, n.topic, n.slug) for n in self.notes), sorted(self.assets),
+                 sorted(self.topics), sorted(self.drafts_left_out), self.config.languages)
+        return hashlib.blake2b(repr(shape).encode("utf-8"), digest_size=16).hexdigest()
+
+    def link_targets(self, note: Note, lang: str) -> list[str | None]:
+        """Where each relative link of the note points for a reader of `lang` (None: nowhere)."""
+        info = self.infos[note.path]
+        known = self._link_memo.get((note.path, lang))
+        if known is not None and known[0] is note and known[1] is info and known[2] == self.structure:
+            return known[3]
+        targets = [self.resolve(note, link, lang) for link in info.links]
+        self._link_memo[(note.path, lang)] = (note, info, self.structure, targets)
+        return targets
+
     def check_links(self, strict: bool) -> list[Problem]:
         """Broken relative links and images of every note, as warnings (errors with --strict)."""
         problems: list[Problem] = []
         make = error if strict else warning
         for note in self.notes:
-            for link in self.infos[note.path].links:
-                if self.resolve(note, link, note.lang) is not None:
+            for link, target in zip(self.infos[note.path].links, self.link_targets(note, note.lang)):
+                if target is not None:
                     continue
                 base = posixpath.normpath(link.target) if link.target else link.raw
                 if link.target.startswith(".."):

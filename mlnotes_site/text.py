@@ -5,6 +5,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 # Han ideographs (CJK unified, extensions, compatibility) plus kana and hangul: one unit each.
@@ -16,6 +17,7 @@ _UNSAFE_URL_CHARS = re.compile(r"[\s?#%/\\:*\"<>|'`^{}\[\]&+=;,!@$()~]+")
 _HEADING_DROP = re.compile(r"[^\w\- ]+")
 
 
+@lru_cache(maxsize=1 << 14)
 def url_slug(name: str) -> str:
     """A URL path segment from a file, folder, slug or tag name; keeps CJK, drops URL syntax."""
     text = unicodedata.normalize("NFC", name).strip().lower()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from .config import Config
@@ -10,6 +11,7 @@ from .text import tag_slug, url_slug
 _UNSAFE_ASCII = re.compile(r'[\x00-\x20"<>\\^`{|}%\x7f]')
 
 
+@lru_cache(maxsize=1 << 16)
 def href_quote(path: str) -> str:
     """Percent-encode what may not stand in a URL; keep non-ASCII letters readable (IRI)."""
     return _UNSAFE_ASCII.sub(lambda m: quote(m.group()), path)
@@ -25,6 +27,7 @@ class Urls:
         return "" if lang == self.config.default_language else f"{lang}/"
 
     @staticmethod
+    @lru_cache(maxsize=4096)
     def topic_path(topic: str) -> str:
         return "/".join(url_slug(part) or "_" for part in topic.split("/")) if topic else ""
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Mapping, Sequence
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateError
 from markupsafe import Markup
 
 from ..content import Note
@@ -57,8 +56,8 @@ def pager(current: int, total: int, href_of: Any) -> Pager:
 
 
 def digest(*parts: Any) -> str:
-    data = json.dumps(parts, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+    """Of plain data (str, numbers, None, tuples, lists, dicts built in a fixed order, dates): its repr."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def theme_digest(site_root: Any) -> str:
@@ -74,13 +73,16 @@ def theme_digest(site_root: Any) -> str:
 class Pages:
     """Renders templates into Outputs with the context every page shares."""
 
-    def __init__(self, site: Site, env: Environment, engine: MathEngine, bodies: Bodies) -> None:
+    def __init__(self, site: Site, env: Environment, engine: MathEngine, bodies: Bodies,
+                 versions: dict[str, tuple[Note, str, tuple[str, str]]] | None = None,
+                 on_template_error: Callable[[TemplateError], None] | None = None) -> None:
         self.site = site
         self.config = site.config
         self.urls = site.urls
         self.env = env
         self.engine = engine
         self.bodies = bodies
+        self.on_template_error = on_template_error
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = engine.uses_katex and any(i.math_count for i in site.infos.values())
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
@@ -88,31 +90,55 @@ class Pages:
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
         self.site_digest = digest(code_version(), repr(self.config), theme_digest(self.config.root), topics,
                                   engine.version, self.uses_katex_css)
-        self._versions: dict[str, str] = {}
+        # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
+        # to every build, so unchanged notes are not digested again
+        self._versions = {} if versions is None else versions
 
     # --- fingerprints ----------------------------------------------------------------------------
 
     def version(self, note: Note | None) -> str:
         """Everything about a note that any page can show: its rendering and its front matter."""
-        if note is None:
-            return "-"
-        found = self._versions.get(note.path)
-        if found is None:
-            fields = (note.path, note.content_path, note.lang, note.key, note.topic, note.slug, note.title, note.date,
-                      note.updated, note.topics, note.tags, note.summary, note.draft, note.aliases, note.toc,
-                      note.weight, note.params)
-            found = self._versions[note.path] = digest(self.bodies.keys.get(note.path, ""), repr(fields))
-        return found
+        return self._versions_of(note)[0] if note is not None else "-"
+
+    def listing(self, note: Note | None) -> str:
+        """What pages other than its own (and feeds) show of a note: front matter, excerpt, ToC
+        formulas, reading time; not its body, so an edit further down leaves lists alone."""
+        return self._versions_of(note)[1] if note is not None else "-"
+
+    def _versions_of(self, note: Note) -> tuple[str, str]:
+        key = self.bodies.keys.get(note.path, "")
+        known = self._versions.get(note.path)
+        if known is not None and known[0] is note and known[1] == key:
+            return known[2]
+        info = self.site.infos[note.path]
+        fields = (note.path, note.content_path, note.lang, note.key, note.topic, note.slug, note.title, note.date,
+                  note.updated, note.topics, note.tags, note.summary, note.draft, note.aliases, note.toc,
+                  note.weight, note.params)
+        # the excerpt as shown: formula ids shift when formulas are added above, their HTML does not
+        excerpt = PLACEHOLDER_RE.sub(lambda m: info.math.get(int(m.group(2)), "") if m.group(1) else m.group(0),
+                                     info.excerpt)
+        listing = digest(repr(fields), excerpt, info.reading_minutes, info.math_count > 0)
+        versions = (digest(key, listing), listing)
+        self._versions[note.path] = (note, key, versions)
+        return versions
 
     def link_targets(self, note: Note, lang: str) -> list[str | None]:
         """Where the note's relative links point for a reader of `lang` (they change with other notes)."""
-        return [self.site.resolve(note, link, lang) for link in self.site.infos[note.path].links]
+        return self.site.link_targets(note, lang)
 
     def output(self, path: str, origin: str, inputs: Sequence[Any], make: Callable[[], Output]) -> Output:
         """A page described by its inputs, made only if the writer has no file for the same inputs."""
         out_path = path + "index.html" if path == "" or path.endswith("/") else path
-        return Output(out_path, origin=origin, fingerprint=digest(self.site_digest, out_path, *inputs),
-                      make=lambda: make().content())
+
+        def made() -> bytes:
+            try:
+                return make().content()
+            except TemplateError as exc:
+                if self.on_template_error is None:
+                    raise
+                self.on_template_error(exc)  # reported as a problem; the build writes nothing
+                return b""
+        return Output(out_path, origin=origin, fingerprint=digest(self.site_digest, out_path, *inputs), make=made)
 
     # --- filling placeholders --------------------------------------------------------------------
 

@@ -14,14 +14,17 @@ from . import Output
 from .context import Pages, format_dates
 
 
-def note_pages(pages: Pages) -> Iterator[Output]:
+def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
+    """Every note's page, or those of the notes whose paths are in `only`."""
     site = pages.site
     neighbours = site.neighbour_map()
     for note in site.notes:
+        if only is not None and note.path not in only:
+            continue
         translations = site.translations(note)
         prev_note, next_note = neighbours[note.path]
-        inputs = ("note", pages.version(note), [(lang, pages.version(n)) for lang, n in translations.items()],
-                  pages.version(prev_note), pages.version(next_note), pages.link_targets(note, note.lang))
+        inputs = ("note", pages.version(note), [(lang, pages.listing(n)) for lang, n in translations.items()],
+                  pages.listing(prev_note), pages.listing(next_note), pages.link_targets(note, note.lang))
         yield pages.output(site.note_url(note), note.path, inputs,
                            lambda note=note, translations=translations, prev_note=prev_note, next_note=next_note:
                            _note_page(pages, note, translations, prev_note, next_note))

@@ -15,6 +15,17 @@ def _loc(pages: Pages, path: str) -> str:
 
 
 def sitemap(pages: Pages) -> list[Output]:
+    """The sitemap depends on every note (its URL, translations and date) and the tags of each language;
+    it is made only when one of those changed."""
+    site = pages.site
+    inputs = ("sitemap", sorted(pages.listing(n) for n in site.notes),
+              [sorted(tag.slug for tag in site.tags(lang)) for lang in pages.config.languages])
+    robots = f"User-agent: *\nAllow: /\n\nSitemap: {_loc(pages, 'sitemap.xml')}\n"
+    return [pages.output("sitemap.xml", "sitemap", inputs, lambda: Output("sitemap.xml", _sitemap_xml(pages))),
+            Output("robots.txt", robots.encode("utf-8"), origin="robots.txt")]
+
+
+def _sitemap_xml(pages: Pages) -> bytes:
     site, urls, config = pages.site, pages.urls, pages.config
     entries: list[tuple[str, dict[str, str], str | None]] = []  # path, alternates, lastmod
     every = lambda path_of: {lang: path_of(lang) for lang in config.languages}  # noqa: E731
@@ -44,6 +55,4 @@ def sitemap(pages: Pages) -> list[Output]:
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(_loc(pages, default))}/>')
         lines.append("  </url>")
     lines.append("</urlset>\n")
-    robots = f"User-agent: *\nAllow: /\n\nSitemap: {_loc(pages, 'sitemap.xml')}\n"
-    return [Output("sitemap.xml", "\n".join(lines).encode("utf-8"), origin="sitemap"),
-            Output("robots.txt", robots.encode("utf-8"), origin="robots.txt")]
+    return "\n".join(lines).encode("utf-8")

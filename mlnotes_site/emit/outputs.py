@@ -1,0 +1,95 @@
+"""All outputs of a site, and the few a body-only edit can change.
+
+`SiteOutputs.all()` describes every file of the site. A long-lived caller (serve) compares
+`shape()` with the previous one: when it is the same, no list, index, sitemap or neighbour can
+have changed, and `for_notes()` describes just the changed notes' pages and the feeds.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+from jinja2 import Environment, TemplateError, TemplateSyntaxError
+
+from ..content import Note
+from ..mathrender import MathEngine
+from ..notecache import Bodies
+from ..problems import Problem, error
+from ..site import Site
+from ..theme import make_environment
+from . import Output
+from .assets import katex_assets, note_assets, static_files
+from .context import Pages, digest
+from .feeds import feeds
+from .lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
+from .notes import alias_pages, note_pages
+from .sitemap import sitemap
+
+
+class SiteOutputs:
+    def __init__(self, site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem],
+                 env: Environment | None = None,
+                 versions: dict[str, tuple[Note, str, tuple[str, str]]] | None = None) -> None:
+        """`problems` receives template errors met while pages are made (once per template and
+        message). A long-lived caller passes its template environment and version memo every time."""
+        self.site, self.engine, self.problems = site, engine, problems
+        self.pages = Pages(site, env or make_environment(site.config.root), engine, bodies, versions,
+                           on_template_error=self._report)
+        self._seen: set[tuple[str, str]] = set()
+
+    def _report(self, exc: TemplateError) -> None:
+        if isinstance(exc, TemplateSyntaxError):
+            problem = error("template/syntax", exc.message or str(exc), _template_path(exc.filename, exc.name),
+                            exc.lineno or 0, 1, hint="fix the template syntax")
+        else:
+            problem = error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
+                            hint="check the template for undefined names")
+        if (problem.path, problem.message) not in self._seen:
+            self._seen.add((problem.path, problem.message))
+            self.problems.append(problem)
+
+    def all(self) -> Iterator[Output]:
+        """Every output of the site, one at a time, so a writer never holds the whole site."""
+        pages = self.pages
+        try:
+            for emitter in (note_pages(pages), alias_pages(pages, self.problems), latest_pages(pages),
+                            topic_pages(pages), tag_pages(pages), topics_index(pages), not_found_pages(pages),
+                            feeds(pages), sitemap(pages)):
+                yield from emitter
+        except TemplateError as exc:  # aliases render their small template at once
+            self._report(exc)
+        yield from static_files(self.site)
+        yield from note_assets(self.site)
+        if pages.uses_katex_css:
+            yield from katex_assets(self.engine)
+
+    def shape(self) -> str:
+        """What every output but a note's own page and the feeds depends on: theme, config, topics,
+        which notes there are and how they are listed, and the files beside them."""
+        site = self.site
+        files = [(a.content_path, _stat(a.source)) for a in sorted(site.assets.values(), key=lambda a: a.content_path)]
+        files += [(o.path, _stat(o.copy_from)) for o in static_files(site) if o.copy_from is not None]
+        return digest(self.pages.site_digest, site.structure, [self.pages.listing(n) for n in site.notes], files)
+
+    def for_notes(self, paths: set[str]) -> Iterator[Output]:
+        """The pages of these notes, and the feeds (which carry whole bodies)."""
+        yield from note_pages(self.pages, only=paths)
+        yield from feeds(self.pages)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        try:
+            return Path(filename).resolve().relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return filename
+    return f"templates/{name}" if name else "templates"

@@ -1,0 +1,231 @@
+"""Writing a build's outputs: into a fresh folder swapped in at the end, unchanged files hard-linked
+from the previous build, pages made in parallel by forked processes when there are many."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .emit import Output
+
+MARKER = ".mlnotes-output"
+PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here
+
+
+def output_digest(output: Output, data: bytes | None) -> str:
+    if output.copy_from is not None:
+        stat = output.copy_from.stat()
+        return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
+    return hashlib.blake2b(data or b"", digest_size=16).hexdigest()
+
+
+class OutputWriter:
+    """Writes outputs into a fresh folder beside `out` as they come, then swaps it in; `abort` (or any
+    exception) leaves `out` as it was. A file identical to the previous build's is hard-linked from
+    it, so it keeps its timestamp and deploy tools see only real changes; a page whose fingerprint
+    (the digest of its inputs) is the previous build's is not even made."""
+
+    def __init__(self, out: Path, manifest_path: Path | None) -> None:
+        self.out = out.resolve()
+        self.manifest_path = manifest_path
+        self.previous: dict[str, list[object]] = {}
+        if manifest_path and manifest_path.is_file() and self.out.is_dir():
+            try:
+                self.previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.previous = {}
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
+        os.chmod(self.tmp, 0o755)
+        self.digests: dict[str, str] = {}
+        self.fingerprints: dict[str, str] = {}
+        self.linked = 0
+        self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
+        self._dirs: set[Path] = set()
+
+    def reusable(self, output: Output) -> bool:
+        """The previous build wrote this page from the same inputs, and the file is still as written."""
+        record = self.previous.get(output.path)
+        if not (output.fingerprint and record and len(record) > 3 and record[3] == output.fingerprint):
+            return False
+        old = self.out.joinpath(*output.path.split("/"))
+        try:
+            stat = old.lstat()
+        except OSError:
+            return False
+        return old.is_file() and not old.is_symlink() and [stat.st_size, stat.st_mtime_ns] == record[1:3]
+
+    def add(self, output: Output) -> None:
+        parts = output.path.split("/")
+        if output.path.startswith("/") or ".." in parts or "" in parts[:-1] or output.path in self.digests:
+            return  # unsafe, or a second claim on one path (reported as url/duplicate)
+        target = self.tmp.joinpath(*parts)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        record = self.previous.get(output.path)
+        if output.fingerprint:
+            self.fingerprints[output.path] = output.fingerprint
+            if record and len(record) > 3 and record[3] == output.fingerprint \
+                    and self._link_unchanged(output.path, str(record[0]), target):
+                self.digests[output.path] = str(record[0])
+                return
+        data = output.content() if output.copy_from is None else None
+        self.made += output.make is not None
+        digest = output_digest(output, data)
+        self.digests[output.path] = digest
+        if self._link_unchanged(output.path, digest, target):
+            return
+        if output.copy_from is not None:
+            shutil.copyfile(output.copy_from, target)
+        else:
+            target.write_bytes(data or b"")
+
+    def _link_unchanged(self, path: str, digest: str, target: Path) -> bool:
+        record = self.previous.get(path)
+        if not record or record[0] != digest:
+            return False
+        old = self.out.joinpath(*path.split("/"))
+        try:
+            stat = old.lstat()
+            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:3]:
+                return False  # changed by hand since: write it again
+            os.link(old, target)
+        except OSError:
+            return False
+        self.linked += 1
+        return True
+
+    def commit(self) -> dict[str, str]:
+        (self.tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
+                                       encoding="utf-8")
+        manifest = {}
+        for path, digest in self.digests.items():
+            stat = self.tmp.joinpath(*path.split("/")).stat()
+            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns, self.fingerprints.get(path, "")]
+        old: Path | None = None
+        try:
+            if self.out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+                os.rename(self.out, old / "x")
+            os.rename(self.tmp, self.out)
+        except BaseException:
+            if old is not None and (old / "x").exists() and not self.out.exists():
+                os.rename(old / "x", self.out)
+            self.abort()
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        if self.manifest_path is not None:
+            try:
+                self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+                self.manifest_path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+            except OSError:
+                pass  # only an optimisation for the next build
+        return self.digests
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, lock_dir: Path, log: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One build at a time per output folder: a second one waits for the first (output never mixed).
+    The lock file lives in the site's cache folder, not beside the output."""
+    out = out.resolve()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.blake2b(str(out).encode(), digest_size=8).hexdigest()
+    with open(lock_dir / f"output-{name}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if log:
+                log(f"waiting for another build writing {out} to finish…")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def manifest_path(cache_dir: Path, out: Path) -> Path:
+    name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()
+    return cache_dir / "manifests" / f"{name}.json"
+
+
+# What a forked writer process inherits: the writer, the outputs, and a function it runs first
+# (to open its own cache connection and forget the parent's KaTeX worker).
+_FORKED: tuple[OutputWriter, list[Output], Callable[[], None], list[Any]] | None = None
+
+
+def _after_fork() -> None:
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert _FORKED is not None
+    _FORKED[2]()
+
+
+def _write_range(bounds: tuple[int, int]) -> tuple[dict[str, str], dict[str, str], int, int, list[Any]]:
+    assert _FORKED is not None
+    writer, outputs, _, problems = _FORKED
+    writer.digests, writer.fingerprints, writer.linked, writer.made = {}, {}, 0, 0
+    known = len(problems)
+    for output in outputs[bounds[0]:bounds[1]]:
+        writer.add(output)
+    return writer.digests, writer.fingerprints, writer.linked, writer.made, problems[known:]
+
+
+def write_all(writer: OutputWriter, outputs: Iterator[Output], jobs: int, after_fork: Callable[[], None],
+              problems: list[Any], progress: Callable[[int], None] | None = None) -> None:
+    """Add every output to the writer. Pages that must be made are made by `jobs` forked processes
+    when there are many of them (the site model is inherited, nothing is pickled but the results);
+    output bytes never depend on which process made them. `problems` is the list that making pages
+    appends to (template errors); a forked process's additions are brought back to it."""
+    global _FORKED
+    pending: list[Output] = []
+    claimed: set[str] = set()
+    for count, output in enumerate(outputs, start=1):
+        if output.path in claimed:
+            continue  # a second claim on one path is reported as url/duplicate
+        claimed.add(output.path)
+        if output.make is None or writer.reusable(output):
+            writer.add(output)
+        else:
+            pending.append(output)
+        if progress and count % 100 == 0:
+            progress(count)
+    # fork only from a process with one thread: a lock held by another thread would stay locked
+    if jobs <= 1 or len(pending) < PARALLEL_THRESHOLD or threading.active_count() > 1:
+        for output in pending:
+            writer.add(output)
+        return
+    step = max(8, len(pending) // (jobs * 8))
+    ranges = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
+    _FORKED = (writer, pending, after_fork, problems)
+    saved = writer.digests, writer.fingerprints, writer.linked, writer.made
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_after_fork) as pool:
+            results = pool.map(_write_range, ranges, chunksize=1)
+    finally:
+        _FORKED = None
+        writer.digests, writer.fingerprints, writer.linked, writer.made = saved
+    seen = {(p.path, p.message) for p in problems}
+    for digests, fingerprints, linked, made, new_problems in results:
+        for problem in new_problems:
+            if (problem.path, problem.message) not in seen:
+                seen.add((problem.path, problem.message))
+                problems.append(problem)
+        writer.digests.update(digests)
+        writer.fingerprints.update(fingerprints)
+        writer.linked += linked
+        writer.made += made
