@@ -55,6 +55,7 @@ class BuildResult:
     rendered_notes: int = 0  # notes rendered (not taken from the cache): 0 on a warm build
     linked: int = 0  # files unchanged since the previous build (hard-linked, not rewritten)
     made: int = 0  # pages rendered from templates (the others' inputs had not changed)
+    processes: int = 1  # processes that made them
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for --profile
     digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
 
@@ -205,6 +206,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                         result.written = True
                         result.linked = writer.linked
                         result.made = writer.made
+                        result.processes = writer.processes
                 except BaseException:
                     writer.abort()
                     raise

@@ -89,7 +89,8 @@ def _profile(result: BuildResult) -> None:
         print(f"{stage:12} {seconds:8.2f}  {100 * seconds / total:5.1f}%", file=sys.stderr)
     print(f"{'total':12} {result.seconds:8.2f}   ({result.rendered_notes} notes rendered, "
           f"{result.notes - result.rendered_notes} from cache; {result.math_rendered} formulas rendered; "
-          f"{result.made} pages made, {result.linked} files unchanged)", file=sys.stderr)
+          f"{result.made} pages made by {result.processes} process(es), {result.linked} files unchanged)",
+          file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: object) -> None:

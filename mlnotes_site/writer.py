@@ -49,6 +49,7 @@ class OutputWriter:
         self.fingerprints: dict[str, str] = {}
         self.linked = 0
         self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
+        self.processes = 1  # how many processes made them
         self._dirs: set[Path] = set()
 
     def reusable(self, output: Output) -> bool:
@@ -212,6 +213,7 @@ def write_all(writer: OutputWriter, outputs: Iterator[Output], jobs: int, after_
     step = max(8, len(pending) // (jobs * 8))
     ranges = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
     _FORKED = (writer, pending, after_fork, problems)
+    writer.processes = jobs
     saved = writer.digests, writer.fingerprints, writer.linked, writer.made
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_after_fork) as pool:

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 import sys
+from pathlib import Path
 
+from mlnotes_site.build import BuildOptions, build as run_build
+from mlnotes_site.theme import default_theme_dir
 from helpers import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
 
 CONFIG = """
@@ -337,3 +341,49 @@ def test_unchanged_files_keep_their_timestamps_so_deploys_see_real_changes(tmp_p
     (out / "a/x/index.html").write_text("edited by hand")  # a hand edit in the output is repaired
     assert run_cli("build", site, "-o", out).code == 0
     assert "edited by hand" not in (out / "a/x/index.html").read_text()
+
+
+def _many_notes_site(root: Path) -> Path:
+    files = {f"content/t{i % 5}/n{i}.zh.md": note(f"笔记 {i}", f"2025-01-{i % 28 + 1:02d}",
+                                                 f"正文 {i} $x_{{{i}}}$ [下一篇](../t{(i + 1) % 5}/n{(i + 1) % 40}.md)",
+                                                 tags=f"[t{i % 7}]") for i in range(40)}
+    files.update({f"content/t{i % 5}/n{i}.en.md": note(f"Note {i}", f"2025-01-{i % 28 + 1:02d}", f"Body {i}")
+                  for i in range(0, 40, 3)})
+    return write_site(root, files, "paginate: 3\n")
+
+
+def test_pages_made_in_parallel_are_the_bytes_made_serially(tmp_path):
+    site = _many_notes_site(tmp_path / "s")
+    serial = build_options_result(site, tmp_path / "one", jobs=1)
+    assert serial.processes == 1 and serial.made > 64
+    shutil.rmtree(site / ".mlnotes-cache")
+    # a process of its own (this one has test threads, and forks only with one thread)
+    run = subprocess.run([sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(tmp_path / "two"),
+                          "-j", "2", "--profile"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert f"{serial.made} pages made by 2 process(es)" in run.stderr
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+
+
+def test_a_warm_build_makes_no_page_and_a_template_change_remakes_them_all(tmp_path):
+    site = _many_notes_site(tmp_path / "s")
+    first = build_options_result(site, tmp_path / "out")
+    before = tree_digest(tmp_path / "out")
+    warm = build_options_result(site, tmp_path / "out")
+    assert warm.made == 0 and warm.rendered_notes == 0 and warm.linked == warm.outputs
+    assert tree_digest(tmp_path / "out") == before
+    (site / "templates").mkdir()
+    (site / "templates/note.html").write_text(
+        (default_theme_dir() / "templates/note.html").read_text(encoding="utf-8").replace("<article", "<article data-x=\"1\""),
+        encoding="utf-8")
+    changed = build_options_result(site, tmp_path / "out")
+    assert changed.made == first.made and changed.rendered_notes == 0
+    assert 'data-x="1"' in (tmp_path / "out/t0/n0/index.html").read_text(encoding="utf-8")
+    # every page is made again, but only the note pages really changed: the rest keep their files
+    assert changed.linked > 0
+
+
+def build_options_result(site: Path, out: Path, jobs: int = 0):
+    result = run_build(BuildOptions(site, out, jobs=jobs))
+    assert not result.failed, [p.format() for p in result.problems]
+    return result
