@@ -18,6 +18,8 @@ from .content import Note
 from .equations import number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
+from .cache import Cache
+from .markdown.code import code_key, fence_lang
 from .markdown.math import MATH_PLACEHOLDER
 from .mathrender import MathEngine, MathResult, extract_mathml
 from .markdown.links import PLACEHOLDER_RE
@@ -27,6 +29,7 @@ from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, read
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _CODE_RE = re.compile(r"<code>.*?</code>", re.S)
+CODE_KIND = "code"  # cache entries: highlighted code blocks
 
 
 @dataclass(frozen=True)
@@ -207,14 +210,18 @@ def summary_html(summary: str, env: dict[str, Any]) -> str:
     return make_excerpt(pieces, 0, truncate=False)
 
 
-def prepare_note(note: Note, config: Config) -> Prepared:
-    """Everything but the formulas: parse, number equations, render HTML, ToC and excerpt."""
+def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prepared:
+    """Everything but the formulas: parse, number equations, render HTML, ToC and excerpt. With a
+    cache, highlighted code blocks come from it and new ones go into it."""
     md = create_markdown()
     strings = strings_for(note.lang, config)
     env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"], "safe_html": not config.unsafe_html,
                            "callout_titles": {k[len("callout_"):]: v for k, v in strings.items()
                                               if k.startswith("callout_")}}
     tokens = md.parse(note.body, env)
+    if cache is not None:
+        keys = [code_key(t.content, fence_lang(t)) for t in tokens if t.type in ("fence", "code_block") and fence_lang(t)]
+        env["code_cached"] = cache.get_many(CODE_KIND, list(dict.fromkeys(keys))) if keys else {}
     formulas: list[dict[str, Any]] = env["math"]
     body_count = len(formulas)
     problems: list[Problem] = []
@@ -229,6 +236,8 @@ def prepare_note(note: Note, config: Config) -> Prepared:
     env["labels"] = labels
 
     html = restore_pipes(md.renderer.render(tokens, md.options, env))
+    if cache is not None and env.get("code_new"):
+        cache.put_many(CODE_KIND, env.pop("code_new"))
     toc = tuple(
         TocEntry(level, ident, restore_pipes(md.renderer.renderInline(
             [c for c in (inline.children or []) if c.type != "footnote_ref"], md.options, env)))

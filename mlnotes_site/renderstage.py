@@ -72,7 +72,7 @@ def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngi
         results.append((note.path, outcome.info, None if stored else outcome.body))
 
     for note, key in batch:
-        prep = _guarded(prepare_note, note, note, config)
+        prep = _guarded(prepare_note, note, note, config, cache)
         ticket = engine.submit(prep.requests, prep.macros) if isinstance(prep, Prepared) else None
         if pending is not None:
             finish(*pending)

@@ -76,22 +76,36 @@ class _Atom:
     sentence_end: bool = False
 
 
-def _atoms(pieces: list[Piece]) -> list[_Atom]:
+def _atoms(pieces: list[Piece], enough: int | None = None) -> list[_Atom]:
+    """The atoms of the pieces; with `enough`, stop two atoms after their size passes it (the rest
+    cannot be part of an excerpt of that size)."""
     atoms: list[_Atom] = []
+    size = 0
+    past = 0
     for piece in pieces:
+        if enough is not None and size > enough:
+            past += 1
+            if past > 2:
+                break
         if piece.html:
             atoms.append(_Atom(piece.html, piece.weight, "math"))
+            size += piece.weight
             continue
         for match in _TOKEN_RE.finditer(piece.text):
+            if enough is not None and size > enough + 2 * MATH_WEIGHT:
+                break
             token = match.group()
             if token.isspace():
                 if atoms and atoms[-1].kind != "space":
                     atoms.append(_Atom(" ", 1, "space"))
+                    size += 1
             elif _CJK_RE.match(token):
                 atoms.append(_Atom(escape(token, quote=False), 1, "cjk"))
+                size += 1
             else:
                 # A Latin word or punctuation run, kept whole ("Qwen1.5-7B-Chat", "-1", "R-CNN").
                 atoms.append(_Atom(escape(token, quote=False), len(token), "word", token[-1] in _SENTENCE_END))
+                size += len(token)
     while atoms and atoms[0].kind == "space":
         atoms.pop(0)
     while atoms and atoms[-1].kind == "space":
@@ -115,7 +129,7 @@ def _ends_sentence(atoms: list[_Atom], n: int) -> bool:
 
 def make_excerpt(pieces: list[Piece], limit: int, truncate: bool = True) -> str:
     """Excerpt HTML of about `limit` visible characters, cut at a sentence end or word boundary."""
-    atoms = _atoms(pieces)
+    atoms = _atoms(pieces, limit if truncate else None)
     if not truncate or sum(a.size for a in atoms) <= limit:
         return "".join(a.html for a in atoms)
     sizes = [0]

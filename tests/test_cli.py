@@ -39,10 +39,10 @@ def test_content_error_exit_1_and_warning_exit_0(tmp_path, run_cli):
 
 
 def test_an_internal_bug_is_reported_without_a_traceback(tmp_path, run_cli, monkeypatch):
-    import mlnotes_site.build as build_module
+    import mlnotes_site.emit.outputs as outputs_module
     site = write_site(tmp_path / "s", {"content/a.md": "---\ntitle: A\ndate: 2025-01-01\n---\n"})
     assert run_cli("build", site).code == 0
-    monkeypatch.setattr(build_module, "sitemap", lambda pages: 1 / 0)
+    monkeypatch.setattr(outputs_module, "sitemap", lambda pages: 1 / 0)
     result = run_cli("build", site)
     assert result.code == 1 and "error[internal]: ZeroDivisionError" in result.err and "Traceback" not in result.err
     assert (site / "public/index.html").is_file()  # the previous output is untouched

@@ -1,8 +1,12 @@
 """Code blocks highlighted at build time with Pygments, with a language label and a copy button."""
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from html import escape
+from typing import Any
+
+import pygments
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -30,19 +34,42 @@ def highlight_html(code: str, lang: str) -> str:
     return highlight(code, lexer, _FORMATTER)
 
 
-def code_block_html(code: str, lang: str, copy_label: str) -> str:
+def code_key(code: str, lang: str) -> str:
+    """Cache key of a highlighted block: Pygments' version, the language, the code."""
+    data = f"{pygments.__version__}\0{lang}\0{code}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def fence_lang(token: Token) -> str:
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    return lang.strip("{}.")
+
+
+def _highlighted(code: str, lang: str, env: dict[str, Any]) -> str:
+    """From the blocks the caller looked up in the cache (env["code_cached"]), else highlighted now
+    and noted in env["code_new"] for the caller to store."""
+    if not lang:
+        return highlight_html(code, lang)
+    key = code_key(code, lang)
+    found = env.get("code_cached", {}).get(key)
+    if isinstance(found, str):
+        return found
+    html = highlight_html(code, lang)
+    env.setdefault("code_new", {})[key] = html
+    return html
+
+
+def code_block_html(code: str, lang: str, copy_label: str, env: dict[str, Any] | None = None) -> str:
     label = f'<span class="code-lang">{escape(lang)}</span>' if lang else '<span class="code-lang"></span>'
     lang_class = f' class="language-{escape(lang)}"' if lang else ""
     return (f'<div class="code-block" data-lang="{escape(lang)}"><div class="code-header">{label}'
             f'<button type="button" class="copy-code" aria-label="{escape(copy_label)}">{escape(copy_label)}</button>'
-            f'</div><pre class="highlight"><code{lang_class}>{highlight_html(code, lang)}</code></pre></div>\n')
+            f'</div><pre class="highlight"><code{lang_class}>{_highlighted(code, lang, env or {})}</code></pre></div>\n')
 
 
 def _fence(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     token = tokens[idx]
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    lang = lang.strip("{}.")
-    return code_block_html(token.content, lang, env.get("copy_label", "Copy"))
+    return code_block_html(token.content, fence_lang(token), env.get("copy_label", "Copy"), env)
 
 
 def code_plugin(md: MarkdownIt) -> None:
