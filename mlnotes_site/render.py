@@ -55,7 +55,7 @@ class NoteInfo:
     toc: tuple[TocEntry, ...]
     links: tuple[LinkRef, ...]
     excerpt: str  # HTML with formula placeholders
-    math: Mapping[int, str]  # page HTML of the formulas the excerpt and the ToC show, by formula id
+    math: Mapping[int, str]  # page HTML of the formulas the excerpt shows, by formula id
     math_count: int  # formulas of the body (excerpt copies not counted)
     han: int
     words: int
@@ -317,8 +317,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                           int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))
                   for l in env.get("links", []))
     han, words = _count(tokens)
-    shown = {int(m.group(2)) for text in (excerpt, *(e.html for e in toc))
-             for m in PLACEHOLDER_RE.finditer(text) if m.group(1)}
+    shown = {int(m.group(2)) for m in PLACEHOLDER_RE.finditer(excerpt) if m.group(1)}
     info = NoteInfo(
         toc=toc,
         links=links,

@@ -149,7 +149,7 @@ class Pages:
              math: Mapping[int, str] | Sequence[str] | None = None) -> str:
         """Put real URLs where the renderer left link placeholders, and rendered math where it left
         formula placeholders: KaTeX HTML for pages, MathML for feeds. `math` is the note body's
-        formulas; without it, those of the excerpt and ToC."""
+        formulas; without it, those of the excerpt."""
         info = self.site.infos[note.path]
         shown = info.math if math is None else math
 

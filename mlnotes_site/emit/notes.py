@@ -48,7 +48,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
         note={
             "title": note.title,
             "body": Markup(pages.fill(note, body.html, note.lang, math=body.math)),
-            "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang))}
+            "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang, math=body.math))}
                     for e in info.toc],
             "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}
                        for t in note.topics],
