@@ -424,6 +424,7 @@ class LoadMemo:
     signature, and the git dates, read once."""
     files: dict[str, tuple[tuple[int, ...], Any, list[Problem]]] = field(default_factory=dict)
     git: Mapping[str, GitDates] | None = None
+    found: tuple[list[Path], list[Path], set[str], list[Problem]] | None = None  # the last discover()
 
 
 def _signature(path: Path) -> tuple[int, ...]:
@@ -443,8 +444,15 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
         result.problems.append(error("content/missing", "there is no content/ folder", "content",
                                      hint="create content/ with Markdown notes, or run 'mlnotes init DIR'"))
         return result
-    note_paths, other_paths, folders, problems = discover(content_dir)
-    result.folders = folders
+    # Only known notes changed (an edit, the common case while writing): no need to walk content/
+    # or to stat every file. A new, removed or renamed file, an asset or no list at all: walk.
+    edits_only = (memo is not None and memo.found is not None and bool(changed)
+                  and all(rel in memo.files and (content_dir / rel).is_file() for rel in changed))
+    found = memo.found if edits_only and memo is not None and memo.found is not None else discover(content_dir)
+    if memo is not None:
+        memo.found = found
+    note_paths, other_paths, folders, problems = found
+    result.folders = set(folders)
     result.problems.extend(problems)
     if memo is None:
         git: Mapping[str, GitDates] = git_dates(content_dir)
@@ -453,14 +461,18 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
             memo.git = git_dates(content_dir)
         git = memo.git
     kept: dict[str, tuple[tuple[int, ...], Any, list[Problem]]] = {}
+    base = len(str(content_dir)) + 1
     for path in note_paths:
-        rel = path.relative_to(content_dir).as_posix()
-        signature = _signature(path) if memo is not None else ()
+        rel = str(path)[base:].replace(os.sep, "/")
         known = memo.files.get(rel) if memo is not None else None
-        if known is not None and known[0] == signature and signature and rel not in changed:
-            loaded, problems = known[1], known[2]
+        if edits_only and known is not None and rel not in changed:
+            signature, loaded, problems = known
         else:
-            loaded, problems = _load_file(path, content_dir, config, git)
+            signature = _signature(path) if memo is not None else ()
+            if known is not None and known[0] == signature and signature and rel not in changed:
+                loaded, problems = known[1], known[2]
+            else:
+                loaded, problems = _load_file(path, content_dir, config, git)
         kept[rel] = (signature, loaded, problems)
         if isinstance(loaded, TopicMeta):
             result.topic_metas.append(loaded)

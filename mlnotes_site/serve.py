@@ -46,7 +46,7 @@ class ServeState:
 
 class DevServer:
     def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-                 delay: float = 0.05, log=print) -> None:  # type: ignore[no-untyped-def]
+                 delay: float = 0.02, log=print) -> None:  # type: ignore[no-untyped-def]
         self.site = site.resolve()
         self.output = self.site / CACHE_DIR / "serve"
         self.drafts = drafts

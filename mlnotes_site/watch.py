@@ -51,7 +51,7 @@ class _Handler(FileSystemEventHandler):
 class Debouncer:
     """Calls `action(changed paths)` once things have been quiet for `delay` seconds."""
 
-    def __init__(self, action: Callable[[set[str]], None], delay: float = 0.05) -> None:
+    def __init__(self, action: Callable[[set[str]], None], delay: float = 0.02) -> None:
         self.action, self.delay = action, delay
         self.pending: set[str] = set()
         self.lock = threading.Lock()
@@ -79,7 +79,7 @@ class Debouncer:
 
 
 class SiteWatcher:
-    def __init__(self, root: Path, on_change: Callable[[set[str]], None], ignore: list[Path], delay: float = 0.05) -> None:
+    def __init__(self, root: Path, on_change: Callable[[set[str]], None], ignore: list[Path], delay: float = 0.02) -> None:
         self.root = root.resolve()
         self.debouncer = Debouncer(on_change, delay)
         self.observer = Observer()
