@@ -365,7 +365,7 @@ def test_pages_made_in_parallel_are_the_bytes_made_serially(tmp_path):
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
 
 
-def test_a_warm_build_makes_no_page_and_a_template_change_remakes_them_all(tmp_path):
+def test_a_warm_build_makes_no_page_and_a_template_change_remakes_the_pages_it_makes(tmp_path):
     site = _many_notes_site(tmp_path / "s")
     first = build_options_result(site, tmp_path / "out")
     before = tree_digest(tmp_path / "out")
@@ -377,10 +377,18 @@ def test_a_warm_build_makes_no_page_and_a_template_change_remakes_them_all(tmp_p
         (default_theme_dir() / "templates/note.html").read_text(encoding="utf-8").replace("<article", "<article data-x=\"1\""),
         encoding="utf-8")
     changed = build_options_result(site, tmp_path / "out")
-    assert changed.made == first.made and changed.rendered_notes == 0
+    assert changed.made == first.notes and changed.rendered_notes == 0  # the note pages, nothing else
     assert 'data-x="1"' in (tmp_path / "out/t0/n0/index.html").read_text(encoding="utf-8")
-    # every page is made again, but only the note pages really changed: the rest keep their files
-    assert changed.linked > 0
+    assert tree_digest(tmp_path / "out")["index.html"] == before["index.html"]
+    # base.html is part of every page
+    (site / "templates/base.html").write_text(
+        (default_theme_dir() / "templates/base.html").read_text(encoding="utf-8").replace("<main", "<main data-y=\"2\""),
+        encoding="utf-8")
+    again = build_options_result(site, tmp_path / "out")
+    no_template = [p for p in first.digests if p.endswith(("feed.xml", "sitemap.xml"))]
+    assert again.made == first.made - len(no_template) and no_template  # every page but feeds and sitemap
+    assert 'data-y="2"' in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert again.linked > 0  # feeds, sitemap and assets kept their files
 
 
 def build_options_result(site: Path, out: Path, jobs: int = 0):

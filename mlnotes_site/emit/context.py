@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Mapping, Sequence
 
-from jinja2 import Environment, TemplateError
+from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from ..content import Note
@@ -88,8 +88,8 @@ class Pages:
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
-        self.site_digest = digest(code_version(), repr(self.config), theme_digest(self.config.root), topics,
-                                  engine.version, self.uses_katex_css)
+        self.site_digest = digest(code_version(), repr(self.config), topics, engine.version, self.uses_katex_css)
+        self._template_digests: dict[str, str] = {}
         # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
         # to every build, so unchanged notes are not digested again
         self._versions = {} if versions is None else versions
@@ -126,8 +126,37 @@ class Pages:
         """Where the note's relative links point for a reader of `lang` (they change with other notes)."""
         return self.site.link_targets(note, lang)
 
-    def output(self, path: str, origin: str, inputs: Sequence[Any], make: Callable[[], Output]) -> Output:
-        """A page described by its inputs, made only if the writer has no file for the same inputs."""
+    def template_digest(self, name: str | None) -> str:
+        """The template and every template it extends, includes or imports, by content; the whole
+        theme when a reference is computed at render time."""
+        if name is None:
+            return ""
+        found = self._template_digests.get(name)
+        if found is None:
+            parts: list[str] = []
+            todo, seen = [name], set()
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                try:
+                    source = self.env.loader.get_source(self.env, current)[0] if self.env.loader else ""
+                    refs = list(meta.find_referenced_templates(self.env.parse(source)))
+                except TemplateError:
+                    refs, source = [None], ""  # reported when the page is made
+                if None in refs:
+                    parts = [theme_digest(self.config.root)]
+                    break
+                parts.append(f"{current}\0{source}")
+                todo.extend(str(r) for r in refs)
+            found = self._template_digests[name] = digest(sorted(parts))
+        return found
+
+    def output(self, path: str, origin: str, inputs: Sequence[Any], make: Callable[[], Output],
+               template: str | None = None) -> Output:
+        """A page described by its inputs (and the templates that make it), made only if the writer
+        has no file for the same inputs."""
         out_path = path + "index.html" if path == "" or path.endswith("/") else path
 
         def made() -> bytes:
@@ -138,7 +167,8 @@ class Pages:
                     raise
                 self.on_template_error(exc)  # reported as a problem; the build writes nothing
                 return b""
-        return Output(out_path, origin=origin, fingerprint=digest(self.site_digest, out_path, *inputs), make=made)
+        fingerprint = digest(self.site_digest, self.template_digest(template), out_path, *inputs)
+        return Output(out_path, origin=origin, fingerprint=fingerprint, make=made)
 
     # --- filling placeholders --------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: C
                 entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
                 page_number=number, **extra, **{name: value() for name, value in (lazy or {}).items()})
 
-        yield pages.output(path_of(number), origin, inputs, make)
+        yield pages.output(path_of(number), origin, inputs, make, template)
 
 
 def latest_pages(pages: Pages) -> Iterator[Output]:
@@ -90,7 +90,7 @@ def tag_pages(pages: Pages) -> Iterator[Output]:
         yield pages.output(urls.tags(lang), "tags index", ("tags", lang, listed), lambda lang=lang, listed=listed: pages.render(
             "tags.html", lang=lang, path=urls.tags(lang), title=strings_for(lang, pages.config)["all_tags"],
             alternates={other: urls.tags(other) for other in pages.config.languages}, kind="tags",
-            origin="tags index", tags=listed))
+            origin="tags index", tags=listed), "tags.html")
 
 
 def topics_index(pages: Pages) -> list[Output]:
@@ -106,7 +106,7 @@ def topics_index(pages: Pages) -> list[Output]:
                                     lambda lang=lang, shown=shown: pages.render(
             "topics.html", lang=lang, path=urls.topics(lang), title=strings_for(lang, pages.config)["all_topics"],
             alternates={other: urls.topics(other) for other in pages.config.languages}, kind="topics",
-            origin="topics index", tree=shown)))
+            origin="topics index", tree=shown), "topics.html"))
     return outputs
 
 
@@ -114,5 +114,5 @@ def not_found_pages(pages: Pages) -> list[Output]:
     return [pages.output(pages.urls.not_found(lang), "404 page", ("404", lang), lambda lang=lang: pages.render(
                 "404.html", lang=lang, path=pages.urls.not_found(lang), title=strings_for(lang, pages.config)["not_found"],
                 alternates={other: pages.urls.not_found(other) for other in pages.config.languages},
-                kind="404", origin="404 page"))
+                kind="404", origin="404 page"), "404.html")
             for lang in pages.config.languages]

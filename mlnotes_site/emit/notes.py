@@ -27,7 +27,7 @@ def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
                   pages.listing(prev_note), pages.listing(next_note), pages.link_targets(note, note.lang))
         yield pages.output(site.note_url(note), note.path, inputs,
                            lambda note=note, translations=translations, prev_note=prev_note, next_note=next_note:
-                           _note_page(pages, note, translations, prev_note, next_note))
+                           _note_page(pages, note, translations, prev_note, next_note), "note.html")
 
 
 def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_note: Note | None,

@@ -20,7 +20,7 @@ from ..site import Site
 from ..theme import make_environment
 from . import Output
 from .assets import katex_assets, note_assets, static_files
-from .context import Pages, digest
+from .context import Pages, digest, theme_digest
 from .feeds import feeds
 from .lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
 from .notes import alias_pages, note_pages
@@ -70,7 +70,8 @@ class SiteOutputs:
         site = self.site
         files = [(a.content_path, _stat(a.source)) for a in sorted(site.assets.values(), key=lambda a: a.content_path)]
         files += [(o.path, _stat(o.copy_from)) for o in static_files(site) if o.copy_from is not None]
-        return digest(self.pages.site_digest, site.structure, [self.pages.listing(n) for n in site.notes], files)
+        return digest(self.pages.site_digest, theme_digest(site.config.root), site.structure,
+                      [self.pages.listing(n) for n in site.notes], files)
 
     def for_notes(self, paths: set[str]) -> Iterator[Output]:
         """The pages of these notes, and the feeds (which carry whole bodies)."""
