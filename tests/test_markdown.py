@@ -120,3 +120,13 @@ def test_relative_links_become_placeholders_and_are_recorded():
     assert [(l["target"], l["fragment"], l["kind"]) for l in env["links"]] == [
         ("flows/realnvp.md", "coupling", "link"), ("diffusion/ddpm/fig 1.png", "", "image")]
     assert 'href="https://x.org"' in html and 'href="#here"' in html
+
+
+def test_bare_urls_link_like_github_and_stop_at_chinese_punctuation():
+    html, _ = render("运行 train.py 和 README.md，见 www.example.com 或 https://a.b/c，后文；"
+                     "邮件 a@b.com；维基 https://zh.wikipedia.org/wiki/扩散模型 。")
+    assert "train.py" in html and 'href="http://train.py"' not in html and 'href="http://README.md"' not in html
+    assert '<a href="http://www.example.com">www.example.com</a>' in html
+    assert '<a href="https://a.b/c">https://a.b/c</a>，后文' in html
+    assert 'href="mailto:a@b.com"' in html
+    assert "https://zh.wikipedia.org/wiki/%E6%89%A9%E6%95%A3%E6%A8%A1%E5%9E%8B" in html  # CJK letters stay in a URL

@@ -7,6 +7,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from .autolinks import autolinks_plugin
 from .callouts import callouts_plugin
 from .code import code_plugin
 from .headings import headings_plugin
@@ -21,6 +22,7 @@ __all__ = ["create_markdown", "PIPE", "restore_pipes"]
 def create_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    md.use(autolinks_plugin)
     md.use(math_plugin)
     md.use(callouts_plugin)
     md.use(footnote_plugin)
