@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".mlnotes-cache"
-SCHEMA = 4  # values: b"z" + zlib data, or b"r" + CRC-32 + raw bytes; inside, JSON or packed strings
-RAW_KINDS = {"math"}  # many small values: zlib costs more CPU than the disk it saves
+SCHEMA = 3  # values are zlib-compressed JSON or packed strings (KaTeX HTML shrinks about tenfold)
 
 
 class Cache:
@@ -72,8 +71,8 @@ class Cache:
                 for key, value in self.db.execute(
                         f"SELECT key, value FROM entries WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
                     try:
-                        found[key] = zlib.decompress(value[1:]) if value[:1] == b"z" else _checked(value)
-                    except (TypeError, ValueError, zlib.error):
+                        found[key] = zlib.decompress(value)
+                    except (TypeError, zlib.error):
                         continue
         except sqlite3.Error:
             self._reset()
@@ -89,8 +88,7 @@ class Cache:
         try:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                [(kind, key, b"r" + zlib.crc32(value).to_bytes(4, "big") + value if kind in RAW_KINDS
-                                  else b"z" + zlib.compress(value, 1)) for kind, key, value in entries])
+                                [(kind, key, zlib.compress(value, 1)) for kind, key, value in entries])
             self.db.execute("COMMIT")
             return True
         except sqlite3.Error:
@@ -116,14 +114,6 @@ class Cache:
             except sqlite3.Error:
                 pass
             self.db = None
-
-
-def _checked(value: bytes) -> bytes:
-    """A raw value whose checksum holds (a damaged one is a miss, like a zlib error)."""
-    data = bytes(value[5:])
-    if value[:1] != b"r" or zlib.crc32(data).to_bytes(4, "big") != bytes(value[1:5]):
-        raise ValueError("damaged cache value")
-    return data
 
 
 def encode_json(value: Any) -> bytes:
