@@ -63,6 +63,7 @@ def main() -> int:
     ap.add_argument("--edits", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--site", type=Path, help="use this generated site (edited in place) instead of a new corpus")
+    ap.add_argument("--verbose", action="store_true", help="print what the server logs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlnotes-serve-bench-") as tmp:
         site = args.site or Path(tmp) / "site"
@@ -72,7 +73,7 @@ def main() -> int:
         template = site / "templates/note.html"
         template.write_text((default_theme_dir() / "templates/note.html").read_text(encoding="utf-8"), encoding="utf-8")
         started = time.perf_counter()
-        server = DevServer(site, port=0, log=lambda *_: None)
+        server = DevServer(site, port=0, log=(lambda m: print("   ", m)) if args.verbose else (lambda *_: None))
         server.start()
         print(f"{len(server.live.render_memo.notes)} notes: first build {time.perf_counter() - started:.1f} s; serving {server.url}")
         events: list[tuple[float, str]] = []

@@ -25,7 +25,9 @@ class Cache:
     def _connect(self) -> None:
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # check_same_thread=False: serve keeps one cache for its whole life and uses it from the thread
+        # that runs each update (one update at a time, under its lock)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # A disposable cache: no fsync at all. A crash of the machine may damage it; every value is
         # zlib-checked and a damaged cache is discarded, so output never depends on it.

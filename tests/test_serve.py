@@ -290,3 +290,19 @@ def test_oversized_requests_are_refused(server):
             reply = sock.recv(200)
         assert reply.split(b" ")[1] in (b"414", b"431", b"400"), reply[:60]
     assert get(server, "/kb/", "POST")[0] == 501
+
+
+def test_rebuilds_in_the_watcher_thread_keep_the_cache(server):
+    """Updates run in the watcher's thread: the cache opened at start must stay usable there (it was
+    once thrown away at every change, so each change re-rendered from scratch)."""
+    import sqlite3
+    events = Events(server)
+    events.next("hello")
+    target = server.site / "content/python/gil.zh.md"
+    target.write_text(note("GIL 改", "2025-02-01", "锁。改过的正文。"), encoding="utf-8")
+    events.next("reload")
+    events.close()
+    with sqlite3.connect(server.site / ".mlnotes-cache/cache.sqlite") as db:
+        kinds = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
+    assert kinds.get("noteinfo", 0) >= 3 and kinds.get("notebody", 0) >= 3  # every note's, not just the edited one
+    assert any(", 1 rendered," in line for line in server.logs), server.logs  # type: ignore[attr-defined]
