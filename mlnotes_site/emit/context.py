@@ -70,6 +70,19 @@ def theme_digest(site_root: Any) -> str:
     return h.hexdigest()
 
 
+_REFERENCES: dict[str, list[str | None]] = {}
+
+
+def _references(env: Environment, source: str) -> list[str | None]:
+    """The templates a template's source names (None for a name computed at render time); parsed
+    once per distinct source, as serve asks again at every change."""
+    key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    found = _REFERENCES.get(key)
+    if found is None:
+        found = _REFERENCES[key] = list(meta.find_referenced_templates(env.parse(source)))
+    return found
+
+
 class Pages:
     """Renders templates into Outputs with the context every page shares."""
 
@@ -142,7 +155,7 @@ class Pages:
                 seen.add(current)
                 try:
                     source = self.env.loader.get_source(self.env, current)[0] if self.env.loader else ""
-                    refs = list(meta.find_referenced_templates(self.env.parse(source)))
+                    refs = _references(self.env, source)
                 except TemplateError:
                     refs, source = [None], ""  # reported when the page is made
                 if None in refs:
