@@ -425,6 +425,7 @@ class LoadMemo:
     files: dict[str, tuple[tuple[int, ...], Any, list[Problem]]] = field(default_factory=dict)
     git: Mapping[str, GitDates] | None = None
     found: tuple[list[Path], list[Path], set[str], list[Problem]] | None = None  # the last discover()
+    walked: bool = True  # whether the last load walked content/ (else: only known notes were edited)
 
 
 def _signature(path: Path) -> tuple[int, ...]:
@@ -450,7 +451,7 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
                   and all(rel in memo.files and (content_dir / rel).is_file() for rel in changed))
     found = memo.found if edits_only and memo is not None and memo.found is not None else discover(content_dir)
     if memo is not None:
-        memo.found = found
+        memo.found, memo.walked = found, not edits_only
     note_paths, other_paths, folders, problems = found
     result.folders = set(folders)
     result.problems.extend(problems)
