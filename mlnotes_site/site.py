@@ -77,8 +77,9 @@ class Site:
             group[note.lang] = note
         self.topics = self._topics(content)
         self._note_urls: dict[str, str] = {}
-        # (note path, reader language) -> what its links resolve to; a long-lived caller passes the same
-        # dict to every Site, and an entry holds while the note and the site's structure are the same
+        # (note path, reader language) -> what its links resolve to, and ("item", path, foreign) -> the
+        # note's list item; a long-lived caller passes the same dict to every Site, and an entry holds
+        # while the note (and for links, the site's structure) is the same
         self._link_memo = {} if link_memo is None else link_memo
         self._tags: dict[str, dict[Tag, list[Item]]] = {}
 
@@ -96,14 +97,24 @@ class Site:
 
     @cached_property
     def _items(self) -> dict[str, list[Item]]:
-        items: dict[str, list[Item]] = {lang: [] for lang in self.config.languages}
+        items: dict[str, list[tuple[tuple[float, str, str], Item]]] = {lang: [] for lang in self.config.languages}
         for group in self.groups.values():
             for lang in self.config.languages:
                 if lang in group:
-                    items[lang].append(Item(group[lang], False))
+                    items[lang].append(self._item(group[lang], False))
                 elif self.config.untranslated == "show":
-                    items[lang].append(Item(self.original(group), True))
-        return {lang: sort_latest(lst) for lang, lst in items.items()}
+                    items[lang].append(self._item(self.original(group), True))
+        return {lang: [item for _, item in sorted(lst, key=lambda pair: pair[0])] for lang, lst in items.items()}
+
+    def _item(self, note: Note, foreign: bool) -> tuple[tuple[float, str, str], Item]:
+        """An item with its latest-updates sort key (as `sort_latest`), kept in the memo a long-lived
+        caller passes, as long as the note is the same object."""
+        known = self._link_memo.get(("item", note.path, foreign))  # type: ignore[call-overload]
+        if known is not None and known[0] is note:
+            return known[1]
+        made = ((-note.updated.timestamp(), note.title.casefold(), note.path), Item(note, foreign))
+        self._link_memo[("item", note.path, foreign)] = (note, made)  # type: ignore[index]
+        return made
 
     def latest(self, lang: str) -> list[Item]:
         return self._items[lang]
@@ -162,11 +173,14 @@ class Site:
     def topic_title(self, topic: str, lang: str) -> str:
         return self.topics[topic].title(lang, self.config.default_language)
 
-    def neighbour_map(self) -> dict[str, tuple[Note | None, Note | None]]:
-        """Previous and next note of the same language in each note's folder topic (reading order)."""
+    def neighbour_map(self, only: set[str] | None = None) -> dict[str, tuple[Note | None, Note | None]]:
+        """Previous and next note of the same language in each note's folder topic (reading order);
+        with `only` (note paths), just for the shelves those notes are on."""
+        wanted = None if only is None else {(n.topic, n.lang) for n in self.notes if n.path in only}
         shelves: dict[tuple[str, str], list[Note]] = {}
         for note in self.notes:
-            shelves.setdefault((note.topic, note.lang), []).append(note)
+            if wanted is None or (note.topic, note.lang) in wanted:
+                shelves.setdefault((note.topic, note.lang), []).append(note)
         result: dict[str, tuple[Note | None, Note | None]] = {}
         for shelf in shelves.values():
             shelf.sort(key=lambda n: (n.weight, n.date, n.title.casefold(), n.path))

@@ -72,13 +72,14 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
     return "\n".join(lines).encode("utf-8")
 
 
-def feeds(pages: Pages) -> list[Output]:
+def feeds(pages: Pages, topics: set[str] | None = None) -> list[Output]:
+    """The feed of each language, and of each topic (or only of `topics`) in each language."""
     site, urls = pages.site, pages.urls
     outputs = []
     for lang in pages.config.languages:
         outputs.append(_feed(pages, lang, site.latest(lang), urls.feed(lang), urls.home(lang),
                              pages.config.site_title(lang)))
-        for topic in sorted(t for t in site.topics if t):
+        for topic in sorted(t for t in site.topics if t and (topics is None or t in topics)):
             title = f"{site.topic_title(topic, lang)} · {pages.config.site_title(lang)}"
             feed = _feed(pages, lang, site.in_topic(topic, lang), urls.topic_feed(topic, lang), urls.topic(topic, lang),
                          title)

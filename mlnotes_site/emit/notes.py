@@ -17,7 +17,7 @@ from .context import Pages, format_dates
 def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
     """Every note's page, or those of the notes whose paths are in `only`."""
     site = pages.site
-    neighbours = site.neighbour_map()
+    neighbours = site.neighbour_map(only)
     for note in site.notes:
         if only is not None and note.path not in only:
             continue

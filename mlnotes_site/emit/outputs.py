@@ -74,9 +74,12 @@ class SiteOutputs:
                       [self.pages.listing(n) for n in site.notes], files)
 
     def for_notes(self, paths: set[str]) -> Iterator[Output]:
-        """The pages of these notes, and the feeds (which carry whole bodies)."""
+        """The pages of these notes, and the feeds that can hold them (they carry whole bodies):
+        each language's, and those of the notes' topics and the topics above them."""
         yield from note_pages(self.pages, only=paths)
-        yield from feeds(self.pages)
+        topics = {"/".join(parts[:n]) for note in self.site.notes if note.path in paths
+                  for topic in note.topics for parts in [topic.split("/")] for n in range(1, len(parts) + 1)}
+        yield from feeds(self.pages, topics)
 
 
 def _stat(path: Path) -> tuple[int, int]:
