@@ -159,6 +159,8 @@ class LiveSite:
             lap("write")
         finally:
             shutil.rmtree(staged.folder, ignore_errors=True)
+        if changed is None:
+            engine.warm_up()  # after the first build: the first edit need not wait for node
         result.seconds = time.perf_counter() - started
         return result
 

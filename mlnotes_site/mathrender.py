@@ -184,6 +184,18 @@ class MathEngine:
                 results.append(MathResult("", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
         return results
 
+    def warm_up(self) -> None:
+        """Start the KaTeX worker now (node and KaTeX take ~0.2 s to load), so that the first formula
+        a writer adds in `serve` does not wait for it."""
+        if self.uses_katex and self._worker is None:
+            try:
+                assert self.node and self.katex_dir
+                self._worker = KatexWorker(self.node, self.katex_dir)
+                self._worker.send([("x", False)], {})
+                self._worker.receive()
+            except (OSError, RuntimeError, ValueError) as exc:
+                self._give_up(exc)
+
     def forget_worker(self, cache: Cache) -> None:
         """In a forked process: the parent's KaTeX worker and cache connection are not ours to use."""
         self._worker = None

@@ -40,10 +40,6 @@ class Item:
     foreign: bool
 
 
-def sort_latest(items: list[Item]) -> list[Item]:
-    return sorted(items, key=lambda i: (-i.note.updated.timestamp(), i.note.title.casefold(), i.note.path))
-
-
 @dataclass(frozen=True)
 class Tag:
     slug: str
@@ -107,8 +103,8 @@ class Site:
         return {lang: [item for _, item in sorted(lst, key=lambda pair: pair[0])] for lang, lst in items.items()}
 
     def _item(self, note: Note, foreign: bool) -> tuple[tuple[float, str, str], Item]:
-        """An item with its latest-updates sort key (as `sort_latest`), kept in the memo a long-lived
-        caller passes, as long as the note is the same object."""
+        """An item with its latest-updates sort key (newest first, then title, then path), kept in the
+        memo a long-lived caller passes, as long as the note is the same object."""
         known = self._link_memo.get(("item", note.path, foreign))  # type: ignore[call-overload]
         if known is not None and known[0] is note:
             return known[1]

@@ -9,7 +9,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -42,15 +41,22 @@ class OutputWriter:
                 self.previous = json.loads(manifest_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 self.previous = {}
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
-        os.chmod(self.tmp, 0o755)
+        # Named by process (one build per output at a time, under its lock): `abort` knows what to
+        # remove however early a signal comes, even before the folder exists.
+        self.tmp = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
+        self.old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
         self.digests: dict[str, str] = {}
         self.fingerprints: dict[str, str] = {}
         self.linked = 0
         self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
         self.processes = 1  # how many processes made them
         self._dirs: set[Path] = set()
+
+    def start(self) -> None:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)  # left by a killed process that had our pid
+        shutil.rmtree(self.old, ignore_errors=True)
+        self.tmp.mkdir(mode=0o755)
 
     def reusable(self, output: Output) -> bool:
         """The previous build wrote this page from the same inputs, and the file is still as written."""
@@ -112,20 +118,18 @@ class OutputWriter:
         for path, digest in self.digests.items():
             stat = self.tmp.joinpath(*path.split("/")).stat()
             manifest[path] = [digest, stat.st_size, stat.st_mtime_ns, self.fingerprints.get(path, "")]
-        old: Path | None = None
         try:
             if self.out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
-                os.rename(self.out, old / "x")
+                self.old.mkdir()
+                os.rename(self.out, self.old / "x")
             os.rename(self.tmp, self.out)
         except BaseException:
-            if old is not None and (old / "x").exists() and not self.out.exists():
-                os.rename(old / "x", self.out)
+            if (self.old / "x").exists() and not self.out.exists():
+                os.rename(self.old / "x", self.out)
             self.abort()
             raise
         finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(self.old, ignore_errors=True)
         if self.manifest_path is not None:
             try:
                 self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +140,9 @@ class OutputWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if (self.old / "x").exists() and not self.out.exists():
+            return  # the previous output is in there: commit puts it back
+        shutil.rmtree(self.old, ignore_errors=True)
 
 
 @contextlib.contextmanager
