@@ -1234,3 +1234,15 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def note_editor(site: Path, seed: int):  # type: ignore[no-untyped-def]
+    """The note edit the live-reload benchmarks time (ours and Hugo's alike): a sentence with a new
+    formula appended to a random Chinese note, the same sequence for the same seed."""
+    rng = Random(seed)
+    notes = sorted(p for p in (site / "content").rglob("*.zh.md") if not p.name.startswith("_"))
+
+    def edit(i: int) -> None:
+        path = rng.choice(notes)
+        path.write_text(path.read_text(encoding="utf-8") + f"\n\n补充第 {i} 条：$y_{{{i}}} = x^{i}$。\n", encoding="utf-8")
+    return edit

@@ -18,7 +18,6 @@ import base64
 import hashlib
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -287,13 +286,7 @@ def main() -> int:
                 events: list[tuple[float, str]] = []
                 threading.Thread(target=listen, args=(ws, events), daemon=True).start()
                 time.sleep(0.5)
-                rng = random.Random(args.seed)
-                notes = sorted(p for p in (site / "content").rglob("*.zh.md") if not p.name.startswith("_"))
-
-                def edit_note(i: int) -> None:
-                    path = rng.choice(notes)
-                    path.write_text(path.read_text(encoding="utf-8") + f"\n\n补充第 {i} 条：$y_{{{i}}} = x^{i}$。\n",
-                                    encoding="utf-8")
+                edit_note = corpus.note_editor(site, args.seed)
 
                 def edit_template(i: int) -> None:
                     # Inside the "main" block and with visible output: text after the block's

@@ -1,13 +1,6 @@
 """The pipeline: config → load → render → index → emit → write (atomic swap)."""
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +110,11 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
 
 
 def index_site(config: Config, content: Content, stage: RenderOutcome, engine: MathEngine, cache: Cache,
-               drafts: bool, strict: bool, link_memo: dict | None = None) -> tuple[Site, Bodies, list[Problem]]:
+               drafts: bool, strict: bool, memo: dict | None = None) -> tuple[Site, Bodies, list[Problem]]:
     """The site model from loaded and rendered notes, its bodies, and every problem found so far."""
     infos = stage.infos
     content.notes = [n for n in content.notes if n.path in infos or (n.draft and not drafts)]
-    site = Site(config, content, infos, include_drafts=drafts, link_memo=link_memo)
+    site = Site(config, content, infos, include_drafts=drafts, memo=memo)
     by_path = {note.path: note for note in site.notes}
     bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
     problems = list(content.problems) + stage.problems + site.problems

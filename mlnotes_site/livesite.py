@@ -57,7 +57,7 @@ class LiveSite:
         self.render_memo = RenderMemo()
         self.env: Environment | None = None
         self.versions: dict[str, tuple[Note, str, tuple[str, str]]] = {}
-        self.link_memo: dict = {}
+        self.memo: dict = {}  # Site memo (link targets, list items), see Site
         # the last written state: its shape (see SiteOutputs.shape), its files, each note's version
         self.shape = ""
         self.produced: set[str] | None = None
@@ -85,7 +85,7 @@ class LiveSite:
         self.render_memo = RenderMemo()
         self.env = make_environment(config.root)
         self.versions = {}
-        self.link_memo = {}
+        self.memo = {}
         self.shape, self.produced, self.rendered_as = "", None, {}
         return []
 
@@ -119,7 +119,7 @@ class LiveSite:
         stage = render_all(wanted, config, cache, engine, jobs, memo=self.render_memo)
         lap("render")
         site, bodies, problems = index_site(config, content, stage, engine, cache, self.drafts, strict,
-                                            self.link_memo)
+                                            self.memo)
         result.notes, result.rendered = len(site.notes), stage.stats.rendered
         lap("index")
         emit_problems: list[Problem] = []

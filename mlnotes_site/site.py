@@ -48,8 +48,7 @@ class Tag:
 
 class Site:
     def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
-                 include_drafts: bool, link_memo: dict[tuple[str, str], tuple[Note, NoteInfo, str, list[str | None]]]
-                 | None = None) -> None:
+                 include_drafts: bool, memo: dict[tuple[object, ...], tuple[object, ...]] | None = None) -> None:
         self.config = config
         self.urls = Urls(config)
         self.problems: list[Problem] = []
@@ -76,7 +75,7 @@ class Site:
         # (note path, reader language) -> what its links resolve to, and ("item", path, foreign) -> the
         # note's list item; a long-lived caller passes the same dict to every Site, and an entry holds
         # while the note (and for links, the site's structure) is the same
-        self._link_memo = {} if link_memo is None else link_memo
+        self._memo: dict[tuple[object, ...], tuple[object, ...]] = {} if memo is None else memo
         self._tags: dict[str, dict[Tag, list[Item]]] = {}
 
     # --- translations and listing ---------------------------------------------------------
@@ -105,11 +104,11 @@ class Site:
     def _item(self, note: Note, foreign: bool) -> tuple[tuple[float, str, str], Item]:
         """An item with its latest-updates sort key (newest first, then title, then path), kept in the
         memo a long-lived caller passes, as long as the note is the same object."""
-        known = self._link_memo.get(("item", note.path, foreign))  # type: ignore[call-overload]
+        known = self._memo.get(("item", note.path, foreign))
         if known is not None and known[0] is note:
-            return known[1]
+            return known[1]  # type: ignore[return-value]
         made = ((-note.updated.timestamp(), note.title.casefold(), note.path), Item(note, foreign))
-        self._link_memo[("item", note.path, foreign)] = (note, made)  # type: ignore[index]
+        self._memo[("item", note.path, foreign)] = (note, made)
         return made
 
     def latest(self, lang: str) -> list[Item]:
@@ -255,11 +254,11 @@ class Site:
     def link_targets(self, note: Note, lang: str) -> list[str | None]:
         """Where each relative link of the note points for a reader of `lang` (None: nowhere)."""
         info = self.infos[note.path]
-        known = self._link_memo.get((note.path, lang))
+        known = self._memo.get((note.path, lang))
         if known is not None and known[0] is note and known[1] is info and known[2] == self.structure:
-            return known[3]
+            return known[3]  # type: ignore[return-value]
         targets = [self.resolve(note, link, lang) for link in info.links]
-        self._link_memo[(note.path, lang)] = (note, info, self.structure, targets)
+        self._memo[(note.path, lang)] = (note, info, self.structure, targets)
         return targets
 
     def check_links(self, strict: bool) -> list[Problem]:
