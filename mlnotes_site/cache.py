@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".mlnotes-cache"
-SCHEMA = 3  # values are zlib-compressed JSON or packed strings (KaTeX HTML shrinks about tenfold)
+SCHEMA = 4  # values are zlib-compressed JSON or packed strings (KaTeX HTML shrinks about tenfold),
+# except for small index rows stored as they are (see `mathcache`)
 
 
 class Cache:
@@ -61,8 +62,9 @@ class Cache:
         except (sqlite3.Error, OSError):
             self.db = None
 
-    def get_raw(self, kind: str, keys: list[str]) -> dict[str, bytes]:
-        """Decompressed values; a garbled entry is a miss."""
+    def get_raw(self, kind: str, keys: list[str], compressed: bool = True) -> dict[str, bytes]:
+        """Decompressed values (stored values as they are, for a kind stored uncompressed); a garbled
+        entry is a miss."""
         if self.db is None or not keys:
             return {}
         found: dict[str, bytes] = {}
@@ -72,6 +74,10 @@ class Cache:
                 marks = ",".join("?" * len(chunk))
                 for key, value in self.db.execute(
                         f"SELECT key, value FROM entries WHERE kind=? AND key IN ({marks})", (kind, *chunk)):
+                    if not compressed:
+                        if isinstance(value, bytes):
+                            found[key] = value
+                        continue
                     try:
                         found[key] = zlib.decompress(value)
                     except (TypeError, zlib.error):
@@ -81,8 +87,9 @@ class Cache:
             return {}
         return found
 
-    def put_raw(self, entries: list[tuple[str, str, bytes]]) -> bool:
-        """Store (kind, key, value) entries in one transaction; False if the cache is unusable."""
+    def put_raw(self, entries: list[tuple[str, str, bytes]], uncompressed: frozenset[str] = frozenset()) -> bool:
+        """Store (kind, key, value) entries in one transaction, compressed but for the `uncompressed`
+        kinds; False if the cache is unusable."""
         if self.db is None:
             return False
         if not entries:
@@ -90,7 +97,8 @@ class Cache:
         try:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                [(kind, key, zlib.compress(value, 1)) for kind, key, value in entries])
+                                [(kind, key, value if kind in uncompressed else zlib.compress(value, 1))
+                                 for kind, key, value in entries])
             self.db.execute("COMMIT")
             return True
         except sqlite3.Error:

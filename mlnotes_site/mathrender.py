@@ -8,15 +8,24 @@ import os
 import re
 import shutil
 import subprocess
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Mapping
 
+from . import mathcache
 from .cache import Cache
 
 _PACKAGE = Path(__file__).resolve().parent
 WORKER = _PACKAGE / "tex_worker.js"
 _MATH_RE = re.compile(r"<math\b.*?</math>", re.S)
+PIPE_SIZE = 1 << 20
+_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+_CODE_RE = re.compile(r"<code>(.*?)</code>", re.S)
 _CORE_POS_RE = re.compile(r"input:(\d+):(\d+)")
 
 
@@ -58,31 +67,58 @@ def katex_version(katex_dir: Path) -> str:
         return "unknown"
 
 
+def _widen_pipes(process: subprocess.Popen[str]) -> None:
+    """Linux pipes hold 64 KiB; one note's rendered formulas are often more. With room for a few
+    notes' replies node renders ahead instead of blocking until Python reads."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
+    if setpipe is None:
+        return
+    for stream in (process.stdin, process.stdout):
+        if stream is None:
+            continue
+        try:
+            fcntl.fcntl(stream.fileno(), setpipe, PIPE_SIZE)
+        except OSError:
+            pass  # a smaller limit (fs.pipe-max-size) only costs speed
+
+
 class KatexWorker:
     """One node process; requests are sent a batch per line and answered a batch per line."""
 
     def __init__(self, node: str, katex_dir: Path) -> None:
         self.process = subprocess.Popen([node, str(WORKER), str(katex_dir)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        encoding="utf-8", bufsize=1 << 16)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 16)
+        _widen_pipes(self.process)
 
     def send(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> None:
         """Queue a batch; replies come back in order. The worker reads its input eagerly and node
         buffers its output, so several batches may be in flight."""
         assert self.process.stdin
-        self.process.stdin.write(json.dumps({"macros": dict(macros), "items": items}, ensure_ascii=False) + "\n")
+        request = json.dumps({"macros": dict(macros), "items": items}, ensure_ascii=False) + "\n"
+        self.process.stdin.write(request.encode("utf-8", "surrogatepass"))
         self.process.stdin.flush()
 
     def receive(self) -> list[list[object]]:
+        """One batch's outcomes: `[True, html]` or `[False, message, position, length]` per item. The
+        worker sends a JSON line of outcomes (byte lengths for the successes), then the HTML bytes."""
         assert self.process.stdout
         line = self.process.stdout.readline()
         if not line:
-            err = self.process.stderr.read() if self.process.stderr else ""
+            err = self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr else ""
             raise RuntimeError(f"the KaTeX worker stopped: {err.strip()[:500]}")
-        reply = json.loads(line)
-        if isinstance(reply, dict):
-            raise RuntimeError(f"the KaTeX worker failed: {reply.get('fatal')}")
-        return reply
+        outcomes = json.loads(line)
+        if isinstance(outcomes, dict):
+            raise RuntimeError(f"the KaTeX worker failed: {outcomes.get('fatal')}")
+        data = self.process.stdout.read(sum(o[1] for o in outcomes if o[0]))
+        at = 0
+        for outcome in outcomes:
+            if outcome[0]:
+                end = at + outcome[1]
+                if end > len(data):
+                    raise RuntimeError("the KaTeX worker stopped in the middle of a reply")
+                outcome[1] = data[at:end].decode("utf-8")
+                at = end
+        return outcomes
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -92,6 +128,15 @@ class KatexWorker:
                 self.process.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
+
+
+def formula_source(html: str) -> str:
+    """The TeX a rendered formula (KaTeX's or math-core's annotation, or an error box) was made from."""
+    match = _ANNOTATION_RE.search(html)
+    if match:
+        return unescape(match.group(1))
+    code = _CODE_RE.search(html)
+    return unescape(code.group(1)) if code else ""
 
 
 def extract_mathml(html: str) -> str:
@@ -144,7 +189,7 @@ class MathEngine:
         the tickets in the order they were submitted."""
         macros = {**self.macros, **(extra_macros or {})}
         keys = [self._key(tex, display, macros) for tex, display in items]
-        cached = self.cache.get_many("math", list(dict.fromkeys(keys))) if keys else {}
+        cached = mathcache.get(self.cache, list(dict.fromkeys(keys))) if keys else {}
         todo = list(dict.fromkeys(k for k in keys if k not in cached))
         first = {key: item for key, item in zip(keys, items)} if todo else {}
         ticket = Ticket(keys, cached, todo, [first[k] for k in todo], macros, self.version)
@@ -173,7 +218,7 @@ class MathEngine:
                 outcomes = [self._core_render(tex, display, ticket.macros) for tex, display in ticket.items]
             fresh = dict(zip(ticket.todo, outcomes))
             if ticket.version == self.version:  # never file math-core output under a KaTeX key
-                self.cache.put_many("math", fresh)
+                mathcache.put(self.cache, fresh)
             self.rendered += len(ticket.todo)
         results = []
         for key in ticket.keys:

@@ -1,8 +1,11 @@
 // Long-lived KaTeX worker for mlnotes-site (our own code; KaTeX itself comes from npm, see package.json).
 // One JSON request per line on stdin:
 //   {"macros": {...}, "items": [[tex, displayMode], ...]}
-// one JSON reply per line on stdout, in the same order:
-//   [[true, html] | [false, message, position, length], ...]
+// one reply per request, in the same order: a JSON line of outcomes
+//   [[true, byteLength] | [false, message, position, length], ...]
+// then the UTF-8 HTML of the successful items, back to back, byteLength bytes each. Raw bytes, not
+// JSON strings: KaTeX HTML is full of quotes, and escaping then unescaping it cost more than
+// a third of the worker's time.
 // argv[2] is the katex package folder, so the build decides which installed copy renders.
 "use strict";
 const path = require("path");
@@ -33,15 +36,30 @@ function renderOne(tex, display, macros) {
   }
 }
 
+function reply(request) {
+  const macros = request.macros || {};
+  const outcomes = [];
+  const bodies = [];
+  for (const [tex, display] of request.items) {
+    const outcome = renderOne(tex, display, macros);
+    if (outcome[0]) {
+      const body = Buffer.from(outcome[1], "utf8");
+      bodies.push(body);
+      outcomes.push([true, body.length]);
+    } else {
+      outcomes.push(outcome);
+    }
+  }
+  return Buffer.concat([Buffer.from(JSON.stringify(outcomes) + "\n", "utf8"), ...bodies]);
+}
+
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
-  let reply;
+  let out;
   try {
-    const request = JSON.parse(line);
-    const macros = request.macros || {};
-    reply = request.items.map(([tex, display]) => renderOne(tex, display, macros));
+    out = reply(JSON.parse(line));
   } catch (error) {
-    reply = { fatal: String(error && error.message || error) };
+    out = Buffer.from(JSON.stringify({ fatal: String(error && error.message || error) }) + "\n", "utf8");
   }
-  process.stdout.write(JSON.stringify(reply) + "\n");
+  process.stdout.write(out);
 });

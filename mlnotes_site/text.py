@@ -6,7 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
+from typing import Any
 
 # Han ideographs (CJK unified, extensions, compatibility) plus kana and hangul: one unit each.
 CJK_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -147,3 +148,23 @@ def make_excerpt(pieces: list[Piece], limit: int, truncate: bool = True) -> str:
     if kept and kept[-1].kind == "word" and kept[-1].html[-1] in ",;:":
         body = body[:-1]
     return body.rstrip("，、：；") + "…"
+
+
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def plain_excerpt(html: str, placeholder: re.Pattern[str], formula_text: Any, limit: int) -> str:
+    """Plain text of excerpt HTML (for a meta description): tags dropped, each formula placeholder
+    replaced by `formula_text(id)` (its TeX) as one atom that is never cut, at most `limit`
+    characters plus an ellipsis."""
+    pieces: list[Piece] = []
+    at = 0
+    for match in placeholder.finditer(html):
+        if not match.group(1):
+            continue  # a link placeholder sits in an attribute: dropped with its tag
+        pieces.append(Piece(unescape(_TAG_RE.sub("", html[at:match.start()]))))
+        tex = formula_text(int(match.group(2)))
+        pieces.append(Piece(html=escape(tex, quote=False), weight=len(tex)))
+        at = match.end()
+    pieces.append(Piece(unescape(_TAG_RE.sub("", html[at:]))))
+    return unescape(make_excerpt(pieces, limit))

@@ -102,3 +102,21 @@ def test_sitemap_and_robots(tmp_path, build):
     assert langs == {"zh": "https://example.org/kb/a/x/", "en": "https://example.org/kb/en/a/x/",
                      "x-default": "https://example.org/kb/a/x/"}
     assert "Sitemap: https://example.org/kb/sitemap.xml" in read(out, "robots.txt")
+
+
+def test_meta_description_is_plain_text_with_whole_formulas(tmp_path, build):
+    formula = r"\bar{\alpha}_t = \prod_{j=1}^{t} (1-\beta_j)"
+    body = ("噪声表决定了信噪比 & 训练难度。" + f"其中 ${formula}$ 随 $t$ 递减。") * 12
+    site = write_site(tmp_path / "s", {"content/a/m.md": note("M", "2025-01-01", body)},
+                      "excerpt_length: 600\n")
+    out = build(site)
+    match = re.search(r'<meta name="description" content="([^"]*)">', read(out, "a/m/index.html"))
+    assert match
+    text = match.group(1).replace("&amp;", "&")
+    assert text.startswith("噪声表决定了信噪比 & 训练难度。其中 " + formula + " 随 t 递减。")
+    assert "<" not in text and "mathml" not in text.lower() and "\u03b1" not in text  # TeX, not MathML text
+    assert len(text) <= 201 and text.endswith("…")
+    # cut between formulas, never inside one
+    last = text[:-1].rsplit("其中 ", 1)[-1]
+    assert last == "" or last.startswith(formula) or formula not in last
+    assert text.count("\\bar") == text.count("_{j=1}^{t} (1-\\beta_j)")

@@ -5,6 +5,7 @@ import html
 import os
 import re
 import subprocess
+import shutil
 import sys
 
 from pathlib import Path
@@ -236,3 +237,18 @@ def test_truncated_or_garbled_cache_entries_change_nothing(tmp_path):
         Path(str(path) + extra).unlink(missing_ok=True)
     result = build(BuildOptions(site, tmp_path / "truncated"))
     assert result.written and tree_digest(tmp_path / "truncated") == reference
+
+
+def test_an_edited_note_takes_its_formulas_from_the_cache_errors_included(tmp_path):
+    body = "前文 $a^2 + b^2$ 与 $\\frac{a$。\n\n$$\n\\sum_i x_i \\tag{1}\n$$\n"
+    site = write_site(tmp_path / "s", {"content/a/n.md": "---\ntitle: N\ndate: 2025-01-01\n---\n" + body})
+    first = build(BuildOptions(site, tmp_path / "out1"))
+    assert first.math_rendered >= 3  # and the excerpt's inline copy of the display formula
+    (site / "content/a/n.md").write_text("---\ntitle: N\ndate: 2025-01-01\n---\n新的一段。\n\n" + body, encoding="utf-8")
+    second = build(BuildOptions(site, tmp_path / "out2"))
+    assert second.math_rendered == 0  # the note is rendered again, its formulas are not
+    problems = [p for p in second.problems if p.code == "math/parse"]
+    assert len(problems) == 1 and (problems[0].line, problems[0].column) == (7, 26)  # the cached error, at the end of `\\frac{a`
+    shutil.rmtree(site / ".mlnotes-cache")
+    third = build(BuildOptions(site, tmp_path / "out3"))
+    assert third.math_rendered == first.math_rendered and tree_digest(tmp_path / "out2") == tree_digest(tmp_path / "out3")

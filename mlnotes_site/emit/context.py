@@ -15,14 +15,16 @@ from ..i18n import format_date, language_name, strings_for
 from ..markdown import create_markdown, restore_pipes
 from ..markdown.links import PLACEHOLDER_RE
 from ..codeversion import code_version
-from ..mathrender import MathEngine
+from ..mathrender import MathEngine, formula_source
 from ..notecache import Bodies
 from ..render import feed_math
 from ..site import Item, Site
+from ..text import plain_excerpt
 from ..theme import template_dirs
 from . import Output
 
 VERSION = "0.1.0"
+DESCRIPTION_LENGTH = 200  # characters of a page's meta description (base.html truncates at the same length)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,12 @@ class Pages:
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
         return PLACEHOLDER_RE.sub(repl, html)
+
+    def description(self, note: Note) -> str:
+        """The note's meta description: its excerpt as plain text, formulas as their TeX."""
+        info = self.site.infos[note.path]
+        return plain_excerpt(info.excerpt, PLACEHOLDER_RE, lambda mid: formula_source(info.math[mid]),
+                             DESCRIPTION_LENGTH)
 
     def markdown_fragment(self, text: str, folder: str) -> Markup:
         """Topic descriptions: Markdown with relative links kept as written, formulas rendered."""
