@@ -151,20 +151,40 @@ def make_excerpt(pieces: list[Piece], limit: int, truncate: bool = True) -> str:
 
 
 _TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+_CUT_RE = re.compile(f"[\\s{CJK_CHAR}。，、；：！？]")  # a cut may follow these without splitting a word
 
 
 def plain_excerpt(html: str, placeholder: re.Pattern[str], formula_text: Any, limit: int) -> str:
-    """Plain text of excerpt HTML (for a meta description): tags dropped, each formula placeholder
-    replaced by `formula_text(id)` (its TeX) as one atom that is never cut, at most `limit`
-    characters plus an ellipsis."""
-    pieces: list[Piece] = []
+    """Plain text of excerpt HTML (for a meta description): tags dropped, whitespace collapsed, each
+    formula placeholder replaced by `formula_text(id)` (its TeX). At most `limit` characters plus an
+    ellipsis, cut after a space or CJK character, never inside a formula or a word."""
+    parts: list[str] = []
+    formulas: list[tuple[int, int]] = []  # spans of formulas in the text
+    size = 0
     at = 0
     for match in placeholder.finditer(html):
         if not match.group(1):
             continue  # a link placeholder sits in an attribute: dropped with its tag
-        pieces.append(Piece(unescape(_TAG_RE.sub("", html[at:match.start()]))))
-        tex = formula_text(int(match.group(2)))
-        pieces.append(Piece(html=escape(tex, quote=False), weight=len(tex)))
+        prose = _SPACE_RE.sub(" ", unescape(_TAG_RE.sub("", html[at:match.start()])))
+        tex = _SPACE_RE.sub(" ", formula_text(int(match.group(2))))
+        parts += [prose, tex]
+        formulas.append((size + len(prose), size + len(prose) + len(tex)))
+        size += len(prose) + len(tex)
         at = match.end()
-    pieces.append(Piece(unescape(_TAG_RE.sub("", html[at:]))))
-    return unescape(make_excerpt(pieces, limit))
+        if size > limit:
+            break
+    else:
+        parts.append(_SPACE_RE.sub(" ", unescape(_TAG_RE.sub("", html[at:]))))
+    text = "".join(parts).strip()
+    if len(text) <= limit:
+        return text
+    lead = len("".join(parts)) - len("".join(parts).lstrip())
+    cut = limit
+    for start, end in formulas:
+        if start - lead < cut < end - lead:
+            cut = start - lead if start > lead else end - lead  # not inside a formula (whole if it is first)
+    if cut == limit:
+        boundary = max((m.end() for m in _CUT_RE.finditer(text, 0, cut + 1)), default=0)
+        cut = boundary if boundary > limit // 2 else cut
+    return text[:cut].rstrip(" ，、；：,;:") + "…"
