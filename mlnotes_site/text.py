@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
-from typing import Any
+from typing import Any, NamedTuple
 
 # Han ideographs (CJK unified, extensions, compatibility) plus kana and hangul: one unit each.
 CJK_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -69,8 +69,7 @@ _SENTENCE_END = "。！？!?.…；;"
 _TOKEN_RE = re.compile(f"[{CJK_CHAR}]|\\s+|[^\\s{CJK_CHAR}]+")
 
 
-@dataclass(frozen=True)
-class _Atom:
+class _Atom(NamedTuple):  # a tuple: made for every CJK character, so cheap to make
     html: str
     size: int
     kind: str  # "space", "cjk", "word" or "math"
