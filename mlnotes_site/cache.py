@@ -137,6 +137,23 @@ def pack_strings(strings: list[str]) -> bytes:
     return head.tobytes() + b"".join(data)
 
 
+def unpack_some(value: bytes, positions: list[int]) -> dict[int, str] | None:
+    """Only the strings at `positions` of a pack (those out of range are left out); None for a value
+    that is not such a pack."""
+    try:
+        count = array("I", value[:4])[0]
+        lengths = array("I", value[4:4 + 4 * count])
+        if len(lengths) != count or 4 + 4 * count + sum(lengths) != len(value):
+            return None
+        starts = [4 + 4 * count]
+        for n in lengths:
+            starts.append(starts[-1] + n)
+        return {i: value[starts[i]:starts[i + 1]].decode("utf-8", "surrogatepass")
+                for i in positions if 0 <= i < count}
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
 def unpack_strings(value: bytes) -> list[str] | None:
     """The strings `pack_strings` stored, or None for a value that is not such a pack."""
     try:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from .cache import Cache, pack_strings, unpack_strings
+from .cache import Cache, pack_strings, unpack_some
 
 INDEX = "math"  # formula key -> "batch key:position"
 BATCH = "mathbatch"  # batch key -> packed outcomes
@@ -53,11 +53,11 @@ def get(cache: Cache, keys: list[str]) -> dict[str, Outcome]:
             wanted.setdefault(batch, []).append((key, int(position)))
     found: dict[str, Outcome] = {}
     for batch, value in cache.get_raw(BATCH, list(wanted)).items():
-        strings = unpack_strings(value)
+        strings = unpack_some(value, [position for _, position in wanted[batch]])
         if strings is None:
             continue
         for key, position in wanted[batch]:
-            outcome = _decode(strings[position]) if position < len(strings) else None
+            outcome = _decode(strings[position]) if position in strings else None
             if outcome is not None:
                 found[key] = outcome
     return found
