@@ -1,9 +1,9 @@
 """Rendered formulas in the on-disk cache, keyed by formula (TeX, display mode, macros, renderer).
 
-A note's newly rendered formulas are stored together: one compressed entry holds the batch, and
-each formula gets a small uncompressed row naming its batch and place. Compressing ~40 formulas
-at once is several times cheaper than one by one (and compresses twice as well), which matters on
-a cold build, where every formula is new.
+A note's newly rendered formulas are stored a few together: one compressed entry holds each batch,
+and each formula gets a small uncompressed row naming its batch and place. Compressing several
+formulas at once is much cheaper than one by one (and compresses better), which matters on a cold
+build, where every formula is new.
 """
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from .cache import Cache, pack_strings, unpack_some
 
 INDEX = "math"  # formula key -> "batch key:position"
 BATCH = "mathbatch"  # batch key -> packed outcomes
+# Formulas to a batch: enough to compress well and cheaply (one call per batch, not per formula),
+# few enough that a formula found in another note's batch costs little to decompress.
+BATCH_SIZE = 8
 
 Outcome = list[Any]  # [True, html] or [False, message, position, length]
 
@@ -34,14 +37,15 @@ def _decode(text: str) -> Outcome | None:
 
 
 def put(cache: Cache, outcomes: dict[str, Outcome]) -> bool:
-    """Store one batch of formulas; False when the cache is unusable."""
-    if not outcomes:
-        return True
+    """Store newly rendered formulas, a few to a batch; False when the cache is unusable."""
     keys = list(outcomes)
-    batch = hashlib.sha256("\n".join(keys).encode("ascii")).hexdigest()
-    entries = [(BATCH, batch, pack_strings([_encode(outcomes[k]) for k in keys]))]
-    entries += [(INDEX, key, f"{batch}:{i}".encode("ascii")) for i, key in enumerate(keys)]
-    return cache.put_raw(entries, uncompressed=frozenset({INDEX}))
+    entries: list[tuple[str, str, bytes]] = []
+    for start in range(0, len(keys), BATCH_SIZE):
+        chunk = keys[start:start + BATCH_SIZE]
+        batch = hashlib.sha256("\n".join(chunk).encode("ascii")).hexdigest()
+        entries.append((BATCH, batch, pack_strings([_encode(outcomes[k]) for k in chunk])))
+        entries += [(INDEX, key, f"{batch}:{i}".encode("ascii")) for i, key in enumerate(chunk)]
+    return cache.put_raw(entries, uncompressed=frozenset({INDEX})) if entries else True
 
 
 def get(cache: Cache, keys: list[str]) -> dict[str, Outcome]:

@@ -12,7 +12,8 @@ try:
     import fcntl
 except ImportError:  # not on Windows
     fcntl = None  # type: ignore[assignment]
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +25,7 @@ _PACKAGE = Path(__file__).resolve().parent
 WORKER = _PACKAGE / "tex_worker.js"
 _MATH_RE = re.compile(r"<math\b.*?</math>", re.S)
 PIPE_SIZE = 1 << 20
+RECENT_FORMULAS = 2048  # outcomes kept in memory per engine (KaTeX HTML is ~4 kB a formula)
 _ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 _CODE_RE = re.compile(r"<code>(.*?)</code>", re.S)
 _CORE_POS_RE = re.compile(r"input:(\d+):(\d+)")
@@ -153,6 +155,8 @@ class Ticket:
     macros: dict[str, str]
     version: str  # the renderer the keys were made for
     sent: bool = False
+    borrowed: dict[str, "Ticket"] = field(default_factory=dict)  # keys an earlier ticket sent
+    fresh: dict[str, list[object]] | None = None  # what this ticket's renderer returned, once collected
 
 
 class MathEngine:
@@ -172,6 +176,10 @@ class MathEngine:
         self._worker: KatexWorker | None = None
         self._core = None
         self.rendered = 0  # formulas sent to a renderer (cache misses)
+        # Formulas repeat across notes: the latest outcomes are kept at hand, and a formula already
+        # sent for an earlier ticket that is not collected yet is not sent again.
+        self._recent: OrderedDict[str, list[object]] = OrderedDict()
+        self._inflight: dict[str, Ticket] = {}
 
     @property
     def uses_katex(self) -> bool:
@@ -189,10 +197,16 @@ class MathEngine:
         the tickets in the order they were submitted."""
         macros = {**self.macros, **(extra_macros or {})}
         keys = [self._key(tex, display, macros) for tex, display in items]
-        cached = mathcache.get(self.cache, list(dict.fromkeys(keys))) if keys else {}
-        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        unique = list(dict.fromkeys(keys))
+        cached = {k: self._recent[k] for k in unique if k in self._recent}
+        borrowed = {k: self._inflight[k] for k in unique if k not in cached and k in self._inflight}
+        rest = [k for k in unique if k not in cached and k not in borrowed]
+        if rest:
+            cached.update(mathcache.get(self.cache, rest))
+        todo = [k for k in rest if k not in cached]
         first = {key: item for key, item in zip(keys, items)} if todo else {}
-        ticket = Ticket(keys, cached, todo, [first[k] for k in todo], macros, self.version)
+        ticket = Ticket(keys, cached, todo, [first[k] for k in todo], macros, self.version, borrowed=borrowed)
+        self._inflight.update((k, ticket) for k in todo)
         if todo and self.uses_katex:
             try:
                 if self._worker is None:
@@ -220,14 +234,32 @@ class MathEngine:
             if ticket.version == self.version:  # never file math-core output under a KaTeX key
                 mathcache.put(self.cache, fresh)
             self.rendered += len(ticket.todo)
+            for key in ticket.todo:
+                if self._inflight.get(key) is ticket:
+                    del self._inflight[key]
+        ticket.fresh = fresh
+        for key, earlier in ticket.borrowed.items():
+            if earlier.fresh is None:
+                raise RuntimeError("math tickets must be collected in the order they were submitted")
+            fresh[key] = earlier.fresh[key]
         results = []
         for key in ticket.keys:
             entry = ticket.cached.get(key) or fresh[key]
+            self._remember(key, entry)
             if entry[0]:
                 results.append(MathResult(str(entry[1])))
             else:
                 results.append(MathResult("", str(entry[1]), int(entry[2]), int(entry[3])))  # type: ignore[arg-type]
         return results
+
+    def _remember(self, key: str, entry: list[object]) -> None:
+        recent = self._recent
+        if key in recent:
+            recent.move_to_end(key)
+            return
+        recent[key] = entry
+        if len(recent) > RECENT_FORMULAS:
+            recent.popitem(last=False)
 
     def warm_up(self) -> None:
         """Start the KaTeX worker now (node and KaTeX take ~0.2 s to load), so that the first formula
@@ -244,6 +276,7 @@ class MathEngine:
     def forget_worker(self, cache: Cache) -> None:
         """In a forked process: the parent's KaTeX worker and cache connection are not ours to use."""
         self._worker = None
+        self._inflight = {}
         self.cache = cache
 
     def _give_up(self, exc: Exception) -> None:

@@ -30,6 +30,8 @@ _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _CODE_RE = re.compile(r"<code>.*?</code>", re.S)
 CODE_KIND = "code"  # cache entries: highlighted code blocks
+_COPY_PLACEHOLDER = "\x00c{}\x00"  # a display formula in an excerpt, before its inline copy is made
+_COPY_RE = re.compile("\x00c(\\d+)\x00")
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,11 @@ def _inline_pieces(token: Token) -> list[Piece]:
     return pieces
 
 
-def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
-                    inline_copy: Any) -> tuple[list[Piece], bool]:
+def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) -> tuple[list[Piece], bool]:
     """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them.
 
     Without a marker, stop once `enough` characters are gathered: an excerpt needs only the start.
-    `inline_copy(mid)` gives the id of an inline-mode copy of a display formula.
+    A display formula is a `_COPY_PLACEHOLDER`: an inline-mode copy is made only if the excerpt keeps it.
     """
     pieces: list[Piece] = []
     gathered = 0
@@ -147,7 +148,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
         elif token.type in ("fence", "code_block"):
             pieces.append(Piece(f" {code_label} "))
         elif token.type == "math_block":
-            pieces.append(Piece(html=MATH_PLACEHOLDER.format(inline_copy(token.meta["mid"])), weight=MATH_WEIGHT))
+            pieces.append(Piece(html=_COPY_PLACEHOLDER.format(token.meta["mid"]), weight=MATH_WEIGHT))
             pieces.append(Piece(" "))
             gathered += MATH_WEIGHT
     return pieces, False
@@ -258,9 +259,10 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
             f["summary"] = True
     else:
         has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
-                                         inline_copy)
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20)
         excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
+        # copies of the display formulas the excerpt kept, in the order it shows them
+        excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)
 
     # References inside formulas, then one batch for the whole note.
     requests: list[tuple[str, bool]] = []

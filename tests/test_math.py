@@ -252,3 +252,18 @@ def test_an_edited_note_takes_its_formulas_from_the_cache_errors_included(tmp_pa
     shutil.rmtree(site / ".mlnotes-cache")
     third = build(BuildOptions(site, tmp_path / "out3"))
     assert third.math_rendered == first.math_rendered and tree_digest(tmp_path / "out2") == tree_digest(tmp_path / "out3")
+
+
+def test_each_distinct_formula_is_rendered_once_and_excerpt_copies_only_when_shown(tmp_path):
+    shared = "共享的公式 $a_{shared}$ 与\n\n$$\n\\int_0^1 f(x)\\,dx\n$$\n\n"
+    files = {f"content/a/n{i}.md": f"---\ntitle: N{i}\ndate: 2025-01-0{i + 1}\n---\n" + shared
+             + f"本篇的 $x_{i}$。\n\n" + "".join(f"$$\ny_{{{i}{j}}}\n$$\n\n" for j in range(6)) + "很长的正文。" * 80
+             for i in range(4)}
+    site = write_site(tmp_path / "s", files, "excerpt_length: 40\n")
+    result = build(BuildOptions(site, tmp_path / "out", jobs=1))
+    assert not result.failed
+    # distinct body formulas: 2 shared + 4 × (1 inline + 6 display); the excerpt shows the shared
+    # display formula inline (one copy for all notes) and none of the six further down
+    assert result.math_rendered == 2 + 4 * 7 + 1
+    home = read(tmp_path / "out", "index.html")
+    assert home.count("\\int_0^1 f(x)\\,dx</annotation>") == 4 and "y_{00}" not in home
