@@ -190,7 +190,6 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                     bodies.cache = Cache(config.root / CACHE_DIR)
                     engine.forget_worker(bodies.cache)
                 try:
-                    writer.start()
                     write_all(writer, emitted(), options.jobs or default_jobs(), after_fork, emit_problems)
                     result.problems = finish(problems + emit_problems + check_collisions(claims))
                     if has_errors(result.problems):

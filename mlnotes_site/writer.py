@@ -50,6 +50,7 @@ class OutputWriter:
         self.linked = 0
         self.made = 0  # pages whose bytes were made (the rest had the previous build's fingerprint)
         self.processes = 1  # how many processes made them
+        self.kept = False  # the output folder already was this build's output: left untouched
         self._dirs: set[Path] = set()
 
     def start(self) -> None:
@@ -58,17 +59,49 @@ class OutputWriter:
         shutil.rmtree(self.old, ignore_errors=True)
         self.tmp.mkdir(mode=0o755)
 
-    def reusable(self, output: Output) -> bool:
-        """The previous build wrote this page from the same inputs, and the file is still as written."""
-        record = self.previous.get(output.path)
-        if not (output.fingerprint and record and len(record) > 3 and record[3] == output.fingerprint):
+    def unchanged(self, outputs: list[Output]) -> bool:
+        """The output folder already is exactly what these outputs would write: every page has the
+        previous build's fingerprint and its file is as written, every other file has the previous
+        digest, and the folder holds nothing else. Then nothing needs to be written or swapped."""
+        if not self.previous or len(outputs) != len(self.previous) or not (self.out / MARKER).is_file():
             return False
-        old = self.out.joinpath(*output.path.split("/"))
+        for output in outputs:
+            record = self.previous.get(output.path)
+            if record is None:
+                return False
+            if output.make is not None:
+                if not self.reusable(output):
+                    return False
+            elif record[0] != output_digest(output, output.content() if output.copy_from is None else None) \
+                    or not self._as_written(output.path, record):
+                return False
+        found = set()
+        for folder, _, files in os.walk(self.out):
+            rel = os.path.relpath(folder, self.out).replace(os.sep, "/")
+            found.update(name if rel == "." else f"{rel}/{name}" for name in files)
+        return found == set(self.previous) | {MARKER}
+
+    def keep(self) -> None:
+        """Leave the output folder as it is (see `unchanged`); `commit` then swaps nothing."""
+        self.kept = True
+        self.digests = {path: str(record[0]) for path, record in self.previous.items()}
+        self.fingerprints = {path: str(record[3]) for path, record in self.previous.items() if len(record) > 3}
+        self.linked = len(self.previous)
+
+    def _as_written(self, path: str, record: list[object]) -> bool:
+        old = self.out.joinpath(*path.split("/"))
         try:
             stat = old.lstat()
         except OSError:
             return False
         return old.is_file() and not old.is_symlink() and [stat.st_size, stat.st_mtime_ns] == record[1:3]
+
+    def reusable(self, output: Output) -> bool:
+        """The previous build wrote this page from the same inputs, and the file is still as written."""
+        record = self.previous.get(output.path)
+        if not (output.fingerprint and record and len(record) > 3 and record[3] == output.fingerprint):
+            return False
+        return self._as_written(output.path, record)
 
     def add(self, output: Output) -> None:
         parts = output.path.split("/")
@@ -112,6 +145,8 @@ class OutputWriter:
         return True
 
     def commit(self) -> dict[str, str]:
+        if self.kept:
+            return self.digests
         (self.tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
                                        encoding="utf-8")
         manifest = {}
@@ -195,23 +230,32 @@ def _write_range(bounds: tuple[int, int]) -> tuple[dict[str, str], dict[str, str
 
 def write_all(writer: OutputWriter, outputs: Iterator[Output], jobs: int, after_fork: Callable[[], None],
               problems: list[Any], progress: Callable[[int], None] | None = None) -> None:
-    """Add every output to the writer. Pages that must be made are made by `jobs` forked processes
+    """Add every output to the writer, which starts its fresh folder only if the output folder is not
+    already exactly this output (a build with nothing changed touches nothing). Pages that must be
+    made are made by `jobs` forked processes
     when there are many of them (the site model is inherited, nothing is pickled but the results);
     output bytes never depend on which process made them. `problems` is the list that making pages
     appends to (template errors); a forked process's additions are brought back to it."""
     global _FORKED
     pending: list[Output] = []
     claimed: set[str] = set()
+    described: list[Output] = []  # descriptions only: no page is made yet
     for count, output in enumerate(outputs, start=1):
         if output.path in claimed:
             continue  # a second claim on one path is reported as url/duplicate
         claimed.add(output.path)
+        described.append(output)
+        if progress and count % 100 == 0:
+            progress(count)
+    if writer.unchanged(described):
+        writer.keep()
+        return
+    writer.start()
+    for output in described:
         if output.make is None or writer.reusable(output):
             writer.add(output)
         else:
             pending.append(output)
-        if progress and count % 100 == 0:
-            progress(count)
     # fork only from a process with one thread: a lock held by another thread would stay locked
     if jobs <= 1 or len(pending) < PARALLEL_THRESHOLD or threading.active_count() > 1:
         for output in pending:

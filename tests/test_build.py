@@ -395,3 +395,20 @@ def build_options_result(site: Path, out: Path, jobs: int = 0):
     result = run_build(BuildOptions(site, out, jobs=jobs))
     assert not result.failed, [p.format() for p in result.problems]
     return result
+
+
+def test_a_build_with_nothing_changed_leaves_the_output_folder_untouched(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {"content/a/x.md": note("X", "2025-01-01"),
+                                       "content/b/y.md": note("Y", "2025-01-02")})
+    out = site / "public"
+    assert run_cli("build", site, "-o", out).code == 0
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [out, *out.rglob("*")]}
+    assert run_cli("build", site, "-o", out).code == 0
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [out, *out.rglob("*")]} == before
+    assert not [p for p in out.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    # anything else in the folder (a stray file, a deleted page) means a real build again
+    (out / "stray.txt").write_text("not ours")
+    (out / "b/y/index.html").unlink()
+    assert run_cli("build", site, "-o", out).code == 0
+    assert not (out / "stray.txt").exists() and (out / "b/y/index.html").is_file()
+    assert out.stat().st_ino != before[out][0]
