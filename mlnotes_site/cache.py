@@ -137,35 +137,37 @@ def pack_strings(strings: list[str]) -> bytes:
     return head.tobytes() + b"".join(data)
 
 
-def unpack_some(value: bytes, positions: list[int]) -> dict[int, str] | None:
-    """Only the strings at `positions` of a pack (those out of range are left out); None for a value
-    that is not such a pack."""
+def _pack_bounds(value: bytes) -> list[int] | None:
+    """Where each string of a pack starts, plus its end; None for a value that is not such a pack."""
     try:
         count = array("I", value[:4])[0]
         lengths = array("I", value[4:4 + 4 * count])
-        if len(lengths) != count or 4 + 4 * count + sum(lengths) != len(value):
-            return None
-        starts = [4 + 4 * count]
-        for n in lengths:
-            starts.append(starts[-1] + n)
-        return {i: value[starts[i]:starts[i + 1]].decode("utf-8", "surrogatepass")
-                for i in positions if 0 <= i < count}
-    except (ValueError, IndexError, UnicodeDecodeError):
+    except (ValueError, IndexError):
         return None
+    if len(lengths) != count:
+        return None
+    bounds = [4 + 4 * count]
+    for n in lengths:
+        bounds.append(bounds[-1] + n)
+    return bounds if bounds[-1] == len(value) else None
+
+
+def unpack_some(value: bytes, positions: list[int]) -> dict[int, str] | None:
+    """Only the strings at `positions` of a pack (those out of range are left out); None for a value
+    that is not such a pack."""
+    bounds = _pack_bounds(value)
+    return None if bounds is None else _decode_at(value, bounds, [i for i in positions if 0 <= i < len(bounds) - 1])
 
 
 def unpack_strings(value: bytes) -> list[str] | None:
     """The strings `pack_strings` stored, or None for a value that is not such a pack."""
+    bounds = _pack_bounds(value)
+    strings = None if bounds is None else _decode_at(value, bounds, list(range(len(bounds) - 1)))
+    return None if strings is None else list(strings.values())
+
+
+def _decode_at(value: bytes, bounds: list[int], positions: list[int]) -> dict[int, str] | None:
     try:
-        count = array("I", value[:4])[0]
-        lengths = array("I", value[4:4 + 4 * count])
-        if len(lengths) != count:
-            return None
-        at = 4 + 4 * count
-        out = []
-        for n in lengths:
-            out.append(value[at:at + n].decode("utf-8", "surrogatepass"))
-            at += n
-        return out if at == len(value) else None
-    except (ValueError, IndexError, UnicodeDecodeError):
+        return {i: value[bounds[i]:bounds[i + 1]].decode("utf-8", "surrogatepass") for i in positions}
+    except UnicodeDecodeError:
         return None

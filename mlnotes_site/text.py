@@ -175,10 +175,11 @@ def plain_excerpt(html: str, placeholder: re.Pattern[str], formula_text: Any, li
             break
     else:
         parts.append(_SPACE_RE.sub(" ", unescape(_TAG_RE.sub("", html[at:]))))
-    text = "".join(parts).strip()
+    joined = "".join(parts)
+    text = joined.strip()
     if len(text) <= limit:
         return text
-    lead = len("".join(parts)) - len("".join(parts).lstrip())
+    lead = len(joined) - len(joined.lstrip())  # formula spans count from the unstripped start
     cut = limit
     for start, end in formulas:
         if start - lead < cut < end - lead:

@@ -133,12 +133,10 @@ class OutputWriter:
         record = self.previous.get(path)
         if not record or record[0] != digest:
             return False
-        old = self.out.joinpath(*path.split("/"))
+        if not self._as_written(path, record):
+            return False  # changed by hand since: write it again
         try:
-            stat = old.lstat()
-            if not old.is_file() or old.is_symlink() or [stat.st_size, stat.st_mtime_ns] != record[1:3]:
-                return False  # changed by hand since: write it again
-            os.link(old, target)
+            os.link(self.out.joinpath(*path.split("/")), target)
         except OSError:
             return False
         self.linked += 1
@@ -232,9 +230,9 @@ def write_all(writer: OutputWriter, outputs: Iterator[Output], jobs: int, after_
               problems: list[Any], progress: Callable[[int], None] | None = None) -> None:
     """Add every output to the writer, which starts its fresh folder only if the output folder is not
     already exactly this output (a build with nothing changed touches nothing). Pages that must be
-    made are made by `jobs` forked processes
-    when there are many of them (the site model is inherited, nothing is pickled but the results);
-    output bytes never depend on which process made them. `problems` is the list that making pages
+    made are made by `jobs` forked processes when there are many of them (the site model is
+    inherited, nothing is pickled but the results); output bytes never depend on which process made
+    them. `problems` is the list that making pages
     appends to (template errors); a forked process's additions are brought back to it."""
     global _FORKED
     pending: list[Output] = []
