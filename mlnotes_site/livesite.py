@@ -83,7 +83,7 @@ class LiveSite:
         self.engine = MathEngine(config.root, config.math_macros, self.cache)
         self.load_memo = LoadMemo()
         self.render_memo = RenderMemo()
-        self.env = make_environment(config.root)
+        self.env = make_environment(config.root, auto_reload=True)
         self.versions = {}
         self.memo = {}
         self.shape, self.produced, self.rendered_as = "", None, {}
@@ -100,7 +100,7 @@ class LiveSite:
                 return result
         elif any(p.startswith(THEME) for p in changed):
             assert self.config is not None
-            self.env = make_environment(self.config.root)
+            self.env = make_environment(self.config.root, auto_reload=True)
             self.produced = None  # describe every output again
         assert self.config and self.cache and self.engine
         config, cache, engine = self.config, self.cache, self.engine

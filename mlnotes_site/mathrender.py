@@ -185,9 +185,14 @@ class MathEngine:
     def uses_katex(self) -> bool:
         return self.unavailable is None
 
-    def _key(self, tex: str, display: bool, macros: Mapping[str, str]) -> str:
-        data = json.dumps([self.version, display, sorted(macros.items()), tex], ensure_ascii=False)
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    def _keys(self, items: list[tuple[str, bool]], macros: Mapping[str, str]) -> list[str]:
+        """Each formula's cache key: the digest of JSON `[renderer, display, macros, tex]` (the
+        macros are encoded once for all the items)."""
+        heads = {d: json.dumps([self.version, d, sorted(macros.items())], ensure_ascii=False)[:-1] + ", "
+                 for d in (False, True)}
+        dumps, sha256 = json.dumps, hashlib.sha256
+        return [sha256((heads[bool(display)] + dumps(tex, ensure_ascii=False) + "]").encode("utf-8")).hexdigest()
+                for tex, display in items]
 
     def render(self, items: list[tuple[str, bool]], extra_macros: Mapping[str, str] | None = None) -> list[MathResult]:
         return self.collect(self.submit(items, extra_macros))
@@ -196,7 +201,7 @@ class MathEngine:
         """Look formulas up in the cache and send the rest to KaTeX without waiting for it; `collect`
         the tickets in the order they were submitted."""
         macros = {**self.macros, **(extra_macros or {})}
-        keys = [self._key(tex, display, macros) for tex, display in items]
+        keys = self._keys(items, macros)
         unique = list(dict.fromkeys(keys))
         cached = {k: self._recent[k] for k in unique if k in self._recent}
         borrowed = {k: self._inflight[k] for k in unique if k not in cached and k in self._inflight}

@@ -25,8 +25,11 @@ def static_dirs(site_root: Path) -> list[Path]:
     return [d for d in dict.fromkeys(d.resolve() for d in dirs) if d.is_dir()]
 
 
-def make_environment(site_root: Path) -> Environment:
+def make_environment(site_root: Path, auto_reload: bool = False) -> Environment:
+    """`auto_reload` checks each template file for changes whenever it is used (a stat per include):
+    for a long-lived process only; a build reads each template once."""
     env = Environment(
+        auto_reload=auto_reload,
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(site_root)]),
         autoescape=select_autoescape(("html", "xml"), default_for_string=True, default=True),
         undefined=StrictUndefined,

@@ -23,7 +23,8 @@ def output_digest(output: Output, data: bytes | None) -> str:
     if output.copy_from is not None:
         stat = output.copy_from.stat()
         return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
-    return hashlib.blake2b(data or b"", digest_size=16).hexdigest()
+    # SHA-256 rather than BLAKE2: processors with SHA extensions hash it about twice as fast
+    return hashlib.sha256(data or b"").hexdigest()[:32]
 
 
 class OutputWriter:
