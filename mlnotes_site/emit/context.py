@@ -132,7 +132,9 @@ class Pages:
         # the excerpt as shown: formula ids shift when formulas are added above, their HTML does not
         excerpt = PLACEHOLDER_RE.sub(lambda m: info.math.get(int(m.group(2)), "") if m.group(1) else m.group(0),
                                      info.excerpt)
-        listing = digest(repr(fields), excerpt, info.reading_minutes, info.math_count > 0)
+        # (the excerpt with its formulas is tens of kilobytes: hashed as bytes, not through repr)
+        shown = hashlib.sha256(excerpt.encode("utf-8", "surrogatepass")).hexdigest()
+        listing = digest(repr(fields), shown, info.reading_minutes, info.math_count > 0)
         versions = (digest(key, listing), listing)
         self._versions[note.path] = (note, key, versions)
         return versions
