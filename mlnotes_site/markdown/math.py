@@ -93,6 +93,9 @@ def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool
     return None
 
 
+_PIPE_SCAN_RE = re.compile(r"[`$\\]")
+
+
 def protect_pipes_in_line(line: str) -> str:
     """Replace '|' inside inline formulas of one line with PIPE (code spans are left alone)."""
     if "|" not in line or ("$" not in line and "\\" not in line):
@@ -119,8 +122,11 @@ def protect_pipes_in_line(line: str) -> str:
                 out.append(line[pos:stop].replace("|", PIPE))
                 pos = stop
                 continue
-        out.append(ch)
-        pos += 1
+        # plain text up to the next character that may start a code span or a formula
+        found_next = _PIPE_SCAN_RE.search(line, pos + 1)
+        stop = found_next.start() if found_next else end
+        out.append(line[pos:stop])
+        pos = stop
     return "".join(out)
 
 
