@@ -2,6 +2,7 @@
 in a pool of processes (one KaTeX worker each). Output does not depend on scheduling."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -15,6 +16,7 @@ from .cache import CACHE_DIR, Cache
 from .config import Config
 from .content import Note
 from .mathrender import MathEngine, Ticket
+from .parallel import shrinking_ranges
 from .problems import Problem, error
 from .render import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
 
@@ -98,6 +100,9 @@ class _Worker:
         # Ctrl-C and SIGTERM are the main process's to handle; workers just stop with the pool.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # What the process was started with lives as long as it does: keep it out of every
+        # garbage collection (they scanned the whole inherited site model again and again).
+        gc.freeze()
         cls.config = config
         cls.cache = Cache(config.root / CACHE_DIR)
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
@@ -154,8 +159,7 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
         if progress and todo:
             progress("rendering", len(todo), len(todo))
     else:
-        size = max(1, min(16, len(todo) // (jobs * 8)))
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        batches = [todo[start:end] for start, end in shrinking_ranges(len(todo), jobs, most=16, least=2)]
         # fork only from a process with one thread (serve has several): spawn otherwise
         context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
         with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config,),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .emit import Output
+from .parallel import shrinking_ranges
 
 MARKER = ".mlnotes-output"
 PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here
@@ -210,7 +211,9 @@ _FORKED: tuple[OutputWriter, list[Output], Callable[[], None], list[Any]] | None
 
 
 def _after_fork() -> None:
+    import gc
     import signal
+    gc.freeze()  # the inherited site model outlives every page: no collection need scan it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     assert _FORKED is not None
@@ -260,8 +263,7 @@ def write_all(writer: OutputWriter, outputs: Iterator[Output], jobs: int, after_
         for output in pending:
             writer.add(output)
         return
-    step = max(8, len(pending) // (jobs * 8))
-    ranges = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
+    ranges = shrinking_ranges(len(pending), jobs, most=max(8, len(pending) // (jobs * 8)), least=4)
     _FORKED = (writer, pending, after_fork, problems)
     writer.processes = jobs
     saved = writer.digests, writer.fingerprints, writer.linked, writer.made
