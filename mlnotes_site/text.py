@@ -100,11 +100,12 @@ def _atoms(pieces: list[Piece], enough: int | None = None) -> list[_Atom]:
                     atoms.append(_Atom(" ", 1, "space"))
                     size += 1
             elif _CJK_RE.match(token):
-                atoms.append(_Atom(escape(token, quote=False), 1, "cjk"))
+                atoms.append(_Atom(token, 1, "cjk"))  # one CJK character: nothing to escape
                 size += 1
             else:
                 # A Latin word or punctuation run, kept whole ("Qwen1.5-7B-Chat", "-1", "R-CNN").
-                atoms.append(_Atom(escape(token, quote=False), len(token), "word", token[-1] in _SENTENCE_END))
+                html = escape(token, quote=False) if "&" in token or "<" in token or ">" in token else token
+                atoms.append(_Atom(html, len(token), "word", token[-1] in _SENTENCE_END))
                 size += len(token)
     while atoms and atoms[0].kind == "space":
         atoms.pop(0)
