@@ -1,5 +1,17 @@
-"""How work is cut into tasks for a pool of processes."""
+"""Pools of processes: how a pool process starts, and how work is cut into tasks for them."""
 from __future__ import annotations
+
+import gc
+import signal
+
+
+def start_pool_process() -> None:
+    """First thing in a pool process. Ctrl-C and SIGTERM are the main process's to handle (pool
+    processes just stop with the pool), and what the process inherited lives as long as it does,
+    so it is kept out of every garbage collection (they scanned the whole site model again and again)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    gc.freeze()
 
 
 def shrinking_ranges(count: int, jobs: int, most: int, least: int = 1) -> list[tuple[int, int]]:

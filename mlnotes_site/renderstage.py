@@ -2,10 +2,8 @@
 in a pool of processes (one KaTeX worker each). Output does not depend on scheduling."""
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from .cache import CACHE_DIR, Cache
 from .config import Config
 from .content import Note
 from .mathrender import MathEngine, Ticket
-from .parallel import shrinking_ranges
+from .parallel import shrinking_ranges, start_pool_process
 from .problems import Problem, error
 from .render import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
 
@@ -97,12 +95,7 @@ class _Worker:
 
     @classmethod
     def start(cls, config: Config) -> None:
-        # Ctrl-C and SIGTERM are the main process's to handle; workers just stop with the pool.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        # What the process was started with lives as long as it does: keep it out of every
-        # garbage collection (they scanned the whole inherited site model again and again).
-        gc.freeze()
+        start_pool_process()
         cls.config = config
         cls.cache = Cache(config.root / CACHE_DIR)
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .emit import Output
-from .parallel import shrinking_ranges
+from .parallel import shrinking_ranges, start_pool_process
 
 MARKER = ".mlnotes-output"
 PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here
@@ -211,11 +211,7 @@ _FORKED: tuple[OutputWriter, list[Output], Callable[[], None], list[Any]] | None
 
 
 def _after_fork() -> None:
-    import gc
-    import signal
-    gc.freeze()  # the inherited site model outlives every page: no collection need scan it
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    start_pool_process()
     assert _FORKED is not None
     _FORKED[2]()
 
