@@ -298,7 +298,8 @@ _PASSTHROUGH = re.compile(r'class="math (?:inline|display)"')
 
 
 def math_in_output(out: Path) -> dict[str, int]:
-    """Formulas in an output tree: KaTeX renderings (`class="katex"`), KaTeX error spans,
+    """Formulas in an output tree: KaTeX renderings (`class="katex"`), error boxes (KaTeX's
+    `katex-error` spans, mlnotes's `math-error` boxes),
     and formulas left for the browser (hugo_site's client hook), everywhere and in note bodies
     only (`<div class="note-body">` .. `</article>`, the same markers in both generators'
     templates; the ToC repeats heading math, hence the two counts)."""
@@ -306,7 +307,7 @@ def math_in_output(out: Path) -> dict[str, int]:
     for path in out.rglob("*.html"):
         text = path.read_text(encoding="utf-8", errors="replace")
         res["katex"] += len(_KATEX.findall(text))
-        res["katex_error"] += text.count("katex-error")
+        res["katex_error"] += text.count("katex-error") + text.count('class="math-error"')
         res["passthrough"] += len(_PASSTHROUGH.findall(text))
         start = text.find('<div class="note-body">')
         if start >= 0:
@@ -466,7 +467,7 @@ def compare_hugo(args: argparse.Namespace, hugo: list[str], st: corpus.CorpusSta
     print(f"\nmath (corpus: {st.formulas} formulas in {note_files} note files)")
     print(f"  mlnotes          : {m['mlnotes']['body_katex']} KaTeX renderings in note bodies, "
           f"{m['mlnotes']['katex']} class=\"katex\" in all output, "
-          f"{m['mlnotes']['katex_error']} katex-error")
+          f"{m['mlnotes']['katex_error']} error boxes")
     print(f"  hugo client-side : {m['hugo client-side']['body_passthrough']} formulas passed through "
           f"for the browser in note bodies ({m['hugo client-side']['passthrough']} in all output)")
     print(f"  hugo ToMath      : {m['hugo ToMath']['body_katex']} KaTeX renderings in note bodies, "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".mlnotes-cache"
-SCHEMA = 5  # values are zstd-compressed JSON or packed strings (KaTeX HTML shrinks about tenfold),
+SCHEMA = 6  # values are zstd-compressed JSON or packed strings (KaTeX HTML shrinks about tenfold),
 # except for small index rows stored as they are (see `mathcache`)
 
 

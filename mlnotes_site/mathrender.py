@@ -183,6 +183,7 @@ class Ticket:
     sent: bool = False
     borrowed: dict[str, "Ticket"] = field(default_factory=dict)  # keys an earlier ticket sent
     fresh: dict[str, list[object]] | None = None  # what this ticket's renderer returned, once collected
+    rendered: dict[str, list[object]] = field(default_factory=dict)  # of those, what it sent (not borrowed)
 
 
 class MathEngine:
@@ -249,7 +250,9 @@ class MathEngine:
                 self._give_up(exc)
         return ticket
 
-    def collect(self, ticket: "Ticket") -> list[MathResult]:
+    def collect(self, ticket: "Ticket", store: bool = True) -> list[MathResult]:
+        """The ticket's results. Newly rendered formulas go into the cache unless `store` is False:
+        then the caller stores them with the note body that shows them (`mathcache.body_rows`)."""
         fresh: dict[str, list[object]] = {}
         if ticket.todo:
             outcomes: list[list[object]] | None = None
@@ -262,13 +265,14 @@ class MathEngine:
             if outcomes is None:
                 outcomes = [self._core_render(tex, display, ticket.macros) for tex, display in ticket.items]
             fresh = dict(zip(ticket.todo, outcomes))
-            if ticket.version == self.version:  # never file math-core output under a KaTeX key
+            if store and ticket.version == self.version:  # never file math-core output under a KaTeX key
                 mathcache.put(self.cache, fresh)
             self.rendered += len(ticket.todo)
             for key in ticket.todo:
                 if self._inflight.get(key) is ticket:
                     del self._inflight[key]
         ticket.fresh = fresh
+        ticket.rendered = dict(fresh)
         for key, earlier in ticket.borrowed.items():
             if earlier.fresh is None:
                 raise RuntimeError("math tickets must be collected in the order they were submitted")

@@ -11,8 +11,9 @@ import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from . import mathcache
 from .codeversion import code_version
 from .cache import Cache, encode_json, pack_strings, unpack_strings
 from .config import Config
@@ -22,7 +23,7 @@ from .problems import Problem, Severity
 from .render import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
 
 INFO = "noteinfo"
-BODY = "notebody"
+BODY = mathcache.NOTE_BODY
 
 
 def note_key(note: Note, config: Config, engine_version: str) -> str:
@@ -85,10 +86,15 @@ def get_body(cache: Cache, key: str) -> NoteBody | None:
     return NoteBody(strings[0], tuple(strings[1:])) if strings else None
 
 
-def put(cache: Cache, key: str, rendered: RenderedNote) -> bool:
-    """Store both parts; False when the cache is unusable (the caller keeps the body itself)."""
+def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list[Any]] | None = None,
+        formula_keys: Sequence[str] = ()) -> bool:
+    """Store both parts, and index `formulas` (newly rendered outcomes, by formula key) into the body
+    (`formula_keys`: each formula's key, in body order); False when the cache is unusable (the caller
+    keeps the body itself)."""
+    rows = mathcache.body_rows(key, formulas, formula_keys, rendered.body.math) if formulas else []
     return cache.put_raw([(BODY, key, pack_strings([rendered.body.html, *rendered.body.math])),
-                          (INFO, key, encode_json(dump_info(rendered.info)))])
+                          (INFO, key, encode_json(dump_info(rendered.info))), *rows],
+                         uncompressed=frozenset({mathcache.INDEX}))
 
 
 class Bodies:

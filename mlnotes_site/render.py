@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from .config import Config
 from .content import Note
-from .equations import number_display, resolve_refs
+from .equations import inline_form, number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
 from .cache import Cache
@@ -248,7 +248,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
 
     def inline_copy(mid: int) -> int:
         formulas.append({**formulas[mid], "display": False, "block": False, "copy": True,
-                         "render_tex": formulas[mid].get("render_tex", formulas[mid]["tex"])})
+                         "render_tex": inline_form(formulas[mid].get("render_tex", formulas[mid]["tex"]))})
         return len(formulas) - 1
 
     code_label = strings["code_placeholder"]

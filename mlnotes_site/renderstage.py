@@ -63,12 +63,13 @@ def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngi
     pending: tuple[Note, str, Prepared, Ticket] | None = None
 
     def finish(note: Note, key: str, prep: Prepared, ticket: Ticket) -> None:
-        outcome = _guarded(lambda: finish_note(prep, engine.collect(ticket)), note)
+        outcome = _guarded(lambda: finish_note(prep, engine.collect(ticket, store=False)), note)
         if not isinstance(outcome, RenderedNote):
             results.append((note.path, outcome, None))
             return
         # Keyed for this renderer: cache only what it made (not a math-core fallback under a KaTeX key).
-        stored = engine.version == ticket.version and notecache.put(cache, key, outcome)
+        # The formulas it rendered are indexed into the body, which holds their HTML already.
+        stored = engine.version == ticket.version and notecache.put(cache, key, outcome, ticket.rendered, ticket.keys)
         results.append((note.path, outcome.info, None if stored else outcome.body))
 
     for note, key in batch:

@@ -302,3 +302,47 @@ def test_the_newest_node_runs_katex_and_mlnotes_node_overrides(tmp_path, monkeyp
         assert mathrender.find_node() == str(older)  # an explicit choice wins over both
     finally:
         mathrender.find_node.cache_clear()
+
+
+def test_formula_html_is_stored_once_and_found_in_another_notes_body(tmp_path):
+    import sqlite3
+
+    old = "---\ntitle: Old\ndate: 2025-01-01\n---\n旧文 $e^{i\\pi} + 1 = 0$。\n\n$$\n\\nabla_\\theta \\log p_\\theta(x) \\tag{2}\n$$\n"
+    site = write_site(tmp_path / "s", {"content/a/old.md": old})
+    first = build(BuildOptions(site, tmp_path / "out1"))
+    assert not first.failed and first.math_rendered >= 2
+    db = sqlite3.connect(site / ".mlnotes-cache/cache.sqlite")
+    kinds = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
+    rows = [bytes(v).decode() for (v,) in db.execute("SELECT value FROM entries WHERE kind='math'")]
+    db.close()
+    # a note's formulas are not stored beside its body a second time: their index rows point into it
+    assert "mathbatch" not in kinds and len(rows) == first.math_rendered
+    assert all(r.startswith("n:") and len(r) < 100 for r in rows)
+    # a new note that repeats the old one's formulas (inline and display) takes them from its body
+    new = ("---\ntitle: New\ndate: 2025-01-02\n---\n新文 $e^{i\\pi} + 1 = 0$。\n\n"
+           "$$\n\\nabla_\\theta \\log p_\\theta(x) \\tag{2}\n$$\n")
+    (site / "content/a/new.md").write_text(new, encoding="utf-8")
+    second = build(BuildOptions(site, tmp_path / "out2"))
+    assert not second.failed and second.math_rendered == 0
+    shutil.rmtree(site / ".mlnotes-cache")
+    third = build(BuildOptions(site, tmp_path / "out3"))
+    assert third.math_rendered > 0 and tree_digest(tmp_path / "out2") == tree_digest(tmp_path / "out3")
+
+
+def test_excerpts_show_numbered_and_display_only_formulas_inline_without_error_boxes(tmp_path):
+    note = ("---\ntitle: Numbered\ndate: 2025-01-01\n---\n"
+            "$$\nx_t = \\sqrt{\\bar\\alpha_t}\\,x_0 \\tag{1}\n$$\n\n"
+            "\\begin{align}\na &= b \\label{eq:ab} \\\\\nc &= d\n\\end{align}\n\n"
+            "$$\n\\begin{gather*}\nu = v\n\\end{gather*}\n$$\n\n见 \\eqref{eq:ab}。\n")
+    site = write_site(tmp_path / "s", {"content/a/n.md": note}, "math:\n  number_equations: true\n")
+    result = build(BuildOptions(site, tmp_path / "out"))
+    assert not result.failed and not [p for p in result.problems if p.code.startswith("math/")]
+    home = read(tmp_path / "out", "index.html")
+    excerpt = home[home.index('<p class="excerpt">'):]
+    excerpt = excerpt[:excerpt.index("</p>")]
+    assert "math-error" not in excerpt and "katex-display" not in excerpt
+    # each display formula is shown inline, without its number
+    assert excerpt.count('<span class="katex">') == 3
+    assert "x_t = \\sqrt{\\bar\\alpha_t}\\,x_0" in html.unescape(excerpt) and "eqn-num" not in excerpt
+    page = read(tmp_path / "out", "a/n/index.html")
+    assert page.count("katex-display") == 3 and "math-error" not in page and "(1)" in page
