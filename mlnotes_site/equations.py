@@ -10,9 +10,30 @@ from dataclasses import dataclass
 from .text import heading_id
 
 LABEL_RE = re.compile(r"\\label\{([^{}]*)\}")
-TAG_RE = re.compile(r"\\tag\*?\{([^{}]*)\}")
+_TAG_START_RE = re.compile(r"\\tag\*?\s*\{")
 REF_RE = re.compile(r"\\(eqref|ref)\{([^{}]*)\}")
 _NO_NUMBER_RE = re.compile(r"\\(?:notag|nonumber)\b|\\begin\{[a-z]+\*\}")
+
+
+def find_tags(tex: str) -> list[tuple[int, int, str]]:
+    """Each `\\tag{..}` / `\\tag*{..}` of a formula: (start, end, what the braces hold), nested
+    braces included (`\\tag{\\text{1a}}`); an unclosed one runs to the end."""
+    found: list[tuple[int, int, str]] = []
+    at = 0
+    for match in _TAG_START_RE.finditer(tex):
+        if match.start() < at:
+            continue
+        depth, end = 1, match.end()
+        while end < len(tex) and depth:
+            if tex[end] == "\\":
+                end += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(tex[end], 0)
+            end += 1
+        end = min(end, len(tex))
+        found.append((match.start(), end, tex[match.end():end - 1 if depth == 0 else end]))
+        at = end
+    return found
 
 
 @dataclass(frozen=True)
@@ -33,11 +54,11 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
     counter = 0
     for tex in texes:
         found = [m.group(1).strip() for m in LABEL_RE.finditer(tex)]
-        tag = TAG_RE.search(tex)
+        tags = find_tags(tex)
         stripped = LABEL_RE.sub("", tex)
         number: str | None = None
-        if tag:
-            number = tag.group(1).strip()
+        if tags:
+            number = tags[0][2].strip()
         elif (found or auto) and not _NO_NUMBER_RE.search(tex):
             counter += 1
             number = str(counter)
@@ -76,4 +97,13 @@ def inline_form(tex: str) -> str:
     def env(match: re.Match[str]) -> str:
         name = _INLINE_ENV.get(match.group(2))
         return f"\\{match.group(1)}{{{name}}}" if name else " "
-    return _DISPLAY_ONLY_ENV_RE.sub(env, LABEL_RE.sub("", TAG_RE.sub("", tex)))
+    return _DISPLAY_ONLY_ENV_RE.sub(env, LABEL_RE.sub("", _without_tags(tex)))
+
+
+def _without_tags(tex: str) -> str:
+    """`tex` less its `\\tag{..}` / `\\tag*{..}`, whatever braces the tag holds."""
+    out, at = [], 0
+    for start, end, _ in find_tags(tex):
+        out.append(tex[at:start])
+        at = end
+    return "".join(out) + tex[at:]

@@ -331,7 +331,7 @@ def test_formula_html_is_stored_once_and_found_in_another_notes_body(tmp_path):
 
 def test_excerpts_show_numbered_and_display_only_formulas_inline_without_error_boxes(tmp_path):
     note = ("---\ntitle: Numbered\ndate: 2025-01-01\n---\n"
-            "$$\nx_t = \\sqrt{\\bar\\alpha_t}\\,x_0 \\tag{1}\n$$\n\n"
+            "$$\nx_t = \\sqrt{\\bar\\alpha_t}\\,x_0 \\tag{\\text{1a}}\n$$\n\n"
             "\\begin{align}\na &= b \\label{eq:ab} \\\\\nc &= d\n\\end{align}\n\n"
             "$$\n\\begin{gather*}\nu = v\n\\end{gather*}\n$$\n\n见 \\eqref{eq:ab}。\n")
     site = write_site(tmp_path / "s", {"content/a/n.md": note}, "math:\n  number_equations: true\n")
