@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
+from unicodedata import east_asian_width
 from typing import Any, Mapping
 
 from markdown_it.token import Token
@@ -190,9 +191,19 @@ def locate(body: str, first_line: int, tex: str, offset: int) -> tuple[int, int]
     return line_no, max(column, 0)
 
 
+SNIPPET_WIDTH = 100  # characters of the source line a problem quotes; longer lines are cut around the spot
+
+
 def _snippet(source_line: str, column: int, length: int) -> str:
     text = source_line.replace("\t", " ")
-    return f"    {text}\n    {' ' * column}{'^' * max(1, min(length, max(1, len(text) - column)))}"
+    length = max(1, min(length, max(1, len(text) - column), SNIPPET_WIDTH // 2))
+    if len(text) > SNIPPET_WIDTH:
+        start = max(0, min(column - SNIPPET_WIDTH // 3, len(text) - SNIPPET_WIDTH))
+        head, tail = ("…" if start > 0 else ""), ("…" if start + SNIPPET_WIDTH < len(text) else "")
+        text, column = head + text[start:start + SNIPPET_WIDTH] + tail, column - start + len(head)
+    # CJK characters take two cells on a terminal: the caret is placed by cells, not characters
+    pad = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text[:column])
+    return f"    {text}\n    {' ' * pad}{'^' * length}"
 
 
 def _note_macros(note: Note) -> dict[str, str]:
@@ -226,6 +237,11 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     formulas: list[dict[str, Any]] = env["math"]
     body_count = len(formulas)
     problems: list[Problem] = []
+    for line, (opener, indent) in sorted(env.get("unclosed_math", {}).items()):
+        closer = {"$$": "$$", "\\[": "\\]", "\\\\[": "\\\\]"}.get(opener, opener.replace("\\begin", "\\end"))
+        problems.append(warning("math/unclosed", f"'{opener}' opens a display formula that is never closed, "
+                                "so it shows as text", note.path, note.body_line + line + 1, indent + 1,
+                                hint=f"end the formula with '{closer}' (a blank line does not end it)"))
 
     # Equation numbers and labels come first: prose \eqref links need them while rendering.
     display_ids = [i for i, f in enumerate(formulas) if f["display"]]

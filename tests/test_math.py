@@ -346,3 +346,50 @@ def test_excerpts_show_numbered_and_display_only_formulas_inline_without_error_b
     assert "x_t = \\sqrt{\\bar\\alpha_t}\\,x_0" in html.unescape(excerpt) and "eqn-num" not in excerpt
     page = read(tmp_path / "out", "a/n/index.html")
     assert page.count("katex-display") == 3 and "math-error" not in page and "(1)" in page
+
+
+def test_math_fences_unclosed_display_math_and_long_line_snippets(tmp_path, run_cli):
+    long_line = "很长的一行 " + "x" * 300 + " $\\frac{a$ 结尾"
+    site = write_site(tmp_path / "s", {"content/a/n.md": (
+        "---\ntitle: N\ndate: 2025-01-01\n---\n"
+        "```math\n"                                    # line 5: GitHub's display math
+        "E = mc^2 \\\\\n"
+        "\\oops{x}\n"                                   # line 7
+        "```\n\n"
+        "> - 列表 $$\n>   c_1\n>   $$\n\n"             # an inline formula over lines: not unclosed
+        "$$a$$ and more, $$b$$.\n\n"
+        "$$\n"                                         # line 16: never closed
+        "x = 1\n\n"
+        "后文。\n\n"
+        + long_line + "\n\n"                           # line 21
+        "中文 $\\bad$\n")})                              # line 23
+    result = run_cli("build", site, "-o", site / "public")
+    err = result.err
+    assert result.code == 0, err
+    assert "content/a/n.md:7:1: warning[math/parse]: Undefined control sequence: \\oops" in err, err
+    unclosed = [line for line in err.splitlines() if "math/unclosed" in line]
+    assert unclosed == ["content/a/n.md:16:1: warning[math/unclosed]: '$$' opens a display formula that is "
+                        "never closed, so it shows as text"], err
+    page = read(site / "public", "a/n/index.html")
+    assert page.count("katex-display") == 3  # the list's formula, $$a$$ and $$b$$
+    # the fence is a display formula (with an error, shown in a red box), not a code block
+    assert "<code class=\"language-math\"" not in page and page.count("math-error-block") == 1
+    # a long line is quoted around the spot, and the caret stands under it
+    lines = err.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("content/a/n.md:21:"))
+    quoted, caret = lines[at + 1], lines[at + 2]
+    assert len(quoted) < 120 and quoted.strip().startswith("…") and "\\frac{a" in quoted
+    assert caret.strip() == "^" and quoted[len(caret) - 1] == "$"  # end of "\frac{a", before the closing $
+    # CJK characters take two cells: the caret is placed by cells
+    at = next(i for i, line in enumerate(lines) if line.startswith("content/a/n.md:23:"))
+    assert lines[at + 2] == " " * (4 + 2 + 2 + 1 + 1) + "^" * 4  # under "\bad" after "中文 $"
+
+
+def test_a_math_fence_renders_like_display_math(tmp_path, build):
+    fence = "---\ntitle: F\ndate: 2025-01-01\n---\n```math\n\\int_0^1 x_i^2 \\, dx \\tag{4}\n```\n"
+    dollars = "---\ntitle: D\ndate: 2025-01-01\n---\n$$\n\\int_0^1 x_i^2 \\, dx \\tag{4}\n$$\n"
+    site = write_site(tmp_path / "s", {"content/a/f.md": fence, "content/a/d.md": dollars})
+    out = build(site)
+    body = lambda page: page[page.index('<div class="note-body">'):page.index('<nav class="prev-next">')]
+    assert body(read(out, "a/f/index.html")) == body(read(out, "a/d/index.html"))
+    assert "katex-display" in read(out, "a/f/index.html") and "(4)" in read(out, "a/f/index.html")

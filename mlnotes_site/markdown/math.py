@@ -1,6 +1,7 @@
-"""Math syntax: `\\(..\\)`, `\\[..\\]`, `$..$`, `$$..$$`, double-escaped `\\\\(..\\\\)`, and top-level
-`\\begin{env}..\\end{env}`. Formulas become `math_inline` / `math_block` tokens that Markdown never
-touches; they render as placeholders `\\x00mN\\x00` that the math stage fills in.
+"""Math syntax: `\\(..\\)`, `\\[..\\]`, `$..$`, `$$..$$`, double-escaped `\\\\(..\\\\)`, top-level
+`\\begin{env}..\\end{env}`, and fenced ```math blocks. Formulas become `math_inline` / `math_block`
+tokens that Markdown never touches; they render as placeholders `\\x00mN\\x00` that the math stage
+fills in.
 """
 from __future__ import annotations
 
@@ -157,7 +158,7 @@ def _line(state: StateBlock, line: int) -> str:
 
 
 def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
-                    opener: str, closer: str) -> tuple[str, int] | None:
+                    opener: str, closer: str, silent: bool = False) -> tuple[str, int] | None:
     """(TeX, last line) of a `$$`/`\\[` block, or None when it is not a block."""
     rest = first[len(opener):]
     close = rest.find(closer)
@@ -168,11 +169,20 @@ def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
     lines = [rest]
     for line in range(startLine + 1, endLine):
         text = _line(state, line).rstrip()
+        if silent and not text:
+            # asked whether this line ends a paragraph: a formula opened here and closed after a blank
+            # line is not one (it would end paragraphs at any "$$" closing an inline formula)
+            return None
         if text.endswith(closer):
             lines.append(text[: -len(closer)])
             return "\n".join(lines), line
         lines.append(text)
     return None
+
+
+def _unclosed(state: StateBlock, line: int, opener: str) -> None:
+    """Note a display formula opened at the start of a line and never closed (it stays text)."""
+    state.env.setdefault("unclosed_math", {}).setdefault(line, (opener, state.sCount[line]))
 
 
 def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) -> tuple[str, int] | None:
@@ -202,8 +212,18 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
         if pair is None:
             return False
         opener = pair[0]
-        found = _find_block_end(state, startLine, endLine, first, *pair)
+        found = _find_block_end(state, startLine, endLine, first, *pair, silent=silent)
     if found is None:
+        # at the start of a block (not while a paragraph asks whether this line ends it): an opener
+        # whose closer never comes is a mistake worth a warning, though it stays text as elsewhere
+        if not silent:
+            if env:
+                rest = "\n".join(_line(state, line) for line in range(startLine, endLine))
+                never_closed = f"\\end{{{env.group(1)}}}" not in rest
+            else:
+                never_closed = first == opener or opener not in first[len(opener):]
+            if never_closed:
+                _unclosed(state, startLine, opener)
         return False
     if silent:
         return True
@@ -216,6 +236,15 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
     token.map = [startLine, state.line]
     token.meta = {"display": True}
     return True
+
+
+def _math_fences(state: StateCore) -> None:
+    """A fenced block whose language is `math` (GitHub's and GitLab's way to write display math) is a
+    display formula, not code."""
+    for token in state.tokens:
+        if token.type == "fence" and token.info.strip().split(maxsplit=1)[:1] == ["math"]:
+            token.type, token.tag, token.meta = "math_block", "math", {"display": True}
+            token.content = token.content.strip("\n")
 
 
 MATH_PLACEHOLDER = "\x00m{}\x00"
@@ -279,6 +308,7 @@ def math_plugin(md: MarkdownIt) -> None:
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.inline.ruler.before("math_inline", "eqref", _eqref)
+    md.core.ruler.push("math_fences", _math_fences)
     md.core.ruler.push("math_ids", _math_ids)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
