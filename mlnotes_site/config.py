@@ -167,8 +167,9 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         fail("math", "'math' must be a mapping", "e.g. math: {macros: {'\\\\R': '\\\\mathbb{R}'}}")
         math = {}
     if "macros" in math:
-        if isinstance(math["macros"], dict) and all(isinstance(v, (str, int, float)) for v in math["macros"].values()):
-            macros = {str(k): str(v) for k, v in math["macros"].items()}
+        found = macro_table(math["macros"])
+        if found is not None:
+            macros = found
         else:
             fail("math", "'math.macros' must map a macro name to its TeX", "e.g. macros: {'\\\\R': '\\\\mathbb{R}'}")
     if "number_equations" in math:
@@ -205,3 +206,14 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems
+
+
+def macro_table(value: object) -> dict[str, str] | None:
+    """KaTeX macros from `mlnotes.yaml` or front matter: name -> TeX, or None when `value` is not such
+    a mapping. A name written without its backslash (`R: \\mathbb{R}`) means the command `\\R`: KaTeX
+    would otherwise redefine the letter R itself, and every R in every formula would recurse."""
+    if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                              for v in value.values()):
+        return None
+    return {(k if k.startswith("\\") or not k.replace("@", "").isalpha() else "\\" + k): str(v)
+            for k, v in ((str(k).strip(), v) for k, v in value.items())}

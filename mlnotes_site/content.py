@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-from .config import Config
+from .config import Config, macro_table
 from .dates import parse_date
 from .gitdates import GitDates, git_dates
 from .problems import Problem, error, warning
@@ -362,6 +362,10 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
             slug = url_slug(name) or "note"
     else:
         slug = url_slug(name) or "note"
+
+    if "macros" in source.front and macro_table(source.front["macros"]) is None:
+        fm.fail("macros", "'macros' must map a macro name to its TeX",
+                hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
 
     topics = [folder] if folder else []
     for extra in fm.strings("topics"):

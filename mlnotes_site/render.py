@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from markdown_it.token import Token
 
-from .config import Config
+from .config import Config, macro_table
 from .content import Note
 from .equations import inline_form, number_display, resolve_refs
 from .i18n import strings_for
@@ -207,10 +207,7 @@ def _snippet(source_line: str, column: int, length: int) -> str:
 
 
 def _note_macros(note: Note) -> dict[str, str]:
-    value = note.params.get("macros")
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float))}
-    return {}
+    return macro_table(note.params.get("macros")) or {}
 
 
 def summary_html(summary: str, env: dict[str, Any]) -> str:

@@ -393,3 +393,17 @@ def test_a_math_fence_renders_like_display_math(tmp_path, build):
     body = lambda page: page[page.index('<div class="note-body">'):page.index('<nav class="prev-next">')]
     assert body(read(out, "a/f/index.html")) == body(read(out, "a/d/index.html"))
     assert "katex-display" in read(out, "a/f/index.html") and "(4)" in read(out, "a/f/index.html")
+
+
+def test_macro_names_without_backslash_and_bad_front_matter_macros(tmp_path, run_cli):
+    note = "---\ntitle: M\ndate: 2025-01-01\nmacros: {Z: \"\\\\mathbb{Z}\"}\n---\n$\\R^n$ 与 $\\Z$ 和 $R$\n"
+    site = write_site(tmp_path / "s", {"content/a/m.md": note}, 'math:\n  macros: {R: "\\\\mathbb{R}"}\n')
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0 and "warning" not in result.err, result.err  # no recursion on the letter R
+    page = read(site / "public", "a/m/index.html")
+    assert page.count('class="katex"') == 3 and "math-error" not in page
+    assert page.count('mathvariant="double-struck"') == 2  # \R and \Z expanded; the letter R left alone
+    bad = "---\ntitle: B\ndate: 2025-01-01\nmacros: [1, 2]\n---\n$x$\n"
+    (site / "content/a/b.md").write_text(bad, encoding="utf-8")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 1 and "content/a/b.md:4:1: error[front-matter/type]: 'macros' must map" in result.err
