@@ -63,7 +63,8 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
             counter += 1
             number = str(counter)
             stripped = f"{stripped.rstrip()} \\tag{{{number}}}" if "\\\\" not in stripped else stripped
-        anchor = anchor_for(found[0]) if found else None
+        fresh = [label for label in found if label not in labels]  # a label used again keeps its first equation
+        anchor = anchor_for(fresh[0]) if fresh else None
         if number is not None:
             for label in found:
                 labels.setdefault(label, (number, anchor or anchor_for(label)))

@@ -16,7 +16,7 @@ from markdown_it.token import Token
 
 from .config import Config, macro_table
 from .content import Note
-from .equations import inline_form, number_display, resolve_refs
+from .equations import LABEL_RE, inline_form, number_display, resolve_refs
 from .i18n import strings_for
 from .markdown import create_markdown, restore_pipes
 from .cache import Cache
@@ -244,6 +244,16 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     display_ids = [i for i, f in enumerate(formulas) if f["display"]]
     numbered, labels = number_display([formulas[i]["tex"] for i in display_ids], config.math_number_equations)
     anchors: dict[int, str | None] = {}
+    seen_labels: set[str] = set()
+    for i in display_ids:
+        for match in LABEL_RE.finditer(formulas[i]["tex"]):
+            label = match.group(1).strip()
+            if label in seen_labels:
+                line, column = locate(note.body, formulas[i]["line"], formulas[i]["tex"], match.start())
+                problems.append(warning("math/duplicate-label", f"\\label{{{label}}} is used by an earlier equation "
+                                        "of this note too; references go to the first", note.path,
+                                        note.body_line + line + 1, column + 1, hint="give each equation its own label"))
+            seen_labels.add(label)
     for i, eq in zip(display_ids, numbered):
         formulas[i]["render_tex"] = eq.tex
         anchors[i] = eq.anchor

@@ -407,3 +407,14 @@ def test_macro_names_without_backslash_and_bad_front_matter_macros(tmp_path, run
     (site / "content/a/b.md").write_text(bad, encoding="utf-8")
     result = run_cli("build", site, "-o", site / "public")
     assert result.code == 1 and "content/a/b.md:4:1: error[front-matter/type]: 'macros' must map" in result.err
+
+
+def test_a_label_used_twice_is_a_problem_at_the_second(tmp_path, run_cli):
+    note = ("---\ntitle: L\ndate: 2025-01-01\n---\n$$\na = b \\label{eq:x}\n$$\n\n"
+            "文字。\n\n$$\nc = d \\label{eq:x}\n$$\n\n见 \\eqref{eq:x}。\n")
+    site = write_site(tmp_path / "s", {"content/a/l.md": note})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0
+    assert "content/a/l.md:12:7: warning[math/duplicate-label]: \\label{eq:x} is used by an earlier equation" in result.err, result.err
+    page = read(site / "public", "a/l/index.html")
+    assert page.count('id="eq-eq-x"') == 1 and '<a class="eqref" href="#eq-eq-x">(1)</a>' in page
