@@ -25,6 +25,7 @@ from .markdown.math import MATH_PLACEHOLDER
 from .mathrender import MathEngine, MathResult, extract_mathml
 from .markdown.links import PLACEHOLDER_RE
 from .problems import Problem, warning
+from .texdefs import NoteDefinitions, defines_only, with_operators
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
@@ -33,6 +34,8 @@ _CODE_RE = re.compile(r"<code>.*?</code>", re.S)
 CODE_KIND = "code"  # cache entries: highlighted code blocks
 _COPY_PLACEHOLDER = "\x00c{}\x00"  # a display formula in an excerpt, before its inline copy is made
 _COPY_RE = re.compile("\x00c(\\d+)\x00")
+_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">.*?</annotation>', re.S)
+_ANNOTATION = '<annotation encoding="application/x-tex">{}</annotation>'
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def _inline_pieces(token: Token) -> list[Piece]:
             pieces.append(Piece(restore_pipes(child.content)))
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
-        elif child.type == "math_inline":
+        elif child.type == "math_inline" and not defines_only(child.content):
             pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=MATH_WEIGHT))
     return pieces
 
@@ -148,7 +151,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) ->
             pieces.append(Piece(" "))
         elif token.type in ("fence", "code_block"):
             pieces.append(Piece(f" {code_label} "))
-        elif token.type == "math_block":
+        elif token.type == "math_block" and not defines_only(token.content):
             pieces.append(Piece(html=_COPY_PLACEHOLDER.format(token.meta["mid"]), weight=MATH_WEIGHT))
             pieces.append(Piece(" "))
             gathered += MATH_WEIGHT
@@ -270,7 +273,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     ) if note.toc else ()
 
     def inline_copy(mid: int) -> int:
-        formulas.append({**formulas[mid], "display": False, "block": False, "copy": True,
+        formulas.append({**formulas[mid], "display": False, "block": False, "copy": True, "source": mid,
                          "render_tex": inline_form(formulas[mid].get("render_tex", formulas[mid]["tex"]))})
         return len(formulas) - 1
 
@@ -287,11 +290,24 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         # copies of the display formulas the excerpt kept, in the order it shows them
         excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)
 
-    # References inside formulas, then one batch for the whole note.
+    # References inside formulas, definitions made by earlier formulas, then one batch for the note.
     requests: list[tuple[str, bool]] = []
-    for f in formulas:
+    carried = NoteDefinitions()
+    for mid, f in enumerate(formulas):
         tex, unknown = resolve_refs(f.get("render_tex", f["tex"]), labels)
-        requests.append((tex, bool(f["display"])))
+        if f.get("copy"):
+            prefix = formulas[f["source"]].get("prefix", "")
+        elif f.get("summary"):
+            prefix = carried.everything()
+        else:
+            prefix = carried.prefix_for(tex)
+            carried.learn(f["tex"])
+        if prefix:
+            f["prefix"] = prefix
+        sent = prefix + with_operators(tex)
+        if sent != tex:
+            f["annotate"] = tex  # the TeX a reader copies is the formula's own, not what was sent
+        requests.append((sent, bool(f["display"])))
         if not f.get("copy") and not f.get("summary"):
             for label, _ in unknown:
                 line, column = locate(note.body, f["line"], f["tex"], f["tex"].find(label))
@@ -308,6 +324,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     anchors, html, toc, excerpt, env = prep.anchors, prep.html, prep.toc, prep.excerpt, prep.env
 
     page: list[str] = []
+    carried_reported = False  # a broken definition carried to later formulas is reported once
     for mid, (f, result) in enumerate(zip(formulas, results)):
         tex = f["tex"]
         if result.error is not None:
@@ -317,15 +334,26 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                     problems.append(warning("math/parse", f"{result.error} (in summary: {tex})", note.path,
                                             line + 1, 1, hint="fix the formula in the front matter summary"))
                 else:
-                    position = result.position if result.position >= 0 else 0
+                    position, message = result.position, result.error
+                    carried = len(f.get("prefix", ""))
+                    if 0 <= position < carried:  # inside a definition an earlier formula made
+                        message, position = f"{message} (in a macro defined by an earlier formula)", 0
+                        if carried_reported:
+                            message = ""
+                        carried_reported = True
+                    else:
+                        position = max(0, position - carried)
                     line, column = locate(note.body, f["line"], tex, min(position, len(tex)))
                     source = note.body.split("\n")[line] if note.body else ""
-                    problems.append(warning("math/parse", result.error, note.path, note.body_line + line + 1,
-                                            column + 1, hint="fix the TeX; the page shows its source in a red box",
-                                            snippet=_snippet(source, column, result.length)))
+                    if message:
+                        problems.append(warning("math/parse", message, note.path, note.body_line + line + 1,
+                                                column + 1, hint="fix the TeX; the page shows its source in a red box",
+                                                snippet=_snippet(source, column, result.length)))
             box = (f'<span class="math-error" title="{escape(result.error)}"><code>{escape(tex)}</code></span>')
             page.append(f'<div class="math-block math-error-block">{box}</div>' if f["block"] else box)
             continue
+        if "annotate" in f:
+            result = MathResult(_ANNOTATION_RE.sub(lambda _: _ANNOTATION.format(escape(f["annotate"])), result.html, 1))
         if f["block"]:
             anchor = anchors.get(mid)
             ident = f' id="{escape(anchor)}"' if anchor else ""

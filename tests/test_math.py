@@ -418,3 +418,29 @@ def test_a_label_used_twice_is_a_problem_at_the_second(tmp_path, run_cli):
     assert "content/a/l.md:12:7: warning[math/duplicate-label]: \\label{eq:x} is used by an earlier equation" in result.err, result.err
     page = read(site / "public", "a/l/index.html")
     assert page.count('id="eq-eq-x"') == 1 and '<a class="eqref" href="#eq-eq-x">(1)</a>' in page
+
+
+def test_macros_a_note_defines_in_a_formula_hold_for_its_later_formulas(tmp_path, run_cli):
+    note = ("---\ntitle: Defs\ndate: 2025-01-01\n---\n"
+            "$$\n\\newcommand{\\vx}{\\mathbf{x}}\n\\newcommand{\\norm}[1]{\\left\\|#1\\right\\|}\n"
+            "\\DeclareMathOperator*{\\argmax}{arg\\,max}\n$$\n\n"   # lines 5-9
+            "设 $\\vx$，$\\norm{\\vx}_2 = 1$，$\\argmax_\\theta f$。\n\n"  # line 11
+            "$$\n\\renewcommand{\\vx}{\\boldsymbol{x}} \\vx + \\frac{a\n$$\n\n"  # line 14: an error after a prefix
+            "再用 $\\vx$ 和 $\\newcommand{\\vx}{v} \\vx$。\n")           # line 17
+    site = write_site(tmp_path / "s", {"content/a/d.md": note})
+    result = run_cli("build", site, "-o", site / "public")
+    problems = [line for line in result.err.splitlines() if "warning[" in line]
+    # the only problem is the real one, at its own column (the carried definitions are not counted)
+    assert problems == ["content/a/d.md:14:49: warning[math/parse]: Unexpected end of input in a macro argument, "
+                        "expected '}'"], result.err
+    page = read(site / "public", "a/d/index.html")
+    assert page.count('class="math-error"') == 1
+    sources = [html.unescape(s) for s in re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', page, re.S)]
+    # a reader copies each formula's own TeX, not the definitions sent in front of it
+    assert "\\vx" in sources and "\\norm{\\vx}_2 = 1" in sources and "\\argmax_\\theta f" in sources
+    assert 'mathvariant="bold"' in page and "arg" in page and "math-error" not in page.split("再用")[-1]
+    # an excerpt leaves out a formula that only defines macros
+    home = read(site / "public", "index.html")
+    excerpt = home[home.index('<p class="excerpt">'):]
+    excerpt = excerpt[:excerpt.index("</p>")]
+    assert excerpt.startswith('<p class="excerpt">设 <span class="katex">')
