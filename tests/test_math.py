@@ -444,3 +444,11 @@ def test_macros_a_note_defines_in_a_formula_hold_for_its_later_formulas(tmp_path
     excerpt = home[home.index('<p class="excerpt">'):]
     excerpt = excerpt[:excerpt.index("</p>")]
     assert excerpt.startswith('<p class="excerpt">设 <span class="katex">')
+
+
+def test_a_formula_in_an_image_description_becomes_its_tex_in_the_alt_text(tmp_path, build):
+    note = "---\ntitle: I\ndate: 2025-01-01\n---\n![损失 $\\mathcal{L}_t$ 的曲线](loss.png) 与 $z$。\n"
+    site = write_site(tmp_path / "s", {"content/a/i.md": note, "content/a/loss.png": "png"})
+    out = build(site)
+    page = read(out, "a/i/index.html")
+    assert 'alt="损失 \\mathcal{L}_t 的曲线"' in page and page.count('class="katex"') == 1

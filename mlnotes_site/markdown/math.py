@@ -247,6 +247,16 @@ def _math_fences(state: StateCore) -> None:
             token.content = token.content.strip("\n")
 
 
+def _image_alt(state: StateCore) -> None:
+    """A formula in an image's description becomes its TeX: an alt text is plain text."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                for part in child.children or ():
+                    if part.type == "math_inline":
+                        part.type, part.tag, part.content = "text", "", restore_pipes(part.content)
+
+
 MATH_PLACEHOLDER = "\x00m{}\x00"
 _REF_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
 
@@ -309,6 +319,7 @@ def math_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.inline.ruler.before("math_inline", "eqref", _eqref)
     md.core.ruler.push("math_fences", _math_fences)
+    md.core.ruler.push("math_image_alt", _image_alt)
     md.core.ruler.push("math_ids", _math_ids)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
