@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .texdefs import group_end
 from .text import heading_id
 
 LABEL_RE = re.compile(r"\\label\{([^{}]*)\}")
@@ -23,16 +24,9 @@ def find_tags(tex: str) -> list[tuple[int, int, str]]:
     for match in _TAG_START_RE.finditer(tex):
         if match.start() < at:
             continue
-        depth, end = 1, match.end()
-        while end < len(tex) and depth:
-            if tex[end] == "\\":
-                end += 2
-                continue
-            depth += {"{": 1, "}": -1}.get(tex[end], 0)
-            end += 1
-        end = min(end, len(tex))
-        found.append((match.start(), end, tex[match.end():end - 1 if depth == 0 else end]))
-        at = end
+        end = group_end(tex, match.end() - 1)
+        at = end if end > 0 else len(tex)
+        found.append((match.start(), at, tex[match.end():end - 1 if end > 0 else len(tex)]))
     return found
 
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from .cache import Cache, pack_strings, unpack_some
 
-INDEX = "math"  # formula key -> where its outcome is (see `_row`)
+INDEX = "math"  # formula key -> where its outcome is (see "Index rows" below)
 BATCH = "mathbatch"  # batch key -> packed outcomes
 NOTE_BODY = "notebody"  # note body key -> packed [html, page HTML of each formula] (see notecache)
 # Formulas to a batch: enough to compress well and cheaply (one call per batch, not per formula),
@@ -82,7 +82,13 @@ def body_rows(body_key: str, outcomes: dict[str, Outcome], keys: Sequence[str],
     return rows
 
 
+def block_html(html: str, ident: str = "") -> str:
+    """How a page shows a display formula's HTML (`ident`: its id attribute, or "")."""
+    return f"{_BLOCK_OPEN}{ident}>{html}{_BLOCK_CLOSE}"
+
+
 def _unwrap(shown: str, wrapped: bool) -> str | None:
+    """The formula's HTML inside what a page shows (`block_html` when `wrapped`)."""
     if not wrapped:
         return shown
     start = shown.find(">")

@@ -183,7 +183,6 @@ class Ticket:
     sent: bool = False
     borrowed: dict[str, "Ticket"] = field(default_factory=dict)  # keys an earlier ticket sent
     fresh: dict[str, list[object]] | None = None  # what this ticket's renderer returned, once collected
-    rendered: dict[str, list[object]] = field(default_factory=dict)  # of those, what it sent (not borrowed)
 
 
 class MathEngine:
@@ -272,7 +271,6 @@ class MathEngine:
                 if self._inflight.get(key) is ticket:
                     del self._inflight[key]
         ticket.fresh = fresh
-        ticket.rendered = dict(fresh)
         for key, earlier in ticket.borrowed.items():
             if earlier.fresh is None:
                 raise RuntimeError("math tickets must be collected in the order they were submitted")

@@ -22,6 +22,7 @@ from .markdown import create_markdown, restore_pipes
 from .cache import Cache
 from .markdown.code import code_key, fence_lang
 from .markdown.math import MATH_PLACEHOLDER
+from .mathcache import block_html
 from .mathrender import MathEngine, MathResult, extract_mathml
 from .markdown.links import PLACEHOLDER_RE
 from .problems import Problem, warning
@@ -293,7 +294,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     # References inside formulas, definitions made by earlier formulas, then one batch for the note.
     requests: list[tuple[str, bool]] = []
     carried = NoteDefinitions()
-    for mid, f in enumerate(formulas):
+    for f in formulas:
         tex, unknown = resolve_refs(f.get("render_tex", f["tex"]), labels)
         if f.get("copy"):
             prefix = formulas[f["source"]].get("prefix", "")
@@ -357,7 +358,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         if f["block"]:
             anchor = anchors.get(mid)
             ident = f' id="{escape(anchor)}"' if anchor else ""
-            page.append(f'<div class="math-block"{ident}>{result.html}</div>')
+            page.append(block_html(result.html, ident))
         else:
             page.append(result.html)
 

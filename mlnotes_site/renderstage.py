@@ -69,7 +69,8 @@ def render_batch(batch: list[tuple[Note, str]], config: Config, engine: MathEngi
             return
         # Keyed for this renderer: cache only what it made (not a math-core fallback under a KaTeX key).
         # The formulas it rendered are indexed into the body, which holds their HTML already.
-        stored = engine.version == ticket.version and notecache.put(cache, key, outcome, ticket.rendered, ticket.keys)
+        rendered = {k: ticket.fresh[k] for k in ticket.todo} if ticket.fresh else {}
+        stored = engine.version == ticket.version and notecache.put(cache, key, outcome, rendered, ticket.keys)
         results.append((note.path, outcome.info, None if stored else outcome.body))
 
     for note, key in batch:

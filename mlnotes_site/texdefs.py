@@ -9,6 +9,7 @@ a definition the formula makes itself replaces the earlier one of the same name.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 _DEFINER_RE = re.compile(
     r"\\(?P<cmd>newcommand|renewcommand|providecommand|DeclareMathOperator|def|gdef|edef|xdef)(?![a-zA-Z@])(?P<star>\*?)")
@@ -18,7 +19,7 @@ _DEFAULT_RE = re.compile(r"\s*\[[^\]]*\]")
 _PARAMS_RE = re.compile(r"[^{]*")
 
 
-def _group(tex: str, at: int) -> int:
+def group_end(tex: str, at: int) -> int:
     """End (after the closing brace) of the brace group starting at `at` (spaces skipped), or -1."""
     while at < len(tex) and tex[at].isspace():
         at += 1
@@ -42,39 +43,53 @@ def _name(tex: str, at: int) -> tuple[str, int] | None:
     match = _NAME_RE.match(tex, at)
     if match:
         return match.group(1), match.end()
-    end = _group(tex, at)
+    end = group_end(tex, at)
     if end < 0:
         return None
     inner = _NAME_RE.fullmatch(tex[tex.index("{", at) + 1:end - 1].strip())
     return (inner.group(1), end) if inner else None
 
 
-def _spans(tex: str) -> list[tuple[str, str, int, int]]:
-    """Each definition a formula makes: (defining command, macro name, start, end)."""
-    spans: list[tuple[str, str, int, int]] = []
+class _Definition(NamedTuple):
+    cmd: str  # the defining command, without its backslash
+    name: str  # the macro defined, with its backslash
+    start: int
+    end: int
+    args: int  # \\newcommand's [number of arguments], else 0
+    default: bool  # \\newcommand's [default of the first argument] is given
+    body: int  # where the body's brace group starts
+
+
+def _spans(tex: str) -> list[_Definition]:
+    """Each definition a formula makes, in order."""
+    spans: list[_Definition] = []
     for match in _DEFINER_RE.finditer(tex):
-        if spans and match.start() < spans[-1][3]:
+        if spans and match.start() < spans[-1].end:
             continue  # inside the body of the definition before
         named = _name(tex, match.end())
         if named is None:
             continue
         name, at = named
-        cmd = match.group("cmd")
+        cmd, args, default = match.group("cmd"), 0, False
         if cmd in ("def", "gdef", "edef", "xdef"):
             at = _PARAMS_RE.match(tex, at).end()  # type: ignore[union-attr]  # "#1#2" up to the body
         elif cmd != "DeclareMathOperator":
-            for optional in (_ARGS_RE, _DEFAULT_RE):  # [number of arguments][default of the first]
-                found = optional.match(tex, at)
-                at = found.end() if found else at
-        end = _group(tex, at)
+            found = _ARGS_RE.match(tex, at)
+            if found:
+                args, at = int(found.group(0).strip()[1:-1]), found.end()
+            found = _DEFAULT_RE.match(tex, at)
+            if found:
+                default, at = True, found.end()
+        end = group_end(tex, at)
         if end > 0:
-            spans.append((cmd, name, match.start(), end))
+            spans.append(_Definition(cmd, name, match.start(), end, args, default, at))
     return spans
 
 
 def definitions(tex: str) -> dict[str, tuple[str, str]]:
-    """The macros a formula defines: name -> (the defining command, the definition's TeX), in order."""
-    return {name: (cmd, with_operators(tex[start:end])) for cmd, name, start, end in _spans(tex)}
+    """The macros a formula defines: name -> (the defining command, the definition as it is carried
+    to later formulas), in order."""
+    return {d.name: (d.cmd, _carried(tex, d)) for d in _spans(tex)}
 
 
 def defines_only(tex: str) -> bool:
@@ -82,9 +97,9 @@ def defines_only(tex: str) -> bool:
     if not _DEFINER_RE.search(tex):
         return False
     rest, at = [], 0
-    for _, _, start, end in _spans(tex):
-        rest.append(tex[at:start])
-        at = end
+    for span in _spans(tex):
+        rest.append(tex[at:span.start])
+        at = span.end
     return not ("".join(rest) + tex[at:]).strip()
 
 
@@ -115,31 +130,20 @@ class NoteDefinitions:
                 if cmd == "providecommand" and name in self.known:
                     continue
                 self.known.pop(name, None)
-                self.known[name] = _as_def(cmd, name, body)
+                self.known[name] = body
 
     def everything(self) -> str:
         return "".join(self.known.values())
 
 
-def _as_def(cmd: str, name: str, body: str) -> str:
-    """A carried definition as `\\def`, which neither needs the name to exist (`\\renewcommand` does)
-    nor refuses it (`\\newcommand` does); one with an optional argument's default stays as written."""
-    if cmd not in ("newcommand", "renewcommand", "providecommand"):
-        return body
-    named = _name(body, _DEFINER_RE.match(body).end())  # type: ignore[union-attr]
-    if named is None:
-        return body
-    at, count = named[1], 0
-    args = _ARGS_RE.match(body, at)
-    if args:
-        if _DEFAULT_RE.match(body, args.end()):
-            return body
-        count, at = int(args.group(0).strip()[1:-1]), args.end()
-    end = _group(body, at)
-    if end < 0:
-        return body
-    params = "".join(f"#{i}" for i in range(1, count + 1))
-    return f"\\def{name}{params}{body[at:end].strip()}"
+def _carried(tex: str, d: _Definition) -> str:
+    """A definition as it is carried to later formulas: as `\\def`, which neither needs the name to
+    exist (`\\renewcommand` does) nor refuses it (`\\newcommand` does); one with an optional
+    argument's default as written; `\\DeclareMathOperator` as `\\operatorname` (see `with_operators`)."""
+    if d.cmd not in ("newcommand", "renewcommand", "providecommand") or d.default:
+        return with_operators(tex[d.start:d.end])
+    params = "".join(f"#{i}" for i in range(1, d.args + 1))
+    return f"\\def{d.name}{params}{tex[d.body:d.end].strip()}"
 
 
 _OPERATOR_RE = re.compile(r"\\DeclareMathOperator(?![a-zA-Z@])(\*?)")
@@ -155,7 +159,7 @@ def with_operators(tex: str) -> str:
         if match.start() < at:
             continue
         named = _name(tex, match.end())
-        end = _group(tex, named[1]) if named else -1
+        end = group_end(tex, named[1]) if named else -1
         if named is None or end < 0:
             continue
         body = tex[tex.index("{", named[1]) + 1:end - 1]
