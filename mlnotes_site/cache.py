@@ -111,6 +111,16 @@ class Cache:
             self._reset()
             return False
 
+    def holds(self, kind: str) -> bool:
+        """Whether any entry of this kind is stored (an unusable cache holds none)."""
+        if self.db is None:
+            return False
+        try:
+            return self.db.execute("SELECT 1 FROM entries WHERE kind=? LIMIT 1", (kind,)).fetchone() is not None
+        except sqlite3.Error:
+            self._reset()
+            return False
+
     def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for key, value in self.get_raw(kind, keys).items():

@@ -206,6 +206,9 @@ class MathEngine:
         # sent for an earlier ticket that is not collected yet is not sent again.
         self._recent: OrderedDict[str, list[object]] = OrderedDict()
         self._inflight: dict[str, Ticket] = {}
+        # False while the cache is known to hold no formulas (a cold build): then asking it for each
+        # formula is wasted work. Formulas found in memory are still reused.
+        self.lookups = True
 
     @property
     def uses_katex(self) -> bool:
@@ -232,7 +235,7 @@ class MathEngine:
         cached = {k: self._recent[k] for k in unique if k in self._recent}
         borrowed = {k: self._inflight[k] for k in unique if k not in cached and k in self._inflight}
         rest = [k for k in unique if k not in cached and k not in borrowed]
-        if rest:
+        if rest and self.lookups:
             cached.update(mathcache.get(self.cache, rest))
         todo = [k for k in rest if k not in cached]
         first = {key: item for key, item in zip(keys, items)} if todo else {}

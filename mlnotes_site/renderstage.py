@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import notecache
+from . import mathcache, notecache
 from .cache import CACHE_DIR, Cache
 from .config import Config
 from .content import Note
@@ -96,11 +96,12 @@ class _Worker:
     engine: MathEngine | None = None
 
     @classmethod
-    def start(cls, config: Config) -> None:
+    def start(cls, config: Config, lookups: bool) -> None:
         start_pool_process()
         cls.config = config
         cls.cache = Cache(config.root / CACHE_DIR)
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
+        cls.engine.lookups = lookups
 
     @classmethod
     def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[Outcome], int]:
@@ -145,11 +146,16 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
             todo.append((note, keys[note.path]))
     result.stats.cached = len(notes) - len(todo)
     result.stats.rendered = len(todo)
+    # A cache without formulas (a cold build) is not asked for each one.
+    lookups = not todo or cache.holds(mathcache.INDEX)
 
     outcomes: list[Outcome] = []
     if len(todo) < POOL_THRESHOLD or jobs <= 1:
-        before = engine.rendered
-        outcomes = render_batch(todo, config, engine, cache)
+        before, engine.lookups = engine.rendered, lookups
+        try:
+            outcomes = render_batch(todo, config, engine, cache)
+        finally:
+            engine.lookups = True
         result.stats.formulas = engine.rendered - before
         if progress and todo:
             progress("rendering", len(todo), len(todo))
@@ -157,7 +163,7 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
         batches = [todo[start:end] for start, end in shrinking_ranges(len(todo), jobs, most=16, least=2)]
         # fork only from a process with one thread (serve has several): spawn otherwise
         context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config,),
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_Worker.start, initargs=(config, lookups),
                                  mp_context=context) as pool:
             for batch_results, formulas in pool.map(_Worker.render, batches):
                 outcomes.extend(batch_results)

@@ -254,6 +254,21 @@ def test_an_edited_note_takes_its_formulas_from_the_cache_errors_included(tmp_pa
     assert third.math_rendered == first.math_rendered and tree_digest(tmp_path / "out2") == tree_digest(tmp_path / "out3")
 
 
+def test_a_cold_build_does_not_ask_the_empty_cache_for_formulas(tmp_path, monkeypatch):
+    from mlnotes_site import mathcache
+
+    asked: list[int] = []
+    real_get = mathcache.get
+    monkeypatch.setattr(mathcache, "get", lambda cache, keys: asked.append(len(keys)) or real_get(cache, keys))
+    note = "---\ntitle: N\ndate: 2025-01-01\n---\n公式 $a^2$ 与 $b_1$。\n\n$$\nc = d\n$$\n"
+    site = write_site(tmp_path / "s", {"content/a/n.md": note, "content/a/m.md": note.replace("N", "M")})
+    first = build(BuildOptions(site, tmp_path / "out1", jobs=1))
+    assert not first.failed and first.math_rendered == 4 and asked == []  # the second note's come from memory
+    (site / "content/a/n.md").write_text(note + "\n新的一段 $a^2$。\n", encoding="utf-8")
+    second = build(BuildOptions(site, tmp_path / "out2", jobs=1))
+    assert second.math_rendered == 0 and asked  # a cache holding formulas is asked, and has them
+
+
 def test_each_distinct_formula_is_rendered_once_and_excerpt_copies_only_when_shown(tmp_path):
     shared = "共享的公式 $a_{shared}$ 与\n\n$$\n\\int_0^1 f(x)\\,dx\n$$\n\n"
     files = {f"content/a/n{i}.md": f"---\ntitle: N{i}\ndate: 2025-01-0{i + 1}\n---\n" + shared

@@ -44,26 +44,22 @@ def math_html(tex: str, display: bool) -> str:
 
 # --- finding inline formulas (shared by the inline rule and the pipe pre-pass) -------------------
 
-def _find_unescaped(src: str, needle: str, start: int, end: int) -> int:
-    """Position of `needle` in src[start:end] that is not preceded by an escaping backslash."""
-    pos = start
-    while pos < end:
-        ch = src[pos]
-        if src.startswith(needle, pos) and pos + len(needle) <= end:
-            return pos
-        pos += 2 if ch == "\\" and needle[0] != "\\" else 1
-    return -1
+_DOLLAR_SCAN_RE = re.compile(r"[\\$\n]")
 
 
 def _dollar_close(src: str, start: int, end: int) -> int:
     """Closing `$` of a `$..$` formula opened just before `start`, or -1 (pandoc's rules)."""
     if start >= end or src[start].isspace() or src[start] == "$":
         return -1
-    pos = start
-    while pos < end:
+    pos, scan = start, _DOLLAR_SCAN_RE.search
+    while True:
+        found = scan(src, pos, end)  # the next backslash, dollar or line break
+        if found is None:
+            return -1
+        pos = found.start()
         ch = src[pos]
         if ch == "\\":
-            pos += 2
+            pos += 2  # an escaped character, "\$" above all
             continue
         if ch == "$":
             if src[pos - 1].isspace():
@@ -71,10 +67,9 @@ def _dollar_close(src: str, start: int, end: int) -> int:
             if pos + 1 < end and src[pos + 1].isdigit():
                 return -1  # "$5 to $10": not math
             return pos
-        if ch == "\n" and pos + 1 < end and src[pos + 1] == "\n":
-            return -1
+        if pos + 1 < end and src[pos + 1] == "\n":
+            return -1  # a blank line ends the paragraph
         pos += 1
-    return -1
 
 
 def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool] | None:
@@ -82,9 +77,9 @@ def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool
     for opener, closer, display in _INLINE:
         if src.startswith(opener, pos):
             start = pos + len(opener)
-            close = _find_unescaped(src, closer, start, end) if opener != "$$" else src.find("$$", start, end)
+            close = src.find(closer, start, end)  # the first closer, wherever it is
             if close < 0 or close == start:
-                return None if opener != "$$" else None
+                return None
             return start, close, close + len(closer), opener, display
     if src.startswith("$", pos):
         close = _dollar_close(src, pos + 1, end)
