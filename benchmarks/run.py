@@ -18,7 +18,11 @@ waits for them), not a sum.
 With ``--compare hugo`` the same corpus is also built with Hugo (benchmarks/hugo_site.py
 writes the Hugo project): math left to the browser, and build-time KaTeX through
 ``transform.ToMath`` cold and warm; a comparison table and the ratios our issues target
-follow.  Standard library only.
+follow.  The builds are interleaved in rounds, so that a machine whose speed drifts over the
+quarter of an hour this takes moves both sides alike: each round builds mlnotes cold, Hugo
+client-side and Hugo ToMath cold; then each warm round builds mlnotes warm and Hugo ToMath
+warm.  Each round's own ratios are printed beside the ratios of the medians.  Standard
+library only.
 """
 
 from __future__ import annotations
@@ -386,17 +390,14 @@ def hugo_targets(rows: dict[str, dict[str, float]]) -> list[dict[str, object]]:
     ]
 
 
-def compare_hugo(args: argparse.Namespace, hugo: list[str], st: corpus.CorpusStats, site: Path,
-                 ml_out: Path, hugo_root: Path, logs: Path,
-                 ml_rows: dict[str, dict[str, float]], ml_html: dict[str, dict[str, object]],
-                 ) -> tuple[int, dict[str, object]]:
+def prepare_hugo(hugo: list[str], site: Path, hugo_root: Path, logs: Path) -> tuple[str, dict[str, HugoBench]]:
+    """Write the Hugo projects of every variant and print what will run."""
     version, vtuple = hugo_version(hugo)
     print(f"\nHugo comparison (same corpus: contentDir = {site / 'content'})")
     print(f"  hugo     : {version}")
     print(f"  binary   : {hugo[0]}")
     if vtuple is not None and vtuple < HUGO_MIN:
         print(f"  warning  : the layouts need Hugo >= {'.'.join(map(str, HUGO_MIN))}")
-
     benches: dict[str, HugoBench] = {}
     for variant in hugo_site.VARIANTS:
         project = hugo_site.write_site(site, hugo_root / variant, variant)
@@ -406,36 +407,47 @@ def compare_hugo(args: argparse.Namespace, hugo: list[str], st: corpus.CorpusSta
     print(f"  command  : {shlex.join(benches['tomath'].command())}")
     print("  client-side and ToMath cold runs delete the output, the --cacheDir and resources/ "
           "first; ToMath warm runs keep them")
+    return version, benches
 
-    runs: dict[str, list[Run]] = {}
-    logs_by: dict[str, dict[str, object]] = {}
-    outputs: dict[str, dict[str, object]] = {}
-    for label, variant, clean in HUGO_PLAN:
-        bench = benches[variant]
-        try:
-            for i in range(args.runs):
-                run, text = bench.build(label, clean)
-                runs.setdefault(label, []).append(run)
-                print(f"  {label} #{i + 1}: {run.wall_s:8.3f} s  {run.peak_rss_mb:7.1f} MB  "
-                      f"cpu {run.cpu_s:6.2f} s", flush=True)
-                if i == 0:  # the first run of each kind is the one checked
-                    logs_by[label] = parse_hugo_log(text)
-        except BuildFailed as e:
-            print_failure(e, f"hugo build ({label})")
-            return 1, {}
-        except OSError as e:
-            sys.stdout.flush()
-            print(f"\ncannot run {shlex.join(bench.command())}: {e}", file=sys.stderr)
-            return 1, {}
-        outputs[label] = output_counts(bench.out)
 
+def schedule(runs: int, compare: bool) -> list[list[tuple[str, str]]]:
+    """Rounds of (tool, kind) builds: mlnotes alone, or interleaved with Hugo's (see the top)."""
+    if not compare:
+        return [[("mlnotes", "cold")] for _ in range(runs)] + [[("mlnotes", "warm")] for _ in range(runs)]
+    cold = [("mlnotes", "cold"), ("hugo", "hugo client-side"), ("hugo", "hugo ToMath cold")]
+    warm = [("mlnotes", "warm"), ("hugo", "hugo ToMath warm")]
+    return [list(cold) for _ in range(runs)] + [list(warm) for _ in range(runs)]
+
+
+def print_rounds(runs: dict[str, list[Run]]) -> list[dict[str, float]]:
+    """Each round's own ratios (builds of one round ran minutes apart, not a quarter hour)."""
+    rounds = []
+    print("\nper round (builds of a round run one after another)")
+    print(f"  {'round':>5}{'mlnotes cold':>14}{'client-side':>13}{'ToMath cold':>13}"
+          f"{'cold/client':>13}{'ToMath/cold':>13}")
+    for i, (ml, client, tomath) in enumerate(zip(runs["mlnotes cold"], runs["hugo client-side"],
+                                                  runs["hugo ToMath cold"]), start=1):
+        r = {"mlnotes_cold_s": ml.wall_s, "client_s": client.wall_s, "tomath_cold_s": tomath.wall_s,
+             "cold_vs_client": _ratio(ml.wall_s, client.wall_s), "tomath_vs_cold": _ratio(tomath.wall_s, ml.wall_s)}
+        rounds.append(r)
+        print(f"  {i:>5}{ml.wall_s:>14.3f}{client.wall_s:>13.3f}{tomath.wall_s:>13.3f}"
+              f"{r['cold_vs_client']:>13.2f}{r['tomath_vs_cold']:>13.2f}")
+    return rounds
+
+
+def report_hugo(args: argparse.Namespace, version: str, benches: dict[str, HugoBench],
+                runs: dict[str, list[Run]], logs_by: dict[str, dict[str, object]],
+                outputs: dict[str, dict[str, object]], st: corpus.CorpusStats, site: Path,
+                ml_out: Path, ml_rows: dict[str, dict[str, float]], ml_html: dict[str, dict[str, object]],
+                ) -> dict[str, object]:
     math = {
         "mlnotes": math_in_output(ml_out),
         "hugo client-side": math_in_output(benches["client"].out),
         "hugo ToMath": math_in_output(benches["tomath"].out),
     }
 
-    hugo_rows = {label: summarize(rs, args.notes, st.formulas) for label, rs in runs.items()}
+    hugo_rows = {label: summarize(rs, args.notes, st.formulas) for label, rs in runs.items()
+                 if label.startswith("hugo")}
     rows = {f"mlnotes {k}": v for k, v in ml_rows.items()} | hugo_rows
     html = {f"mlnotes {k}": int(v["html"]) for k, v in ml_html.items()}  # type: ignore[call-overload]
     html |= {label: int(c["html"]) for label, c in outputs.items()}  # type: ignore[call-overload]
@@ -486,16 +498,18 @@ def compare_hugo(args: argparse.Namespace, hugo: list[str], st: corpus.CorpusSta
     print()
     print_ratios(rows)
 
+    rounds = print_rounds(runs)
     targets = hugo_targets(rows)
-    print("\ntargets")
+    print("\ntargets (ratios of the medians)")
     for t in targets:
         print(f"  {t['name']:34} = {t['value']:7.3f}   target {t['target']:22} "
               f"{'met' if t['met'] else 'not met'}")
 
-    return 0, {
-        "version": version, "binary": hugo[0], "commands": {
+    return {
+        "version": version, "binary": args.hugo_cmd[0], "commands": {
             v: b.command() for v, b in benches.items()},
-        "summary": hugo_rows, "runs": {k: [asdict(r) for r in rs] for k, rs in runs.items()},
+        "summary": hugo_rows, "rounds": rounds,
+        "runs": {k: [asdict(r) for r in rs] for k, rs in runs.items() if k.startswith("hugo")},
         "build_check": logs_by, "output": outputs, "math": math,
         "formulas_in_table_cells_with_pipe": piped[0],
         "formulas_in_table_rows_with_pipe": piped[1], "targets": targets,
@@ -566,26 +580,45 @@ def _bench(args: argparse.Namespace, base_cmd: list[str], site: Path, out: Path,
 
     bench = Bench(base_cmd, site, out, logs)
     print(f"\ncommand: {shlex.join(bench.command())}")
-    runs: list[Run] = []
+    version, benches = "", {}
+    if args.hugo_cmd:
+        # Beside the site in the temporary directory; inside DIR with --keep.
+        hugo_root = site / "hugo" if args.keep else site.parent / "hugo"
+        version, benches = prepare_hugo(args.hugo_cmd, site, hugo_root, logs)
+        print("\nrounds (interleaved)")
+    variant_of = {label: (variant, clean) for label, variant, clean in HUGO_PLAN}
+    runs: dict[str, list[Run]] = {}
     html_after: dict[str, dict[str, object]] = {}
-    try:
-        for kind in ("cold", "warm"):
-            for i in range(args.runs):
+    logs_by: dict[str, dict[str, object]] = {}
+    outputs: dict[str, dict[str, object]] = {}
+    for tool, kind in (step for rounds in schedule(args.runs, bool(args.hugo_cmd)) for step in rounds):
+        label = f"mlnotes {kind}" if tool == "mlnotes" else kind
+        what = "mlnotes build" if tool == "mlnotes" else f"hugo build ({kind})"
+        try:
+            if tool == "mlnotes":
                 run = bench.build(kind)
-                runs.append(run)
-                print(f"  {kind} #{i + 1}: {run.wall_s:8.3f} s  {run.peak_rss_mb:7.1f} MB  "
-                      f"cpu {run.cpu_s:6.2f} s", flush=True)
+            else:
+                variant, clean = variant_of[kind]
+                run, text = benches[variant].build(kind, clean)
+                if label not in logs_by:  # the first run of each kind is the one checked
+                    logs_by[label] = parse_hugo_log(text)
+        except BuildFailed as e:
+            print_failure(e, what)
+            return 1
+        except OSError as e:  # e.g. the command does not exist
+            sys.stdout.flush()
+            cmd = bench.command() if tool == "mlnotes" else benches[variant_of[kind][0]].command()
+            print(f"\ncannot run {shlex.join(cmd)}: {e}", file=sys.stderr)
+            return 1
+        runs.setdefault(label, []).append(run)
+        print(f"  {label:18} #{len(runs[label])}: {run.wall_s:8.3f} s  {run.peak_rss_mb:7.1f} MB  "
+              f"cpu {run.cpu_s:6.2f} s", flush=True)
+        if tool == "mlnotes":
             html_after[kind] = output_counts(out)
-    except BuildFailed as e:
-        print_failure(e)
-        return 1
-    except OSError as e:  # e.g. the command does not exist
-        sys.stdout.flush()
-        print(f"\ncannot run {shlex.join(bench.command())}: {e}", file=sys.stderr)
-        return 1
+        else:
+            outputs[label] = output_counts(benches[variant_of[kind][0]].out)
 
-    rows = {kind: summarize([r for r in runs if r.kind == kind], args.notes, st.formulas)
-            for kind in ("cold", "warm")}
+    rows = {kind: summarize(runs[f"mlnotes {kind}"], args.notes, st.formulas) for kind in ("cold", "warm")}
     print(f"\nresults ({args.notes} notes; wall time, peak RSS of the build process)")
     print_table(rows)
 
@@ -601,17 +634,13 @@ def _bench(args: argparse.Namespace, base_cmd: list[str], site: Path, out: Path,
 
     hugo: dict[str, object] = {}
     if args.hugo_cmd:
-        # Beside the site in the temporary directory; inside DIR with --keep.
-        hugo_root = site / "hugo" if args.keep else site.parent / "hugo"
-        code, hugo = compare_hugo(args, args.hugo_cmd, st, site, out, hugo_root, logs,
-                                  rows, html_after)
-        if code:
-            return code
+        hugo = report_hugo(args, version, benches, runs, logs_by, outputs, st, site, out, rows, html_after)
 
     if args.json:
         args.json.write_text(json.dumps({
             "notes": args.notes, "seed": args.seed, "command": bench.command(),
-            "corpus": asdict(st), "summary": rows, "runs": [asdict(r) for r in runs],
+            "corpus": asdict(st), "summary": rows,
+            "runs": [asdict(r) for label, rs in runs.items() if label.startswith("mlnotes") for r in rs],
             "output": html_after, **({"hugo": hugo} if hugo else {}),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
