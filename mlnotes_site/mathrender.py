@@ -206,9 +206,11 @@ class MathEngine:
         # sent for an earlier ticket that is not collected yet is not sent again.
         self._recent: OrderedDict[str, list[object]] = OrderedDict()
         self._inflight: dict[str, Ticket] = {}
-        # False while the cache is known to hold no formulas (a cold build): then asking it for each
-        # formula is wasted work. Formulas found in memory are still reused.
+        # False while the cache is known to have held no formulas when this build began (a cold
+        # build): then it is asked only for formulas this engine rendered itself since (those it
+        # no longer keeps in memory), not for every formula of every note.
         self.lookups = True
+        self._mine: set[str] = set()  # a prefix of the key of each formula this engine rendered
 
     @property
     def uses_katex(self) -> bool:
@@ -223,6 +225,10 @@ class MathEngine:
         return [sha256((heads[bool(display)] + dumps(tex, ensure_ascii=False) + "]").encode("utf-8")).hexdigest()
                 for tex, display in items]
 
+    def set_lookups(self, lookups: bool) -> None:
+        """Whether the cache may hold formulas this engine did not render (see `lookups`)."""
+        self.lookups, self._mine = lookups, set()
+
     def render(self, items: list[tuple[str, bool]], extra_macros: Mapping[str, str] | None = None) -> list[MathResult]:
         return self.collect(self.submit(items, extra_macros))
 
@@ -235,8 +241,9 @@ class MathEngine:
         cached = {k: self._recent[k] for k in unique if k in self._recent}
         borrowed = {k: self._inflight[k] for k in unique if k not in cached and k in self._inflight}
         rest = [k for k in unique if k not in cached and k not in borrowed]
-        if rest and self.lookups:
-            cached.update(mathcache.get(self.cache, rest))
+        asked = rest if self.lookups else [k for k in rest if k[:16] in self._mine]
+        if asked:
+            cached.update(mathcache.get(self.cache, asked))
         todo = [k for k in rest if k not in cached]
         first = {key: item for key, item in zip(keys, items)} if todo else {}
         ticket = Ticket(keys, cached, todo, [first[k] for k in todo], macros, self.version, borrowed=borrowed)
@@ -270,6 +277,8 @@ class MathEngine:
             if store and ticket.version == self.version:  # never file math-core output under a KaTeX key
                 mathcache.put(self.cache, fresh)
             self.rendered += len(ticket.todo)
+            if not self.lookups:
+                self._mine.update(key[:16] for key in ticket.todo)
             for key in ticket.todo:
                 if self._inflight.get(key) is ticket:
                     del self._inflight[key]

@@ -101,7 +101,7 @@ class _Worker:
         cls.config = config
         cls.cache = Cache(config.root / CACHE_DIR)
         cls.engine = MathEngine(config.root, config.math_macros, cls.cache)
-        cls.engine.lookups = lookups
+        cls.engine.set_lookups(lookups)
 
     @classmethod
     def render(cls, batch: list[tuple[Note, str]]) -> tuple[list[Outcome], int]:
@@ -151,11 +151,12 @@ def render_all(notes: list[Note], config: Config, cache: Cache, engine: MathEngi
 
     outcomes: list[Outcome] = []
     if len(todo) < POOL_THRESHOLD or jobs <= 1:
-        before, engine.lookups = engine.rendered, lookups
+        before = engine.rendered
+        engine.set_lookups(lookups)
         try:
             outcomes = render_batch(todo, config, engine, cache)
         finally:
-            engine.lookups = True
+            engine.set_lookups(True)
         result.stats.formulas = engine.rendered - before
         if progress and todo:
             progress("rendering", len(todo), len(todo))
