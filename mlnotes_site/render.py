@@ -51,7 +51,7 @@ class LinkRef:
     target: str  # path relative to content/, normalized ("diffusion/ddim.md")
     fragment: str
     raw: str
-    kind: str  # "link" or "image"
+    kind: str  # "link" or "image"; "wiki" or "wiki-image" for a wikilink, whose target is a name
     line: int  # 1-based line in the note's file
     is_dir: bool
 

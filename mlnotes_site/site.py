@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -214,6 +215,8 @@ class Site:
         """The site path a relative link of `note` points to, in the reader's language, or None."""
         target = link.target
         fragment = f"#{link.fragment}" if link.fragment else ""
+        if link.kind in ("wiki", "wiki-image"):
+            return self._resolve_wiki(link, reader_lang)
         if target.startswith("../") or target == "..":
             return None
         found = self._note_for(target)
@@ -244,10 +247,54 @@ class Site:
                 return group[lang] if dot and lang in group else self.original(group)
         return None
 
+    # --- wikilinks ------------------------------------------------------------------------------
+
+    @cached_property
+    def _wiki_index(self) -> tuple[dict[str, list[Note]], dict[str, list[Note]], dict[str, list[Note]],
+                                   dict[str, list[str]]]:
+        """Case-folded names a wikilink may use: each note's path under content/ without `.md` (and
+        every shorter tail of it: "sampling/ddim", "ddim"), with its language suffix (that very note)
+        or without (the note in the reader's language); each note's title; each file's path and name."""
+        exact: dict[str, list[Note]] = {}
+        named: dict[str, list[Note]] = {}
+        titled: dict[str, list[Note]] = {}
+        files: dict[str, list[str]] = {}
+        for note in self.notes:
+            stem = note.content_path[:-3] if note.content_path.endswith(".md") else note.content_path
+            base, dot, lang = stem.rpartition(".")
+            bare = base if dot and lang in self.config.languages and "/" not in lang else stem
+            for tail in _tails(stem):
+                (exact if bare != stem else named).setdefault(_fold(tail), []).append(note)
+            if bare != stem:
+                for tail in _tails(bare):
+                    named.setdefault(_fold(tail), []).append(note)
+            titled.setdefault(_fold(note.title), []).append(note)
+        for path in self.assets:
+            for tail in _tails(path):
+                files.setdefault(_fold(tail), []).append(path)
+        return exact, named, titled, files
+
+    def _resolve_wiki(self, link: LinkRef, reader_lang: str) -> str | None:
+        """Like Obsidian: a note by file name or path, else by title (the shortest path when several
+        match); for an embed, or when no note matches, a file by name or path."""
+        fragment = f"#{link.fragment}" if link.fragment else ""
+        exact, named, titled, files = self._wiki_index
+        name = _fold(link.target)
+        if link.kind == "wiki":
+            if name in exact:
+                return self.note_url(_first(exact[name])) + fragment
+            found = named.get(name) or titled.get(name)
+            if found:
+                note = _first(found)
+                return self.note_url(self.translations(note).get(reader_lang) or note) + fragment
+        if name in files:
+            return self.urls.asset(min(files[name], key=lambda p: (p.count("/"), len(p), p)))
+        return None
+
     @cached_property
     def structure(self) -> str:
         """Everything link resolution depends on besides the note itself."""
-        shape = (sorted((n.path, n.key, n.lang, n.topic, n.slug) for n in self.notes), sorted(self.assets),
+        shape = (sorted((n.path, n.key, n.lang, n.topic, n.slug, n.title) for n in self.notes), sorted(self.assets),
                  sorted(self.topics), sorted(self.drafts_left_out), self.config.languages)
         return hashlib.blake2b(repr(shape).encode("utf-8"), digest_size=16).hexdigest()
 
@@ -269,6 +316,13 @@ class Site:
             for link, target in zip(self.infos[note.path].links, self.link_targets(note, note.lang)):
                 if target is not None:
                     continue
+                if link.kind in ("wiki", "wiki-image"):
+                    what = "a note or file" if link.kind == "wiki" else "a file"
+                    problems.append(make("link/broken", f"wikilink '{link.raw}' names {what} not in content/",
+                                         note.path, link.line, 1,
+                                         hint="name a note by its file name without .md, its path under content/ "
+                                              "or its title, and a file by its name"))
+                    continue
                 base = posixpath.normpath(link.target) if link.target else link.raw
                 if link.target.startswith(".."):
                     why = "points outside content/"
@@ -284,3 +338,20 @@ class Site:
 
     def _is_draft_target(self, target: str) -> bool:
         return any(target == p or target == p.rsplit(".", 2)[0] + ".md" for p in self.drafts_left_out)
+
+
+def _fold(name: str) -> str:
+    """How wikilink names compare: Unicode-normalized, case-folded, without a trailing `.md`."""
+    name = unicodedata.normalize("NFC", name).strip().casefold()
+    return name[:-3] if name.endswith(".md") else name
+
+
+def _tails(path: str) -> list[str]:
+    """ "a/b/c" -> ["a/b/c", "b/c", "c"] """
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
+def _first(notes: list[Note]) -> Note:
+    """The note a name means when several match: the one nearest the top of content/, then by path."""
+    return min(notes, key=lambda n: (n.content_path.count("/"), len(n.content_path), n.content_path))

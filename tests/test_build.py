@@ -412,3 +412,46 @@ def test_a_build_with_nothing_changed_leaves_the_output_folder_untouched(tmp_pat
     assert run_cli("build", site, "-o", out).code == 0
     assert not (out / "stray.txt").exists() and (out / "b/y/index.html").is_file()
     assert out.stat().st_ino != before[out][0]
+
+
+def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
+    body = """
+    见 [[kv-cache]]、[[KV 缓存|缓存]]、[[#细节]] 与 [[llm/kv-cache#Paged Attention]]，还有 [[missing note]]。
+
+    ![[arch.png|320]]
+
+    ![[kv-cache]]
+
+    `[[not a link]]` 与 $[[1,2]]$
+
+    | 链接 | 说明 |
+    |---|---|
+    | [[kv-cache\\|表格里]] | x |
+
+    ## 细节
+    """
+    site = write_site(tmp_path / "s", {
+        "content/ml/attention.zh.md": note("注意力", "2025-01-01", body),
+        "content/ml/attention.en.md": note("Attention", "2025-01-01", "See [[kv-cache]] and [[attention.zh|the Chinese one]]."),
+        "content/llm/kv-cache.zh.md": note("KV 缓存", "2025-01-02", "## Paged Attention\n\n分页。"),
+        "content/llm/kv-cache.en.md": note("KV cache", "2025-01-02", "## Paged Attention\n\nPages."),
+        "content/ml/assets/arch.png": b"\x89PNG\r\n\x1a\n",
+    }, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    # the broken one is a warning at its line (front matter is 4 lines, then a blank line)
+    assert "content/ml/attention.zh.md:6:1: warning[link/broken]" in result.err and "[[missing note]]" in result.err
+    page = read(site / "public", "ml/attention/index.html")
+    hrefs = {text: attrs.get("href") for _, attrs, text in parse(page).texts if _ == "a" and "wikilink" in attrs.get("class", "")}
+    assert hrefs["kv-cache"] == "/kb/llm/kv-cache/"  # by file name, in the reader's language
+    assert hrefs["缓存"] == "/kb/llm/kv-cache/"  # by title, with its own text
+    assert hrefs["细节"] == "#细节"  # a heading of this note
+    assert hrefs["llm/kv-cache > Paged Attention"] == "/kb/llm/kv-cache/#paged-attention"
+    assert hrefs["表格里"] == "/kb/llm/kv-cache/"  # "\|" in a table cell
+    assert 'href="/kb/llm/kv-cache/" class="wikilink embed"' in page  # a note embed is a link to it
+    assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="" width="320"', page)
+    assert "<code>[[not a link]]</code>" in page and "[[1,2]]</annotation>" in page
+    assert len(re.findall(r"<td>", page)) == 2  # the table kept its two columns
+    english = read(site / "public", "en/ml/attention/index.html")
+    assert 'href="/kb/en/llm/kv-cache/"' in english  # the English translation for an English reader
+    assert 'href="/kb/ml/attention/" class="wikilink">the Chinese one' in english  # a language suffix names that very note

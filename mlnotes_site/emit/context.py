@@ -5,6 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import quote
 from typing import Any, Callable, Mapping, Sequence
 
 from jinja2 import Environment, TemplateError, meta
@@ -206,8 +207,8 @@ class Pages:
                 return feed_math(html) if feed else html
             link = info.links[int(match.group(2))]
             path = self.site.resolve(note, link, lang)
-            if path is None:
-                return escape(link.raw)
+            if path is None:  # a broken link stays as written (a wikilink: its name), reported at build
+                return escape(quote(link.target) if link.kind.startswith("wiki") else link.raw)
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
         return PLACEHOLDER_RE.sub(repl, html)

@@ -14,6 +14,7 @@ from .headings import headings_plugin
 from .links import links_plugin
 from .math import PIPE, math_plugin, restore_pipes
 from .rawhtml import rawhtml_plugin
+from .wikilinks import wikilinks_plugin
 
 __all__ = ["create_markdown", "PIPE", "restore_pipes"]
 
@@ -29,6 +30,7 @@ def create_markdown() -> MarkdownIt:
     md.use(tasklists_plugin)
     md.use(headings_plugin)
     md.use(code_plugin)
+    md.use(wikilinks_plugin)
     md.use(links_plugin)
     md.use(rawhtml_plugin)
     return md

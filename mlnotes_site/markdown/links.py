@@ -32,6 +32,13 @@ def _links(state: StateCore) -> None:
             attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
             if attr is None:
                 continue
+            wiki = child.meta.get("wiki") if child.meta else None
+            if wiki is not None:  # a wikilink (wikilinks.py): a name, resolved by the site
+                links.append({"target": str(wiki), "fragment": child.meta["fragment"], "raw": child.meta["raw"],
+                              "line": line, "kind": "wiki-image" if child.type == "image" else "wiki",
+                              "is_dir": False})
+                child.attrSet(attr, PLACEHOLDER.format(len(links) - 1))
+                continue
             href = str(child.attrGet(attr) or "")
             if not is_relative(href) or child.info == "auto":
                 continue

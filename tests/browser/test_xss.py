@@ -21,7 +21,7 @@ PAYLOADS = [
     "<!--<img src=x onerror=alert(10)>-->",
 ]
 FIELDS = ["title", "tags", "summary", "topics", "topic title", "tag in another language", "file name",
-          "site title", "site description", "UI string"]
+          "site title", "site description", "UI string", "wikilink name, text and embed"]
 
 
 def site_files() -> tuple[dict[str, str], str]:
@@ -29,7 +29,8 @@ def site_files() -> tuple[dict[str, str], str]:
     for i, payload in enumerate(PAYLOADS):
         front = {"title": payload, "date": "2025-01-01", "tags": [payload, f"t{i}"], "summary": payload,
                  "topics": [payload.replace("/", "_")]}
-        body = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n\ntext\n"
+        wikilinks = f"[[{payload}]] [[note{i}|{payload}]] ![[{payload}.png|{payload}]] ![[{payload}]]"
+        body = "---\n" + yaml.safe_dump(front, allow_unicode=True) + f"---\n\ntext {wikilinks}\n"
         files[f"content/p{i}/note{i}.zh.md"] = body
         files[f"content/p{i}/note{i}.en.md"] = body
         files[f"content/p{i}/_index.zh.md"] = "---\n" + yaml.safe_dump({"title": payload}, allow_unicode=True) + "---\n\n" + payload

@@ -1,0 +1,85 @@
+"""Obsidian wikilinks: `[[Note]]`, `[[Note|text]]`, `[[Note#Heading]]`, `[[#Heading]]` and embeds
+`![[image.png]]`, `![[image.png|300]]`, `![[Note]]` (shown as a link: notes are not transcluded).
+
+They become ordinary link and image tokens whose `meta["wiki"]` holds the name as written; the links
+rule records them, and the site resolves the name (a file name, a path under content/, or a title)
+once every note is known. In a table the `|` before the text is written `\\|`, as Obsidian asks.
+"""
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from ..text import heading_id
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
+_SIZE_RE = re.compile(r"^\s*(\d+)(?:\s*x\s*(\d+))?\s*$")  # ![[a.png|300]], ![[a.png|300x200]]
+_SEPARATORS = re.compile(r"\\?\|")  # "|", or "\|" in a table
+
+
+def split_wikilink(inner: str) -> tuple[str, str, str | None]:
+    """(name, heading or "", text or None) of what stands between the brackets."""
+    parts = _SEPARATORS.split(inner, maxsplit=1)
+    target, text = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else None)
+    name, _, heading = target.partition("#")
+    if heading.startswith("^"):
+        heading = ""  # a block reference: the note itself
+    return name.strip(), heading.strip(), text
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
+        return False
+    start = pos + (3 if embed else 2)
+    end = src.find("]]", start, state.posMax)
+    if end < 0:
+        return False
+    inner = src[start:end]
+    if not inner.strip() or any(c in inner for c in "[]\n"):
+        return False
+    name, heading, text = split_wikilink(inner)
+    if not name and not heading:
+        return False
+    if not silent:
+        raw = src[pos:end + 2]
+        fragment = heading_id(heading) if heading else ""
+        if embed and name.lower().endswith(IMAGE_SUFFIXES):
+            _image(state, name, text, raw)
+        else:
+            label = text or (f"{name} > {heading}" if name and heading else name or heading)
+            link = state.push("link_open", "a", 1)
+            link.attrs = {"href": f"#{fragment}" if not name else ""}
+            if name:
+                link.meta = {"wiki": name, "fragment": fragment, "raw": raw}
+            link.attrs["class"] = "wikilink embed" if embed else "wikilink"
+            state.push("text", "", 0).content = label
+            state.push("link_close", "a", -1)
+    state.pos = end + 2
+    return True
+
+
+def _image(state: StateInline, name: str, text: str | None, raw: str) -> None:
+    size = _SIZE_RE.match(text or "")
+    alt = "" if size or text is None else text
+    image = state.push("image", "img", 0)
+    image.attrs = {"src": "", "alt": ""}
+    if size:
+        image.attrs["width"] = size.group(1)
+        if size.group(2):
+            image.attrs["height"] = size.group(2)
+    child = Token("text", "", 0)
+    child.content = alt
+    image.children = [child] if alt else []
+    image.content = alt
+    image.meta = {"wiki": name, "fragment": "", "raw": raw}
+
+
+def wikilinks_plugin(md: MarkdownIt) -> None:
+    # before markdown-it's link and image rules (image comes after link), which would take "[[" for
+    # a reference link; after code spans and formulas, which keep their brackets
+    md.inline.ruler.before("link", "wikilink", _wikilink)
