@@ -243,6 +243,11 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         problems.append(warning("math/unclosed", f"'{opener}' opens a display formula that is never closed, "
                                 "so it shows as text", note.path, note.body_line + line + 1, indent + 1,
                                 hint=f"end the formula with '{closer}' (a blank line does not end it)"))
+    if "unclosed_comment" in env:
+        problems.append(warning("markdown/unclosed-comment", "'%%' opens a comment that is never closed, so the rest "
+                                "of the note is hidden (as in Obsidian)", note.path,
+                                note.body_line + env["unclosed_comment"] + 1, 1,
+                                hint="end the comment with a line ending in '%%'"))
 
     # Equation numbers and labels come first: prose \eqref links need them while rendering.
     display_ids = [i for i, f in enumerate(formulas) if f["display"]]

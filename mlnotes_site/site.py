@@ -254,7 +254,8 @@ class Site:
                                    dict[str, list[str]]]:
         """Case-folded names a wikilink may use: each note's path under content/ without `.md` (and
         every shorter tail of it: "sampling/ddim", "ddim"), with its language suffix (that very note)
-        or without (the note in the reader's language); each note's title; each file's path and name."""
+        or without (the note in the reader's language); each note's title and aliases; each file's
+        path and name."""
         exact: dict[str, list[Note]] = {}
         named: dict[str, list[Note]] = {}
         titled: dict[str, list[Note]] = {}
@@ -268,7 +269,8 @@ class Site:
             if bare != stem:
                 for tail in _tails(bare):
                     named.setdefault(_fold(tail), []).append(note)
-            titled.setdefault(_fold(note.title), []).append(note)
+            for title in (note.title, *note.aliases):  # Obsidian's aliases are other names of a note
+                titled.setdefault(_fold(title), []).append(note)
         for path in self.assets:
             for tail in _tails(path):
                 files.setdefault(_fold(tail), []).append(path)
@@ -294,7 +296,8 @@ class Site:
     @cached_property
     def structure(self) -> str:
         """Everything link resolution depends on besides the note itself."""
-        shape = (sorted((n.path, n.key, n.lang, n.topic, n.slug, n.title) for n in self.notes), sorted(self.assets),
+        shape = (sorted((n.path, n.key, n.lang, n.topic, n.slug, n.title, n.aliases) for n in self.notes),
+                 sorted(self.assets),
                  sorted(self.topics), sorted(self.drafts_left_out), self.config.languages)
         return hashlib.blake2b(repr(shape).encode("utf-8"), digest_size=16).hexdigest()
 

@@ -432,8 +432,10 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     """
     site = write_site(tmp_path / "s", {
         "content/ml/attention.zh.md": note("注意力", "2025-01-01", body),
-        "content/ml/attention.en.md": note("Attention", "2025-01-01", "See [[kv-cache]] and [[attention.zh|the Chinese one]]."),
-        "content/llm/kv-cache.zh.md": note("KV 缓存", "2025-01-02", "## Paged Attention\n\n分页。"),
+        "content/ml/attention.en.md": note("Attention", "2025-01-01", "See [[kv-cache]], [[attention.zh|the Chinese one]] "
+                                           "and [[key value cache|an alias]]."),
+        "content/llm/kv-cache.zh.md": note("KV 缓存", "2025-01-02", "## Paged Attention\n\n分页。",
+                                           aliases="[Key Value Cache, /old/kv/]"),
         "content/llm/kv-cache.en.md": note("KV cache", "2025-01-02", "## Paged Attention\n\nPages."),
         "content/ml/assets/arch.png": b"\x89PNG\r\n\x1a\n",
     }, CONFIG)
@@ -455,3 +457,43 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     english = read(site / "public", "en/ml/attention/index.html")
     assert 'href="/kb/en/llm/kv-cache/"' in english  # the English translation for an English reader
     assert 'href="/kb/ml/attention/" class="wikilink">the Chinese one' in english  # a language suffix names that very note
+    # an Obsidian alias (a name with a space) is another name for wikilinks, not a redirect page; a
+    # path is a Hugo alias, which is
+    assert 'href="/kb/en/llm/kv-cache/" class="wikilink">an alias' in english
+    assert not (site / "public/Key Value Cache").exists() and (site / "public/old/kv/index.html").is_file()
+
+
+def test_obsidian_comments_reach_no_page_excerpt_or_feed(tmp_path, run_cli):
+    body = """
+    公开 %%私密一%% 的文字，`%%代码%%` 与 $a \\% b$ 保留。
+
+    %%
+    私密二
+    $$
+    私密三
+    $$
+    %%
+
+    - 列表 %%私密四%% 项
+
+    ```python
+    print("%%s" %% 1)
+    ```
+
+    50%% 的人。
+
+    %%
+    私密五，没有闭合
+    """
+    site = write_site(tmp_path / "s", {"content/a/n.md": note("N", "2025-01-01", body)})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0
+    assert "content/a/n.md:23:1: warning[markdown/unclosed-comment]" in result.err
+    out = site / "public"
+    for rel in ("a/n/index.html", "index.html", "feed.xml", "a/feed.xml"):
+        text = read(out, rel)
+        assert "私密" not in text, rel
+    page = read(out, "a/n/index.html")
+    assert "公开" in page and "<code>%%代码%%</code>" in page and "a \\% b</annotation>" in page
+    assert "50%% 的人" in page and "<li>列表  项</li>" in page
+    assert '<span class="si">%%</span>' in page and '<span class="o">%%</span>' in page  # code keeps them

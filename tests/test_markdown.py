@@ -130,3 +130,11 @@ def test_bare_urls_link_like_github_and_stop_at_chinese_punctuation():
     assert '<a href="https://a.b/c">https://a.b/c</a>，后文' in html
     assert 'href="mailto:a@b.com"' in html
     assert "https://zh.wikipedia.org/wiki/%E6%89%A9%E6%95%A3%E6%A8%A1%E5%9E%8B" in html  # CJK letters stay in a URL
+
+
+def test_highlights_mark_text_but_not_comparisons_code_or_formulas():
+    html, _ = render("==重点== 与 a == b，x==y==z，==含 *强调* 与 $p==q$ 的句子==，`==c==`，== 空格 ==，a===b===c")
+    assert html.count("<mark>") == 3
+    assert "<mark>重点</mark>" in html and "x<mark>y</mark>z" in html
+    assert re.search(r"<mark>含 <em>强调</em> 与 <span class=\"math inline\">\\\(p==q\\\)</span> 的句子</mark>", html)
+    assert "<code>==c==</code>" in html and "== 空格 ==" in html and "a===b===c" in html and "a == b" in html

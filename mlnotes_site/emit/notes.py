@@ -65,10 +65,19 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
     )
 
 
+def is_redirect_alias(alias: str) -> bool:
+    """Hugo's aliases are old URLs (`/old/ddim/`), Obsidian's other names of a note (`DDIM 采样`):
+    a path is one that starts with "/" or has no space in it."""
+    alias = alias.strip()
+    return alias.startswith("/") or not any(c.isspace() for c in alias)
+
+
 def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:
     site = pages.site
     for note in site.notes:
         for alias in note.aliases:
+            if not is_redirect_alias(alias):
+                continue  # another name of the note, as in Obsidian (for wikilinks), not a URL
             clean = posixpath.normpath("/" + alias.strip()).lstrip("/")
             if ".." in alias.split("/") or "\\" in alias or not clean or clean == ".":
                 problems.append(error("url/alias", f"alias {alias!r} is not a path inside the site", note.path,

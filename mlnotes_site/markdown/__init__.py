@@ -10,7 +10,9 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from .autolinks import autolinks_plugin
 from .callouts import callouts_plugin
 from .code import code_plugin
+from .comments import comments_plugin
 from .headings import headings_plugin
+from .highlight import highlight_plugin
 from .links import links_plugin
 from .math import PIPE, math_plugin, restore_pipes
 from .rawhtml import rawhtml_plugin
@@ -24,12 +26,14 @@ def create_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     md.use(autolinks_plugin)
+    md.use(comments_plugin)  # before math (see comments.py)
     md.use(math_plugin)
     md.use(callouts_plugin)
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(headings_plugin)
     md.use(code_plugin)
+    md.use(highlight_plugin)
     md.use(wikilinks_plugin)
     md.use(links_plugin)
     md.use(rawhtml_plugin)
