@@ -12,12 +12,15 @@ from .config import Config, macro_table
 from .dates import parse_date
 from .gitdates import GitDates, git_dates
 from .problems import Problem, error, warning
-from .text import url_slug
+from .text import TOC_MARKERS, url_slug
+from .tomlfile import load_toml
 from .yamlfile import load_yaml
 
 NOTE_SUFFIXES = (".md", ".markdown")
-_FENCE_RE = re.compile(r"^---[ \t]*$")
-_END_RE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it
+DATE_KEYS = ("date", "created")
+UPDATED_KEYS = ("updated", "lastmod", "modified")
+_END_RE = {"---": re.compile(r"^(---|\.\.\.)[ \t]*$"), "+++": re.compile(r"^\+\+\+[ \t]*$")}
 _H1_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 _BOOL_KEYS = ("draft", "toc")
 
@@ -152,23 +155,26 @@ def split_front_matter(text: str, path: str) -> tuple[SourceText | None, list[Pr
         start += 1
     if start >= len(lines) or not _FENCE_RE.match(lines[start]):
         return SourceText(text, {}, {}, text, 0, False), problems
+    fence = lines[start].strip()
     if start > 0:
         problems.append(warning("front-matter/leading-blank", "blank lines before the front matter",
-                                path, 1, 1, hint="start the file with the '---' line"))
-    end = next((i for i in range(start + 1, len(lines)) if _END_RE.match(lines[i])), None)
+                                path, 1, 1, hint=f"start the file with the '{fence}' line"))
+    end = next((i for i in range(start + 1, len(lines)) if _END_RE[fence].match(lines[i])), None)
     if end is None:
-        problems.append(error("front-matter/unclosed", "front matter opened with '---' is never closed",
-                              path, start + 1, 1, hint="add a line '---' after the last front matter key"))
+        problems.append(error("front-matter/unclosed", f"front matter opened with '{fence}' is never closed",
+                              path, start + 1, 1, hint=f"add a line '{fence}' after the last front matter key"))
         return None, problems
-    yaml_text = "\n".join(lines[start + 1:end])
-    doc = load_yaml(yaml_text)
+    front_text = "\n".join(lines[start + 1:end])
+    doc = load_yaml(front_text) if fence == "---" else load_toml(front_text)
     offset = start + 1
     for issue in doc.issues:
         is_dup = issue.message.startswith("duplicate key")
-        problems.append(error("front-matter/duplicate-key" if is_dup else "front-matter/yaml", issue.message,
+        kind = "front-matter/yaml" if fence == "---" else "front-matter/toml"
+        problems.append(error("front-matter/duplicate-key" if is_dup else kind, issue.message,
                               path, issue.line + offset + 1, issue.column + 1,
                               hint="keep one of the two" if is_dup else
-                              "check indentation, quote values that contain ': ' or start with a special character"))
+                              "check indentation, quote values that contain ': ' or start with a special character"
+                              if fence == "---" else "write each key as key = value, text in double quotes"))
     if doc.data is None and any(not i.message.startswith("duplicate") for i in doc.issues):
         return None, problems
     data = doc.data if doc.data is not None else {}
@@ -275,8 +281,8 @@ def first_heading(body: str) -> tuple[str | None, str]:
     """The text of a leading `# ` heading and the body with that line blanked (line numbers kept)."""
     lines = body.split("\n")
     for i, line in enumerate(lines):
-        if not line.strip():
-            continue
+        if not line.strip() or line.strip().lower() in TOC_MARKERS:
+            continue  # a table-of-contents marker may come first (Typora)
         match = _H1_RE.match(line)
         if match:
             lines[i] = ""
@@ -339,18 +345,21 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         title = heading or name
 
     git_info = git.get(content_path)
-    date = fm.date("date")
-    if date is None and "date" not in source.front:
+    # the first of these a note has: ours, then Obsidian's (created/modified) and Hugo's (lastmod)
+    date_key = next((k for k in DATE_KEYS if k in source.front), DATE_KEYS[0])
+    updated_key = next((k for k in UPDATED_KEYS if k in source.front), UPDATED_KEYS[0])
+    date = fm.date(date_key)
+    if date is None and date_key not in source.front:
         if git_info:
             date = git_info.created
         else:
             fm.problems.append(error("front-matter/missing-date", "the note has no date and is not committed to git",
                                      site_path, 1, 1, hint="add 'date: YYYY-MM-DD' to the front matter"))
-    updated = fm.date("updated")
-    if updated is None and "updated" not in source.front and git_info:
+    updated = fm.date(updated_key)
+    if updated is None and updated_key not in source.front and git_info:
         updated = git_info.modified
     if date is not None and updated is not None and updated < date:
-        fm.warn("updated", "'updated' is earlier than 'date'", code="front-matter/date")
+        fm.warn(updated_key, f"'{updated_key}' is earlier than '{date_key}'", code="front-matter/date")
 
     slug_value = fm.text("slug")
     if slug_value is not None:

@@ -16,6 +16,9 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003
 _WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*")
 _UNSAFE_URL_CHARS = re.compile(r"[\s?#%/\\:*\"<>|'`^{}\[\]&+=;,!@$()~]+")
 _HEADING_DROP = re.compile(r"[^\w\- ]+")
+# Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
+# GitLab "[[_TOC_]]" (lower-cased here).
+TOC_MARKERS = ("[toc]", "[[_toc_]]", "[[toc]]")
 
 
 @lru_cache(maxsize=1 << 14)

@@ -97,3 +97,24 @@ def test_editor_debris_and_hidden_files_are_ignored(tmp_path):
     })
     assert [n.content_path for n in content.notes] == ["a/x.md"]
     assert content.assets == []
+
+
+def test_hugo_toml_front_matter_obsidian_and_hugo_date_keys_and_toc_markers(tmp_path):
+    site = write_site(tmp_path / "s", {
+        "content/a/hugo.md": '+++\ntitle = "Hugo note"\ndate = 2024-01-02T10:00:00+08:00\nlastmod = 2024-06-01\n'
+                             'tags = ["扩散", "x"]\ndraft = false\n\n[params]\nmath = true\n+++\n\nBody.\n',
+        "content/a/obsidian.md": "---\ncreated: 2024-01-03 10:20\nmodified: 2024-05-05\n---\n[TOC]\n\n# Obsidian note\n\nBody.\n",
+        "content/a/late.md": "---\ndate: 2024-03-01\nlastmod: 2024-02-01\n---\nBody.\n",
+    })
+    config, _ = load_config(site)
+    content = load_content(config)
+    notes = {n.content_path: n for n in content.notes}
+    hugo, obsidian = notes["a/hugo.md"], notes["a/obsidian.md"]
+    assert (hugo.title, hugo.tags, hugo.date.isoformat(), hugo.updated.date().isoformat()) == \
+        ("Hugo note", ("扩散", "x"), "2024-01-02T10:00:00+08:00", "2024-06-01")
+    assert hugo.params["params"] == {"math": True}  # unknown keys are kept for templates
+    assert obsidian.title == "Obsidian note"  # the first heading after a [TOC] marker
+    assert (obsidian.date.isoformat(timespec="minutes")[:16], obsidian.updated.date().isoformat()) == \
+        ("2024-01-03T10:20", "2024-05-05")
+    late = [p for p in content.problems if p.path.endswith("late.md")]
+    assert [(p.code, p.line) for p in late] == [("front-matter/date", 3)] and "'lastmod'" in late[0].message

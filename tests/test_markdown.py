@@ -138,3 +138,8 @@ def test_highlights_mark_text_but_not_comparisons_code_or_formulas():
     assert "<mark>重点</mark>" in html and "x<mark>y</mark>z" in html
     assert re.search(r"<mark>含 <em>强调</em> 与 <span class=\"math inline\">\\\(p==q\\\)</span> 的句子</mark>", html)
     assert "<code>==c==</code>" in html and "== 空格 ==" in html and "a===b===c" in html and "a == b" in html
+
+
+def test_other_tools_table_of_contents_markers_are_dropped():
+    html, _ = render("[TOC]\n\n## A\n\n[[_TOC_]]\n\n- [toc]\n\ntext [TOC] stays")
+    assert html.count("TOC") == 1 and "text [TOC] stays" in html and "toc" not in html.replace("TOC", "")

@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from ..text import heading_id
+from ..text import TOC_MARKERS, heading_id
 
 
 def inline_text(token: Token) -> str:
@@ -45,6 +45,16 @@ def _anchors(state: StateCore) -> None:
         toc.append((int(token.tag[1]), ident, inline))
 
 
+def _toc_markers(state: StateCore) -> None:
+    """Each page has its own table of contents: a paragraph that is only another tool's marker goes."""
+    tokens = state.tokens
+    drop = {i + k for i in range(len(tokens) - 2) for k in range(3)
+            if tokens[i].type == "paragraph_open" and tokens[i + 1].type == "inline"
+            and tokens[i + 1].content.strip().lower() in TOC_MARKERS}
+    if drop:
+        state.tokens = [t for i, t in enumerate(tokens) if i not in drop]
+
+
 def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     ident = (tokens[idx].meta or {}).get("id")
     anchor = f'<a class="heading-anchor" href="#{escape(ident)}" aria-hidden="true" tabindex="-1">#</a>' if ident else ""
@@ -53,4 +63,5 @@ def _heading_close(self, tokens: list[Token], idx: int, options, env) -> str:  #
 
 def headings_plugin(md: MarkdownIt) -> None:
     md.core.ruler.push("heading_anchors", _anchors)
+    md.core.ruler.push("toc_markers", _toc_markers)
     md.add_render_rule("heading_close", _heading_close)
