@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from html import unescape
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -19,16 +20,55 @@ def is_relative(href: str) -> bool:
     return bool(href) and not _SCHEME_RE.match(href) and not href.startswith(("/", "#", "?"))
 
 
+# Raw HTML (Typora writes <img src="assets/a.png" style="zoom:50%">): relative src/href in its tags
+_TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
+_URL_ATTR_RE = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+
+
+def _record(links: list[dict[str, object]], folder: str, href: str, line: int, kind: str) -> str:
+    """Record a relative link; the placeholder that stands for it until its URL is known."""
+    path, _, fragment = unquote(href).partition("#")
+    path = path.split("?", 1)[0]
+    target = posixpath.normpath(posixpath.join(folder, path)) if path else ""
+    links.append({"target": target, "fragment": fragment, "raw": href, "line": line,
+                  "kind": kind, "is_dir": href.endswith("/")})
+    return PLACEHOLDER.format(len(links) - 1)
+
+
+def _raw_html(html: str, links: list[dict[str, object]], folder: str, line: int) -> str:
+    """The raw HTML with each relative src/href of its tags replaced by a placeholder."""
+    def attr(match: re.Match[str]) -> str:
+        quoted = match.group(2) if match.group(2) is not None else match.group(3)
+        value = quoted if quoted is not None else match.group(4)
+        if not is_relative(unescape(value)):
+            return match.group(0)
+        kind = "image" if match.group(1).strip().lower().startswith("src") else "link"
+        here = line + html.count("\n", 0, match.start())
+        return f'{match.group(1)}"{_record(links, folder, unescape(value), here, kind)}"'
+
+    def tag(match: re.Match[str]) -> str:
+        return _URL_ATTR_RE.sub(attr, match.group(0)) if "src" in match.group(0).lower() \
+            or "href" in match.group(0).lower() else match.group(0)
+
+    return _TAG_RE.sub(tag, html)
+
+
 def _links(state: StateCore) -> None:
     folder: str = state.env.get("folder", "")
     links: list[dict[str, object]] = state.env.setdefault("links", [])
     for block in state.tokens:
+        if block.type == "html_block":
+            block.content = _raw_html(block.content, links, folder, block.map[0] if block.map else 0)
+            continue
         if block.type != "inline" or not block.children:
             continue
         line = block.map[0] if block.map else 0
         for child in block.children:
             if child.type == "softbreak":
                 line += 1
+            if child.type == "html_inline":
+                child.content = _raw_html(child.content, links, folder, line)
+                continue
             attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
             if attr is None:
                 continue
@@ -42,12 +82,7 @@ def _links(state: StateCore) -> None:
             href = str(child.attrGet(attr) or "")
             if not is_relative(href) or child.info == "auto":
                 continue
-            path, _, fragment = unquote(href).partition("#")
-            path = path.split("?", 1)[0]
-            target = posixpath.normpath(posixpath.join(folder, path)) if path else ""
-            links.append({"target": target, "fragment": fragment, "raw": href, "line": line,
-                          "kind": "image" if child.type == "image" else "link", "is_dir": href.endswith("/")})
-            child.attrSet(attr, PLACEHOLDER.format(len(links) - 1))
+            child.attrSet(attr, _record(links, folder, href, line, "image" if child.type == "image" else "link"))
 
 
 def links_plugin(md: MarkdownIt) -> None:
