@@ -19,7 +19,7 @@ from html import unescape
 from pathlib import Path
 from typing import Mapping
 
-from . import mathcache
+from . import mathcache, mathjax
 from .cache import Cache
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -189,7 +189,7 @@ class MathEngine:
     """Renders formulas for a whole build: cache first, then KaTeX, else math-core."""
 
     def __init__(self, site_root: Path, macros: Mapping[str, str], cache: Cache) -> None:
-        self.macros = dict(macros)
+        self.macros = {**mathjax.MACROS, **macros}  # MathJax's habits first; the site's own win
         self.cache = cache
         self.katex_dir = find_katex(site_root)
         self.node = find_node()
@@ -337,8 +337,9 @@ class MathEngine:
         except ImportError:
             return [False, "neither KaTeX nor math-core is available to render math", -1, 0]
         if self._core is None:
+            own = {k: v for k, v in macros.items() if mathjax.MACROS.get(k) != v}  # KaTeX-only TeX in those
             self._core = math_core.LatexToMathML(
-                macros={k.lstrip("\\"): v for k, v in macros.items()} or None, fancy_error=False, annotation=True)
+                macros={k.lstrip("\\"): v for k, v in own.items()} or None, fancy_error=False, annotation=True)
         source = tex
         if display and "\\tag" in tex and "\\begin{" not in tex:
             source = f"\\begin{{equation*}}{tex}\\end{{equation*}}"

@@ -26,6 +26,7 @@ from .mathcache import block_html
 from .mathrender import MathEngine, MathResult, extract_mathml
 from .markdown.links import PLACEHOLDER_RE
 from .problems import Problem, warning
+from .mathjax import katex_form
 from .texdefs import NoteDefinitions, defines_only, with_operators
 from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
 
@@ -310,7 +311,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
             carried.learn(f["tex"])
         if prefix:
             f["prefix"] = prefix
-        sent = prefix + with_operators(tex)
+        sent = prefix + katex_form(with_operators(tex))
         if sent != tex:
             f["annotate"] = tex  # the TeX a reader copies is the formula's own, not what was sent
         requests.append((sent, bool(f["display"])))

@@ -467,3 +467,17 @@ def test_a_formula_in_an_image_description_becomes_its_tex_in_the_alt_text(tmp_p
     out = build(site)
     page = read(out, "a/i/index.html")
     assert 'alt="损失 \\mathcal{L}_t 的曲线"' in page and page.count('class="katex"') == 1
+
+
+def test_mathjax_habits_render_with_katex_and_keep_their_own_tex(tmp_path, run_cli):
+    body = ("$\\require{cancel}\\cancel{x}$ 与 $\\mbox{ab}$。\n\n"
+            "$$\n\\begin{eqnarray}\na &=& b \\\\\nc &=& d\n\\end{eqnarray}\n$$\n\n"
+            "\\begin{multline*}\nx = 1 \\\\\n+ 2\n\\end{multline*}\n")
+    site = write_site(tmp_path / "s", {"content/a/n.md": "---\ntitle: N\ndate: 2025-01-01\n---\n" + body})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0 and "math/parse" not in result.err, result.err
+    page = read(site / "public", "a/n/index.html")
+    assert page.count('class="katex"') == 4 and "math-error" not in note_body(page)
+    found = annotations(page)
+    assert "\\require{cancel}\\cancel{x}" in found and "\\mbox{ab}" in found
+    assert any("\\begin{eqnarray}" in a for a in found) and any("\\begin{multline*}" in a for a in found)
