@@ -395,7 +395,8 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         topics=tuple(topics),
         tags=tuple(dict.fromkeys(fm.strings("tags"))),
         summary=fm.text("summary"),
-        draft=fm.flag("draft", False),
+        # Obsidian Publish's `publish: false` keeps a note private: left out like a draft
+        draft=fm.flag("draft", False) or not fm.flag("publish", True),
         aliases=tuple(fm.strings("aliases")),
         toc=fm.flag("toc", True),
         weight=fm.integer("weight", 0),

@@ -418,7 +418,7 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     body = """
     见 [[kv-cache]]、[[KV 缓存|缓存]]、[[#细节]] 与 [[llm/kv-cache#Paged Attention]]，还有 [[missing note]]。
 
-    ![[arch.png|320]]
+    ![[arch.png|320]] ![架构图|200x100](assets/arch.png)
 
     ![[kv-cache]]
 
@@ -438,9 +438,11 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
                                            aliases="[Key Value Cache, /old/kv/]"),
         "content/llm/kv-cache.en.md": note("KV cache", "2025-01-02", "## Paged Attention\n\nPages."),
         "content/ml/assets/arch.png": b"\x89PNG\r\n\x1a\n",
+        "content/ml/private.zh.md": note("私密", "2025-01-03", "不发布。", publish="false"),  # Obsidian Publish
     }, CONFIG)
     result = run_cli("build", site, "-o", site / "public")
     assert result.code == 0, result.err
+    assert not (site / "public/ml/private").exists() and "私密" not in read(site / "public", "index.html")
     # the broken one is a warning at its line (front matter is 4 lines, then a blank line)
     assert "content/ml/attention.zh.md:6:1: warning[link/broken]" in result.err and "[[missing note]]" in result.err
     page = read(site / "public", "ml/attention/index.html")
@@ -452,6 +454,7 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     assert hrefs["表格里"] == "/kb/llm/kv-cache/"  # "\|" in a table cell
     assert 'href="/kb/llm/kv-cache/" class="wikilink embed"' in page  # a note embed is a link to it
     assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="" width="320"', page)
+    assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="架构图" width="200" height="100"', page)
     assert "<code>[[not a link]]</code>" in page and "[[1,2]]</annotation>" in page
     assert len(re.findall(r"<td>", page)) == 2  # the table kept its two columns
     english = read(site / "public", "en/ml/attention/index.html")

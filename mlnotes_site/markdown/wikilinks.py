@@ -1,5 +1,6 @@
 """Obsidian wikilinks: `[[Note]]`, `[[Note|text]]`, `[[Note#Heading]]`, `[[#Heading]]` and embeds
-`![[image.png]]`, `![[image.png|300]]`, `![[Note]]` (shown as a link: notes are not transcluded).
+`![[image.png]]`, `![[image.png|300]]`, `![[Note]]` (shown as a link: notes are not transcluded);
+also Obsidian's size in a Markdown image's description, `![a cat|300](cat.png)`.
 
 They become ordinary link and image tokens whose `meta["wiki"]` holds the name as written; the links
 rule records them, and the site resolves the name (a file name, a path under content/, or a title)
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -17,6 +19,7 @@ from ..text import heading_id
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 _SIZE_RE = re.compile(r"^\s*(\d+)(?:\s*x\s*(\d+))?\s*$")  # ![[a.png|300]], ![[a.png|300x200]]
+_SIZED_ALT_RE = re.compile(r"\|\s*(\d+)(?:\s*x\s*(\d+))?\s*$")  # ![a cat|300](cat.png)
 _SEPARATORS = re.compile(r"\\?\|")  # "|", or "\|" in a table
 
 
@@ -79,7 +82,24 @@ def _image(state: StateInline, name: str, text: str | None, raw: str) -> None:
     image.meta = {"wiki": name, "fragment": "", "raw": raw}
 
 
+def _sized_images(state: StateCore) -> None:
+    for block in state.tokens:
+        for image in block.children or []:
+            if image.type != "image" or (image.meta or {}).get("wiki"):
+                continue
+            last = image.children[-1] if image.children else None
+            size = _SIZED_ALT_RE.search(last.content) if last is not None and last.type == "text" else None
+            if size is None:
+                continue
+            last.content = last.content[:size.start()].rstrip()
+            image.content = _SIZED_ALT_RE.sub("", image.content).rstrip()
+            image.attrSet("width", size.group(1))
+            if size.group(2):
+                image.attrSet("height", size.group(2))
+
+
 def wikilinks_plugin(md: MarkdownIt) -> None:
     # before markdown-it's link and image rules (image comes after link), which would take "[[" for
     # a reference link; after code spans and formulas, which keep their brackets
     md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.core.ruler.push("obsidian_image_size", _sized_images)
