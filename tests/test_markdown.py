@@ -95,6 +95,20 @@ def test_github_obsidian_and_emoji_callouts():
     assert "<blockquote>\n<p>plain quote</p>" in html
 
 
+def test_mkdocs_admonitions_are_callouts():
+    src = ('!!! warning "小心 $x_1$"\n    正文 **粗**\n\n???+ tip\n    展开的\n\n??? danger "折叠"\n    收起的\n\n'
+           '!!! info ""\n    没有标题\n\n!!! note\n    外层\n\n    !!! example "内层"\n        嵌套\n\n之后的段落\n')
+    html, _ = render(src)
+    assert re.search(r'class="callout callout-warning".*?callout-label">小心 <span class="math inline">\\\(x_1\\\)</span>'
+                     r'</span></div>\n<div class="callout-body">\n<p>正文 <strong>粗</strong></p>', html, re.S)
+    assert '<details class="callout callout-tip" data-callout="tip" open>' in html and ">Tip<" in html
+    assert '<details class="callout callout-danger" data-callout="danger">' in html and ">折叠<" in html
+    assert re.search(r'data-callout="info">\n<div class="callout-body">\n<p>没有标题</p>', html)
+    assert re.search(r'callout-note.*外层.*callout-example.*内层.*嵌套</p>\n</div>\n</div>\n</div>\n</div>\n<p>之后的段落</p>',
+                     html, re.S)
+    assert "!!!" not in html and "???" not in html and "<pre" not in html
+
+
 def test_heading_ids_keep_chinese_and_are_unique():
     html, env = render("## 反向过程 (Reverse)\n\n## 反向过程 (Reverse)\n\n### Why?\n")
     assert 'id="反向过程-reverse"' in html and 'id="反向过程-reverse-1"' in html and 'id="why"' in html

@@ -1,6 +1,7 @@
-"""Callouts: GitHub alerts (`> [!NOTE]`), Obsidian callouts (`> [!tip]- Title`, foldable) and
-Notion-style blockquotes that open with an emoji (`> 💡 …`). A core rule turns the blockquote
-tokens into callout tokens before inline parsing, so titles can hold Markdown and math.
+"""Callouts: GitHub alerts (`> [!NOTE]`), Obsidian callouts (`> [!tip]- Title`, foldable),
+Notion-style blockquotes that open with an emoji (`> 💡 …`) and MkDocs admonitions (`!!! note "Title"`,
+foldable `??? tip` / `???+ tip`, parsed by mdit-py-plugins' admon). Core rules turn the blockquote
+and admonition tokens into callout tokens before inline parsing, so titles can hold Markdown and math.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from html import escape
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
 
 _MARKER_RE = re.compile(r"^\[!([A-Za-z][\w-]*)\]([+-]?)[ \t]*(.*)$")
 
@@ -96,6 +98,44 @@ def _callouts(state: StateCore) -> None:
     state.tokens = out
 
 
+def _admonitions(state: StateCore) -> None:
+    """MkDocs admonitions as callouts: the same kinds, titles, folding and rendering."""
+    if not any(t.type == "admonition_open" for t in state.tokens):
+        return
+    out: list[Token] = []
+    stack: list[dict[str, str | bool]] = []
+    titles = state.env.get("callout_titles", {})
+    in_title = False
+    for token in state.tokens:
+        if token.type == "admonition_open":
+            name = str(token.meta.get("tag") or "note")
+            kind = KINDS.get(name, "note")
+            classes = str(token.attrGet("class") or "")
+            fold = "+" if "collapsible-open" in classes else "-" if "collapsible-closed" in classes else ""
+            quoted = '"' in token.info  # `!!! tip "Title"` or `!!! tip ""`; else the kind's own title
+            meta: dict[str, str | bool] = {"kind": kind, "name": name, "icon": ICONS[kind], "fold": fold,
+                                           "emoji": False, "title": token.content if quoted else ""}
+            stack.append(meta)
+            out.append(Token("callout_open", "div", 1, map=token.map, level=token.level, meta=meta, block=True))
+            if not quoted or token.content or fold:  # `!!! note ""` has no title (a fold still needs one)
+                title = token.content if quoted and token.content else titles.get(kind, kind.title())
+                out.append(Token("callout_title_open", "div", 1, meta=meta, block=True))
+                out.append(Token("inline", "", 0, content=title, map=token.map, children=[], level=token.level + 1))
+                out.append(Token("callout_title_close", "div", -1, meta=meta, block=True))
+            out.append(Token("callout_body_open", "div", 1, meta=meta, block=True))
+        elif token.type in ("admonition_title_open", "admonition_title_close"):
+            in_title = token.type == "admonition_title_open"  # its inline is replaced by the one above
+        elif in_title:
+            continue
+        elif token.type == "admonition_close" and stack:
+            meta = stack.pop()
+            out.append(Token("callout_body_close", "div", -1, block=True))
+            out.append(Token("callout_close", "div", -1, level=token.level, meta=meta, block=True))
+        else:
+            out.append(token)
+    state.tokens = out
+
+
 def _open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     meta = tokens[idx].meta
     kind = escape(str(meta["kind"]))
@@ -123,7 +163,9 @@ def _title_close(self, tokens: list[Token], idx: int, options, env) -> str:  # t
 
 
 def callouts_plugin(md: MarkdownIt) -> None:
+    md.use(admon_plugin)
     md.core.ruler.after("block", "callouts", _callouts)
+    md.core.ruler.after("callouts", "admonitions", _admonitions)
     md.add_render_rule("callout_open", _open)
     md.add_render_rule("callout_close", _close)
     md.add_render_rule("callout_title_open", _title_open)
