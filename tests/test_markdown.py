@@ -109,6 +109,17 @@ def test_mkdocs_admonitions_are_callouts():
     assert "!!!" not in html and "???" not in html and "<pre" not in html
 
 
+def test_mkdocs_content_tabs_are_titled_panels_not_code():
+    src = ('=== "PyTorch $x$"\n\n    ```python\n    x = 1\n    ```\n\n    更多内容\n\n=== "JAX"\n    jax 代码\n\n之后\n\n'
+           '    真的缩进代码\n')
+    html, _ = render(src)
+    assert html.count('<section class="tab">') == 2
+    assert re.search(r'<p class="tab-title">PyTorch <span class="math inline">\\\(x\\\)</span></p>\n<div class="tab-body">\n'
+                     r'<div class="code-block" data-lang="python">.*?<p>更多内容</p>\n</div>\n</section>', html, re.S)
+    assert '<p class="tab-title">JAX</p>\n<div class="tab-body">\n<p>jax 代码</p>' in html
+    assert "<p>之后</p>" in html and "<code>真的缩进代码" in html and "===" not in html
+
+
 def test_heading_ids_keep_chinese_and_are_unique():
     html, env = render("## 反向过程 (Reverse)\n\n## 反向过程 (Reverse)\n\n### Why?\n")
     assert 'id="反向过程-reverse"' in html and 'id="反向过程-reverse-1"' in html and 'id="why"' in html

@@ -16,6 +16,7 @@ from .highlight import highlight_plugin
 from .links import links_plugin
 from .math import PIPE, math_plugin, restore_pipes
 from .rawhtml import rawhtml_plugin
+from .tabs import tabs_plugin
 from .wikilinks import wikilinks_plugin
 
 __all__ = ["create_markdown", "PIPE", "restore_pipes"]
@@ -29,6 +30,7 @@ def create_markdown() -> MarkdownIt:
     md.use(comments_plugin)  # before math (see comments.py)
     md.use(math_plugin)
     md.use(callouts_plugin)
+    md.use(tabs_plugin)
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(headings_plugin)
