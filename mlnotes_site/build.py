@@ -1,6 +1,7 @@
 """The pipeline: config → load → render → index → emit → write (atomic swap)."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,11 @@ def emit_all(site: Site, engine: MathEngine, bodies: Bodies, problems: list[Prob
     return SiteOutputs(site, engine, bodies, problems).all()
 
 
+def _origin_path(origin: str) -> str:
+    """The file of an output's origin: "content/a/b c.md (alias /x/)" -> "content/a/b c.md"."""
+    return re.sub(r" \([^()]*\)$", "", origin)
+
+
 def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
     """Two sources for one output path; paths that differ only in case. Claims are (path, origin)."""
     problems: list[Problem] = []
@@ -97,14 +103,14 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
             origins = sorted(set(origins_of))
             where = next((o for o in origins if o.startswith("content/")), origins[0])
             problems.append(error("url/duplicate", f"'{path}' is produced by {len(origins_of)} sources: {', '.join(origins)}",
-                                  where.split(" ")[0], 1 if where.startswith("content/") else 0, 1,
+                                  _origin_path(where), 1 if where.startswith("content/") else 0, 1,
                                   hint="give one of them another slug (front matter 'slug:') or alias"))
     for lower, paths in sorted(by_lower.items()):
         if len(paths) > 1:
             names = sorted(paths)
             problems.append(warning("url/case-collision", f"these outputs differ only in case and clash on "
                                     f"case-insensitive file systems: {', '.join(names)}",
-                                    by_path[names[0]][0].split(" ")[0],
+                                    _origin_path(by_path[names[0]][0]),
                                     hint="rename one of them"))
     return problems
 

@@ -23,6 +23,9 @@ UPDATED_KEYS = ("updated", "lastmod", "modified")
 _END_RE = {"---": re.compile(r"^(---|\.\.\.)[ \t]*$"), "+++": re.compile(r"^\+\+\+[ \t]*$")}
 _H1_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 _BOOL_KEYS = ("draft", "toc")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_YAML_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0b: "\\v", 0x0c: "\\f", 0x0d: "\\r",
+                 0x1b: "\\e", 0x00: "\\0"}
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,16 @@ class _FrontMatter:
         if value is None:
             return None
         if isinstance(value, str):
+            if _CONTROL_RE.search(value) or ("$" in value and any(c in value for c in "\t\n\r")):
+                # In double quotes YAML reads "\alpha" as BEL + "lpha", "\nabla" as a line break + "abla"
+                # and so on. Beside a formula those were TeX: they get their backslash back.
+                tex = "$" in value
+                self.warn(key, f"'{key}' holds a control character that YAML made of a backslash escape "
+                          f"in double quotes; {'read as the TeX it was' if tex else 'dropped'}",
+                          hint=f"quote the value with single quotes, e.g. {key}: '$\\alpha$-散度'",
+                          code="front-matter/control-character")
+                value = value.translate(_YAML_ESCAPES) if tex else value
+                value = _CONTROL_RE.sub("", value)
             return value.strip() or None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             self.warn(key, f"'{key}' is a number ({value}); it is used as text",

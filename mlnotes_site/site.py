@@ -221,6 +221,8 @@ class Site:
             return None
         found = self._note_for(target)
         if found is not None:
+            if target == found.content_path and found.content_path != self._bare(found):
+                return self.note_url(found) + fragment  # "ddim.zh.md": that very translation
             group = self.translations(found)
             chosen = group.get(reader_lang) or found
             return self.note_url(chosen) + fragment
@@ -230,6 +232,13 @@ class Site:
         if folder in self.topics and folder and not link.kind == "image":
             return self.urls.topic(folder, reader_lang) + fragment
         return None
+
+    def _bare(self, note: Note) -> str:
+        """The note's path without its language suffix: "a/ddim.zh.md" -> "a/ddim.md"."""
+        path = note.content_path
+        suffix = next((x for x in NOTE_SUFFIXES if path.endswith(x)), "")
+        stem, dot, lang = path[:len(path) - len(suffix)].rpartition(".")
+        return f"{stem}{suffix}" if dot and lang in self.config.languages and "/" not in lang else path
 
     def _note_for(self, target: str) -> Note | None:
         if target in self.by_content_path:

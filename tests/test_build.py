@@ -435,10 +435,11 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
         "content/ml/attention.en.md": note("Attention", "2025-01-01", "See [[kv-cache]], [[attention.zh|the Chinese one]] "
                                            "and [[key value cache|an alias]]."),
         "content/llm/kv-cache.zh.md": note("KV 缓存", "2025-01-02", "## Paged Attention\n\n分页。",
-                                           aliases="[Key Value Cache, /old/kv/]"),
+                                           aliases="[Key Value Cache, KVC, 键值缓存, /old/kv/]"),
         "content/llm/kv-cache.en.md": note("KV cache", "2025-01-02", "## Paged Attention\n\nPages."),
         "content/ml/assets/arch.png": b"\x89PNG\r\n\x1a\n",
         "content/ml/private.zh.md": note("私密", "2025-01-03", "不发布。", publish="false"),  # Obsidian Publish
+        "content/ml/other.zh.md": note("另一篇", "2025-01-04", "[[KVC]]", aliases="[KVC]"),  # Obsidian allows the same alias twice
     }, CONFIG)
     result = run_cli("build", site, "-o", site / "public")
     assert result.code == 0, result.err
@@ -460,10 +461,11 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     english = read(site / "public", "en/ml/attention/index.html")
     assert 'href="/kb/en/llm/kv-cache/"' in english  # the English translation for an English reader
     assert 'href="/kb/ml/attention/" class="wikilink">the Chinese one' in english  # a language suffix names that very note
-    # an Obsidian alias (a name with a space) is another name for wikilinks, not a redirect page; a
-    # path is a Hugo alias, which is
+    # an Obsidian alias (no "/") is another name for wikilinks, not a redirect page; a path is a Hugo
+    # alias, which is
     assert 'href="/kb/en/llm/kv-cache/" class="wikilink">an alias' in english
-    assert not (site / "public/Key Value Cache").exists() and (site / "public/old/kv/index.html").is_file()
+    assert (site / "public/old/kv/index.html").is_file()
+    assert not any((site / "public" / name).exists() for name in ("Key Value Cache", "KVC", "键值缓存"))
 
 
 def test_obsidian_comments_reach_no_page_excerpt_or_feed(tmp_path, run_cli):
@@ -524,3 +526,17 @@ def test_relative_urls_in_raw_html_are_rewritten_like_markdown_links(tmp_path, r
         assert page.count('src="/kb/ml/assets/fig.png"') == 2, safe
         assert 'href="/kb/ml/other/#sec"' in page
         assert 'href="https://example.org/x.md"' in page and 'href="#top"' in page and 'href="/abs/"' in page
+
+
+def test_a_link_naming_a_translation_file_goes_to_that_translation(tmp_path, build):
+    site = write_site(tmp_path / "s", {
+        "content/a/t.en.md": note("T", "2025-01-01", "[zh](t.zh.md) [plain](t.md) [other](u.md)"),
+        "content/a/t.zh.md": note("T", "2025-01-01", "[en](t.en.md) [plain](t.md)"),
+        "content/a/u.zh.md": note("U", "2025-01-01"),
+        "content/a/u.en.md": note("U", "2025-01-01"),
+    }, "languages: [zh, en]\n")
+    out = build(site)
+    english, chinese = read(out, "en/a/t/index.html"), read(out, "a/t/index.html")
+    assert '<a href="/a/t/">zh</a>' in english and '<a href="/en/a/t/">plain</a>' in english
+    assert '<a href="/en/a/u/">other</a>' in english  # no suffix: the reader's language
+    assert '<a href="/en/a/t/">en</a>' in chinese and '<a href="/a/t/">plain</a>' in chinese

@@ -168,3 +168,9 @@ def test_highlights_mark_text_but_not_comparisons_code_or_formulas():
 def test_other_tools_table_of_contents_markers_are_dropped():
     html, _ = render("[TOC]\n\n## A\n\n[[_TOC_]]\n\n- [toc]\n\ntext [TOC] stays")
     assert html.count("TOC") == 1 and "text [TOC] stays" in html and "toc" not in html.replace("TOC", "")
+
+
+def test_a_dollar_inside_braces_does_not_end_the_formula():
+    html, _ = render(r"$f(x)=\begin{cases}1 & \text{当 $x>0$}\\0 & \text{否则}\end{cases}$ 之后，$a$ 与 $b$")
+    assert formulas(html) == [r"\(f(x)=\begin{cases}1 &amp; \text{当 $x&gt;0$}\\0 &amp; \text{否则}\end{cases}\)",
+                              r"\(a\)", r"\(b\)"]

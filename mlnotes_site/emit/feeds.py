@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from ..dates import iso
@@ -69,7 +70,16 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
             "  </entry>",
         ]
     lines.append("</feed>\n")
-    return "\n".join(lines).encode("utf-8")
+    return xml_safe("\n".join(lines)).encode("utf-8")
+
+
+# Characters XML 1.0 forbids, even escaped: a feed holding one is rejected by every reader. A note
+# may carry them (a YAML "\a" in double quotes is a BEL); pages shrug them off, feeds must drop them.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML_RE.sub("", text)
 
 
 def feeds(pages: Pages, topics: set[str] | None = None) -> list[Output]:
@@ -83,5 +93,5 @@ def feeds(pages: Pages, topics: set[str] | None = None) -> list[Output]:
             title = f"{site.topic_title(topic, lang)} · {pages.config.site_title(lang)}"
             feed = _feed(pages, lang, site.in_topic(topic, lang), urls.topic_feed(topic, lang), urls.topic(topic, lang),
                          title)
-            outputs.append(dataclasses.replace(feed, origin=f"content/{topic}/ feed"))
+            outputs.append(dataclasses.replace(feed, origin=f"content/{topic}/ (feed)"))
     return outputs

@@ -66,10 +66,10 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
 
 
 def is_redirect_alias(alias: str) -> bool:
-    """Hugo's aliases are old URLs (`/old/ddim/`), Obsidian's other names of a note (`DDIM 采样`):
-    a path is one that starts with "/" or has no space in it."""
+    """Hugo's aliases are old URLs (`/old/ddim/`, `posts/old.html`), Obsidian's other names of a note
+    (`DDIM 采样`, `MHA`, `多头注意力`): a URL is one with a "/" in it or ending in ".html"."""
     alias = alias.strip()
-    return alias.startswith("/") or not any(c.isspace() for c in alias)
+    return "/" in alias or alias.endswith(".html")
 
 
 def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:

@@ -44,16 +44,23 @@ def math_html(tex: str, display: bool) -> str:
 
 # --- finding inline formulas (shared by the inline rule and the pipe pre-pass) -------------------
 
-_DOLLAR_SCAN_RE = re.compile(r"[\\$\n]")
+_DOLLAR_SCAN_RE = re.compile(r"[\\$\n{}]")
 
 
 def _dollar_close(src: str, start: int, end: int) -> int:
-    """Closing `$` of a `$..$` formula opened just before `start`, or -1 (pandoc's rules)."""
+    """Closing `$` of a `$..$` formula opened just before `start`, or -1 (pandoc's rules). As in
+    MathJax, a `$` inside braces does not close it: `$\text{当 $x>0$ 时}$` is one formula. When the
+    braces never balance (`$\frac{a$`), the first `$` closes it, so KaTeX can say what is missing."""
+    close = _dollar_scan(src, start, end, True)
+    return close if close >= 0 else _dollar_scan(src, start, end, False)
+
+
+def _dollar_scan(src: str, start: int, end: int, braces: bool) -> int:
     if start >= end or src[start].isspace() or src[start] == "$":
         return -1
-    pos, scan = start, _DOLLAR_SCAN_RE.search
+    pos, depth, scan = start, 0, _DOLLAR_SCAN_RE.search
     while True:
-        found = scan(src, pos, end)  # the next backslash, dollar or line break
+        found = scan(src, pos, end)  # the next backslash, dollar, brace or line break
         if found is None:
             return -1
         pos = found.start()
@@ -61,13 +68,16 @@ def _dollar_close(src: str, start: int, end: int) -> int:
         if ch == "\\":
             pos += 2  # an escaped character, "\$" above all
             continue
-        if ch == "$":
-            if src[pos - 1].isspace():
-                return -1  # "$5 and $" — a closing '$' may not follow a space
-            if pos + 1 < end and src[pos + 1].isdigit():
-                return -1  # "$5 to $10": not math
-            return pos
-        if pos + 1 < end and src[pos + 1] == "\n":
+        if ch in "{}":
+            depth = depth + 1 if ch == "{" and braces else max(0, depth - 1)
+        elif ch == "$":
+            if depth == 0:
+                if src[pos - 1].isspace():
+                    return -1  # "$5 and $" — a closing '$' may not follow a space
+                if pos + 1 < end and src[pos + 1].isdigit():
+                    return -1  # "$5 to $10": not math
+                return pos
+        elif pos + 1 < end and src[pos + 1] == "\n":
             return -1  # a blank line ends the paragraph
         pos += 1
 
