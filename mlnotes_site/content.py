@@ -12,7 +12,7 @@ from .config import Config, macro_table
 from .dates import parse_date
 from .gitdates import GitDates, git_dates
 from .problems import Problem, error, warning
-from .text import TOC_MARKERS, url_slug
+from .text import TOC_MARKERS, tag_slug, url_slug
 from .tomlfile import load_toml
 from .yamlfile import load_yaml
 
@@ -290,6 +290,16 @@ class _FrontMatter:
         return values
 
 
+def _tags(values: list[str]) -> tuple[str, ...]:
+    """Tags as written, without Obsidian's leading '#', once each (`ML` and `ml` are one tag)."""
+    kept: dict[str, str] = {}
+    for value in values:
+        name = value.lstrip("#").strip()
+        if name:
+            kept.setdefault(tag_slug(name), name)
+    return tuple(kept.values())
+
+
 def first_heading(body: str) -> tuple[str | None, str]:
     """The text of a leading `# ` heading and the body with that line blanked (line numbers kept)."""
     lines = body.split("\n")
@@ -406,7 +416,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         date=date or datetime(1970, 1, 1, tzinfo=zone),
         updated=updated or date or datetime(1970, 1, 1, tzinfo=zone),
         topics=tuple(topics),
-        tags=tuple(dict.fromkeys(fm.strings("tags"))),
+        tags=_tags(fm.strings("tags")),
         summary=fm.text("summary"),
         # Obsidian Publish's `publish: false` keeps a note private: left out like a draft
         draft=fm.flag("draft", False) or not fm.flag("publish", True),

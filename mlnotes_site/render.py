@@ -110,11 +110,14 @@ class Prepared:
     env: dict[str, Any]
 
 
-def _inline_pieces(token: Token) -> list[Piece]:
+def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
     pieces: list[Piece] = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
             pieces.append(Piece(restore_pipes(child.content)))
+        elif child.type == "eqref":  # as the page shows it: "(3)", or "3" for \ref
+            number = (labels or {}).get(child.meta["label"], ("?", ""))[0]
+            pieces.append(Piece(f"({number})" if child.meta["kind"] == "eqref" else number))
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
@@ -122,7 +125,8 @@ def _inline_pieces(token: Token) -> list[Piece]:
     return pieces
 
 
-def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) -> tuple[list[Piece], bool]:
+def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
+                    labels: dict[str, tuple[str, str]] | None = None) -> tuple[list[Piece], bool]:
     """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them.
 
     Without a marker, stop once `enough` characters are gathered: an excerpt needs only the start.
@@ -145,7 +149,8 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None) ->
         if token.type == "inline":
             children = token.children or []
             marker = next((i for i, c in enumerate(children) if c.type == "html_inline" and _MORE_RE.match(c.content)), None)
-            inline = _inline_pieces(Token("inline", "", 0, children=children[:marker] if marker is not None else children))
+            inline = _inline_pieces(Token("inline", "", 0, children=children[:marker] if marker is not None else children),
+                                    labels)
             gathered += sum(len(p.text) + p.weight * bool(p.html) for p in inline)
             pieces.extend(inline)
             if marker is not None:
@@ -292,7 +297,8 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
             f["summary"] = True
     else:
         has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20)
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
+                                         labels)
         excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
         # copies of the display formulas the excerpt kept, in the order it shows them
         excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)

@@ -118,3 +118,9 @@ def test_hugo_toml_front_matter_obsidian_and_hugo_date_keys_and_toc_markers(tmp_
         ("2024-01-03T10:20", "2024-05-05")
     late = [p for p in content.problems if p.path.endswith("late.md")]
     assert [(p.code, p.line) for p in late] == [("front-matter/date", 3)] and "'lastmod'" in late[0].message
+
+
+def test_tags_lose_obsidians_hash_and_repeat_once(tmp_path):
+    site = write_site(tmp_path / "s", {"content/a/n.md": '---\ndate: 2024-01-01\ntags: ["#ML", ml, 扩散, "#扩散", " "]\n---\nx\n'})
+    config, _ = load_config(site)
+    assert load_content(config).notes[0].tags == ("ML", "扩散")

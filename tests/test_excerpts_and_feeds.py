@@ -120,3 +120,34 @@ def test_meta_description_is_plain_text_with_whole_formulas(tmp_path, build):
     last = text[:-1].rsplit("其中 ", 1)[-1]
     assert last == "" or last.startswith(formula) or formula not in last
     assert text.count("\\bar") == text.count("_{j=1}^{t} (1-\\beta_j)")
+
+
+def test_yaml_escapes_in_titles_become_tex_again_and_feeds_stay_valid_xml(tmp_path, run_cli):
+    import xml.etree.ElementTree as ET
+
+    site = write_site(tmp_path / "s", {
+        "content/a/n.md": '---\ntitle: "$\\alpha$-散度与 $\\nabla f$"\ndate: 2025-01-01\n---\n正文\x0b里有控制字符。\n',
+        "content/a/My Note abc123.md": note("Notion", "2025-01-02", slug="n"),  # claims the same URL
+    })
+    result = run_cli("build", site, "-o", site / "public")
+    assert "content/a/n.md:2:1: warning[front-matter/control-character]" in result.err
+    assert "content/a/My Note abc123.md:1:1: error[url/duplicate]" in result.err or \
+        "content/a/n.md:1:1: error[url/duplicate]" in result.err  # the whole path, spaces and all
+    (site / "content/a/My Note abc123.md").unlink()
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0
+    feed = (site / "public/feed.xml").read_bytes()
+    ET.fromstring(feed)  # well-formed: no control character
+    parsed = feedparser.parse(feed)
+    assert not parsed.bozo and parsed.entries[0].title == "$\\alpha$-散度与 $\\nabla f$"
+
+
+def test_excerpts_show_equation_references_and_a_path_base_url_is_warned(tmp_path, run_cli):
+    body = "$$\nE=mc^2 \\label{eq:e}\n$$\n\n由 \\eqref{eq:e} 得，见式 \\ref{eq:e}。\n"
+    site = write_site(tmp_path / "s", {"content/a/e.md": note("E", "2025-01-01", body)})
+    result = run_cli("build", site, "-o", site / "public", "--base-url", "/kb/")
+    assert result.code == 0 and "--base-url: warning[config/base-url]" in result.err
+    home = read(site / "public", "index.html")
+    assert "由 (1) 得，见式 1。" in re.sub(r'<span class="katex">.*?</span></span></span>', "", home)
+    assert "warning[config/base-url]" not in run_cli("build", site, "-o", site / "public", "--base-url",
+                                                     "https://example.org/kb/").err
