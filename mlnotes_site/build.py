@@ -151,12 +151,6 @@ def build(options: BuildOptions) -> BuildResult:
             return result
 
     content = load_content(config)
-    if config.base_url != "/" and not config.absolute:
-        where = "--base-url" if options.base_url is not None else "mlnotes.yaml"
-        content.problems.append(warning(
-            "config/base-url", f"base_url {config.base_url!r} has no scheme and host, so sitemap.xml, robots.txt "
-            "and the feeds get paths where their formats want absolute URLs", where, 0, 0,
-            hint="give the address the site is served at, e.g. https://example.org/kb/"))
     result.stages["load"] = time.perf_counter() - started
     cache = Cache(config.root / CACHE_DIR)
     engine = MathEngine(config.root, config.math_macros, cache)
