@@ -47,6 +47,11 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
     numbered: list[Numbered] = []
     counter = 0
     for tex in texes:
+        rows = _rows(tex)
+        if rows is not None and len(rows) > 1:
+            counter, done = _number_rows(tex, rows, auto, counter, labels)
+            numbered.append(done)
+            continue
         found = [m.group(1).strip() for m in LABEL_RE.finditer(tex)]
         tags = find_tags(tex)
         stripped = LABEL_RE.sub("", tex)
@@ -64,6 +69,68 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
                 labels.setdefault(label, (number, anchor or anchor_for(label)))
         numbered.append(Numbered(stripped, anchor))
     return numbered, labels
+
+
+# Environments LaTeX numbers row by row (KaTeX shows a \tag per row in them, and numbers none itself)
+_ROWS_ENV_RE = re.compile(r"\\begin\{(align|gather|alignat|flalign)\}")
+
+
+def _rows(tex: str) -> list[tuple[int, int]] | None:
+    """(start, end) of each row of the formula's first row-numbered environment, split at the `\\\\`
+    outside braces and inner environments; None without such an environment."""
+    begin = _ROWS_ENV_RE.search(tex)
+    if begin is None:
+        return None
+    start = begin.end()
+    if begin.group(1) == "alignat":  # \begin{alignat}{2}: the column count is not a row
+        start = max(start, group_end(tex, start))
+    stop = tex.find(f"\\end{{{begin.group(1)}}}", start)
+    if stop < 0:
+        return None
+    rows, depth, inner, at, row = [], 0, 0, start, start
+    while at < stop:
+        if tex.startswith("\\\\", at):
+            if depth == 0 and inner == 0:
+                rows.append((row, at))
+                row = at + 2
+            at += 2
+        elif tex.startswith("\\begin{", at) or tex.startswith("\\end{", at):
+            inner += 1 if tex.startswith("\\begin{", at) else -1
+            at += 6
+        elif tex[at] == "\\":
+            at += 2
+        else:
+            depth += (tex[at] == "{") - (tex[at] == "}")
+            at += 1
+    rows.append((row, stop))
+    return rows
+
+
+def _number_rows(tex: str, rows: list[tuple[int, int]], auto: bool, counter: int,
+                 labels: dict[str, tuple[str, str]]) -> tuple[int, Numbered]:
+    """Each row its own number, as LaTeX gives: its \\tag, else the next number when the row is labelled
+    or `auto` is on (not with \\nonumber or \\notag). References go to the formula's anchor."""
+    out, at, anchor = [], 0, None
+    for start, end in rows:
+        row = tex[start:end]
+        found = [m.group(1).strip() for m in LABEL_RE.finditer(row)]
+        tags = find_tags(row)
+        number: str | None = None
+        if tags:
+            number = tags[0][2].strip()
+        elif (found or auto) and row.strip() and not _NO_NUMBER_RE.search(row):
+            counter += 1
+            number = str(counter)
+            row = f"{row.rstrip()} \\tag{{{number}}} "
+        fresh = [label for label in found if label not in labels]
+        anchor = anchor or (anchor_for(fresh[0]) if fresh else None)
+        if number is not None:
+            for label in fresh:
+                labels[label] = (number, anchor or anchor_for(label))
+        out += [tex[at:start], row]
+        at = end
+    out.append(tex[at:])
+    return counter, Numbered(LABEL_RE.sub("", "".join(out)), anchor)
 
 
 def resolve_refs(tex: str, labels: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[str, int]]]:

@@ -107,6 +107,21 @@ def test_every_formula_is_rendered_by_katex_and_untouched_by_markdown(tmp_path, 
     assert (out / "katex/katex.min.css").is_file() and list((out / "katex/fonts").glob("*.woff2"))
 
 
+def test_align_and_gather_rows_are_numbered_one_by_one(tmp_path, build):
+    body = ("$$\na = b \\label{eq:first}\n$$\n\n"
+            "$$\n\\begin{align}\nx &= y \\label{eq:x} \\\\\nu &= v \\label{eq:u} \\\\\nw &= z\n\\end{align}\n$$\n\n"
+            "\\begin{gather}\np \\tag{P} \\\\\nq \\label{eq:q}\n\\end{gather}\n\n"
+            "由 \\eqref{eq:x}、\\eqref{eq:u} 与 \\eqref{eq:q}。\n")
+    site = write_site(tmp_path / "s", {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n" + body})
+    page = note_body(read(build(site), "a/x/index.html"))
+    shown = re.sub(r"\s+", "", re.sub(r"<[^>]+>", " ", re.sub(r'<span class="katex-mathml">.*?</math></span>', "", page, flags=re.S)))
+    tags = re.findall(r"\(([^()]+)\)", shown.split("由")[0])
+    assert tags == ["1", "2", "3", "P", "4"], tags  # each labelled row its own number; w = z has none
+    assert '<a class="eqref" href="#eq-eq-x">(2)</a>' in page and '<a class="eqref" href="#eq-eq-x">(3)</a>' in page
+    assert '<a class="eqref" href="#eq-eq-q">(4)</a>' in page and 'id="eq-eq-x"' in page
+    assert "math-error" not in page
+
+
 def test_pages_without_math_do_not_load_katex_css(tmp_path, build):
     site = write_site(tmp_path / "s", {"content/a/math.md": TRICKY,
                                        "content/b/plain.md": "---\ntitle: Plain\ndate: 2024-01-01\n---\nno math\n"})
