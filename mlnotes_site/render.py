@@ -28,7 +28,7 @@ from .markdown.links import PLACEHOLDER_RE
 from .problems import Problem, warning
 from .mathjax import katex_form
 from .texdefs import NoteDefinitions, defines_only, with_operators
-from .text import MATH_WEIGHT, Piece, count_han, count_words, make_excerpt, reading_minutes
+from .text import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -121,7 +121,7 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=MATH_WEIGHT))
+            pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
 
@@ -159,9 +159,10 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
         elif token.type in ("fence", "code_block"):
             pieces.append(Piece(f" {code_label} "))
         elif token.type == "math_block" and not defines_only(token.content):
-            pieces.append(Piece(html=_COPY_PLACEHOLDER.format(token.meta["mid"]), weight=MATH_WEIGHT))
+            weight = math_weight(token.content)
+            pieces.append(Piece(html=_COPY_PLACEHOLDER.format(token.meta["mid"]), weight=weight))
             pieces.append(Piece(" "))
-            gathered += MATH_WEIGHT
+            gathered += weight
     return pieces, False
 
 

@@ -67,7 +67,28 @@ class Piece:
     weight: int = 3  # visible characters an atom counts for
 
 
-MATH_WEIGHT = 3
+MATH_WEIGHT = 3  # what a short formula counts for in an excerpt
+# What a formula shows: a command such as \alpha is one glyph, structure (\frac, \left, \mathbb,
+# \text, braces, ^, _, &, spaces) none, a row break \\ a whole line's worth.
+_TEX_GLYPHS_RE = re.compile(r"\\\\|\\[A-Za-z]+|\\.|[^\s{}^_&\\]")
+_TEX_STRUCTURE = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg",
+                  "\\mathbb", "\\mathbf", "\\mathrm", "\\mathcal", "\\mathit", "\\boldsymbol", "\\bm", "\\text",
+                  "\\textbf", "\\operatorname", "\\begin", "\\end", "\\quad", "\\qquad", "\\displaystyle",
+                  "\\limits", "\\nolimits", "\\label", "\\tag", "\\hat", "\\bar", "\\tilde", "\\vec"}
+_ROW_GLYPHS = 20
+
+
+def math_weight(tex: str) -> int:
+    """What a formula counts for toward `excerpt_length`: a few characters for a short one (3), about
+    half its glyphs for a long one, so a note full of large formulas does not put all of them on a
+    list page."""
+    glyphs = 0
+    for token in _TEX_GLYPHS_RE.findall(tex):
+        if token == "\\\\":
+            glyphs += _ROW_GLYPHS
+        elif token not in _TEX_STRUCTURE:
+            glyphs += 1
+    return max(MATH_WEIGHT, glyphs // 2)
 _SENTENCE_END = "。！？!?.…；;"
 _TOKEN_RE = re.compile(f"[{CJK_CHAR}]|\\s+|[^\\s{CJK_CHAR}]+")
 

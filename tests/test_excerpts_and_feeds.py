@@ -149,3 +149,15 @@ def test_excerpts_show_equation_references(tmp_path, run_cli):
     assert result.code == 0
     home = read(site / "public", "index.html")
     assert "由 (1) 得，见式 1。" in re.sub(r'<span class="katex">.*?</span></span></span>', "", home)
+
+
+def test_large_formulas_fill_an_excerpt_sooner_than_short_ones(tmp_path, build):
+    big = "$$\n\\begin{cases} a_{%d} + b & x > 0 \\\\ c - d & \\text{otherwise} \\end{cases}\n$$\n\n"
+    site = write_site(tmp_path / "s", {
+        "content/a/big.md": note("Big", "2025-01-02", "开头。\n\n" + "".join(big % i for i in range(30))),
+        "content/a/small.md": note("Small", "2025-01-01", "开头 " + " ".join(f"$x_{{{i}}}$ 与" for i in range(30))),
+    }, "excerpt_length: 120\n")
+    home = read(build(site), "index.html")
+    entries = re.findall(r'<p class="excerpt">(.*?)</p>', home, re.S)
+    counts = [e.count('class="katex"') for e in entries]
+    assert len(counts) == 2 and 2 <= counts[0] <= 6 and counts[1] >= 20, counts  # big first (newer)

@@ -55,3 +55,12 @@ def test_slugs():
     assert url_slug("../../etc") == "etc"
     assert tag_slug("Fast Sampling") == "fast-sampling"
     assert tag_slug("扩散") == "扩散"
+
+
+def test_a_formula_weighs_a_few_characters_or_half_its_glyphs():
+    from mlnotes_site.text import math_weight
+
+    assert math_weight("x") == math_weight(r"\gamma \|\xi\|_2^2") == 3  # short ones: a few characters
+    assert math_weight(r"\begin{cases} 1 & x>0 \\ 0 & \text{otherwise} \end{cases}") > 20  # a row break is a line
+    big = r"\mathcal{L} = \mathbb{E}_{t,x_0,\epsilon}\left[\|\epsilon - \epsilon_\theta(x_t, t)\|^2\right]"
+    assert 10 <= math_weight(big) <= 20
