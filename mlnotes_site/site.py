@@ -14,7 +14,7 @@ from .config import Config
 from .content import Asset, Content, Note, NOTE_SUFFIXES
 from .problems import Problem, error, warning
 from .render import LinkRef, NoteInfo
-from .text import tag_slug
+from .text import heading_id, tag_slug
 from .urls import Urls
 
 
@@ -288,18 +288,20 @@ class Site:
     def _resolve_wiki(self, link: LinkRef, reader_lang: str) -> str | None:
         """Like Obsidian: a note by file name or path, else by title (the shortest path when several
         match); for an embed, or when no note matches, a file by name or path."""
-        fragment = f"#{link.fragment}" if link.fragment else ""
         exact, named, titled, files = self._wiki_index
         name = _fold(link.target)
         if link.kind == "wiki":
-            if name in exact:
-                return self.note_url(_first(exact[name])) + fragment
-            found = named.get(name) or titled.get(name)
-            if found:
-                note = _first(found)
-                return self.note_url(self.translations(note).get(reader_lang) or note) + fragment
+            note = _first(exact[name]) if name in exact else None
+            if note is None and (named.get(name) or titled.get(name)):
+                note = _first(named.get(name) or titled[name])
+                note = self.translations(note).get(reader_lang) or note
+            if note is not None:
+                anchor = heading_id(link.fragment) if link.fragment else ""
+                # the heading the note's title came from is the top of its page
+                return self.note_url(note) + (f"#{anchor}" if anchor and anchor != heading_id(note.title) else "")
         if name in files:
-            return self.urls.asset(min(files[name], key=lambda p: (p.count("/"), len(p), p)))
+            path = min(files[name], key=lambda p: (p.count("/"), len(p), p))
+            return self.urls.asset(path) + (f"#{link.fragment}" if link.fragment else "")
         return None
 
     @cached_property

@@ -417,6 +417,7 @@ def test_a_build_with_nothing_changed_leaves_the_output_folder_untouched(tmp_pat
 def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     body = """
     见 [[kv-cache]]、[[KV 缓存|缓存]]、[[#细节]] 与 [[llm/kv-cache#Paged Attention]]，还有 [[missing note]]。
+    [[kv-cache|含 $x^2$ 的 **说明**]] [[arch.png#page=2]] [[kv-cache#KV 缓存]]
 
     ![[arch.png|320]] ![架构图|200x100](assets/arch.png)
 
@@ -453,6 +454,10 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
     assert hrefs["细节"] == "#细节"  # a heading of this note
     assert hrefs["llm/kv-cache > Paged Attention"] == "/kb/llm/kv-cache/#paged-attention"
     assert hrefs["表格里"] == "/kb/llm/kv-cache/"  # "\|" in a table cell
+    assert re.search(r'<a href="/kb/llm/kv-cache/" class="wikilink">含 <span class="katex">.*?</span> 的 <strong>说明</strong></a>',
+                     page)  # link text is Markdown
+    assert 'href="/kb/ml/assets/arch.png#page=2"' in page  # a file keeps its fragment as written
+    assert hrefs["kv-cache > KV 缓存"] == "/kb/llm/kv-cache/"  # the heading the title came from: the page top
     assert 'href="/kb/llm/kv-cache/" class="wikilink embed"' in page  # a note embed is a link to it
     assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="" width="320"', page)
     assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="架构图" width="200" height="100"', page)

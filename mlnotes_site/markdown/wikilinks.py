@@ -50,17 +50,22 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         raw = src[pos:end + 2]
-        fragment = heading_id(heading) if heading else ""
         if embed and name.lower().endswith(IMAGE_SUFFIXES):
             _image(state, name, text, raw)
         else:
-            label = text or (f"{name} > {heading}" if name and heading else name or heading)
             link = state.push("link_open", "a", 1)
-            link.attrs = {"href": f"#{fragment}" if not name else ""}
+            # the heading as written: the site makes it a note's anchor, or keeps it for a file (#page=3)
+            link.attrs = {"href": f"#{heading_id(heading)}" if not name else ""}
             if name:
-                link.meta = {"wiki": name, "fragment": fragment, "raw": raw}
+                link.meta = {"wiki": name, "fragment": heading, "raw": raw}
             link.attrs["class"] = "wikilink embed" if embed else "wikilink"
-            state.push("text", "", 0).content = label
+            if text:  # the text may hold emphasis or a formula: parsed like any link text
+                outer, state.posMax = state.posMax, end
+                state.pos = end - len(inner) + inner.rindex(text)
+                state.md.inline.tokenize(state)
+                state.posMax = outer
+            else:
+                state.push("text", "", 0).content = f"{name} > {heading}" if name and heading else name or heading
             state.push("link_close", "a", -1)
     state.pos = end + 2
     return True
