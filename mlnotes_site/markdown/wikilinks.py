@@ -59,11 +59,15 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
             if name:
                 link.meta = {"wiki": name, "fragment": heading, "raw": raw}
             link.attrs["class"] = "wikilink embed" if embed else "wikilink"
-            if text:  # the text may hold emphasis or a formula: parsed like any link text
-                outer, state.posMax = state.posMax, end
+            if text:  # the text may hold emphasis or a formula: parsed like any link text, but as
+                # in Obsidian raw HTML in it is text
+                outer, state.posMax, first = state.posMax, end, len(state.tokens)
                 state.pos = end - len(inner) + inner.rindex(text)
                 state.md.inline.tokenize(state)
                 state.posMax = outer
+                for token in state.tokens[first:]:
+                    if token.type == "html_inline":
+                        token.type = "text"
             else:
                 state.push("text", "", 0).content = f"{name} > {heading}" if name and heading else name or heading
             state.push("link_close", "a", -1)
