@@ -170,14 +170,14 @@ def split_front_matter(text: str, path: str) -> tuple[SourceText | None, list[Pr
     front_text = "\n".join(lines[start + 1:end])
     doc = load_yaml(front_text) if fence == "---" else load_toml(front_text)
     offset = start + 1
+    code, hint = ("front-matter/yaml", "check indentation, quote values that contain ': ' or start with a special "
+                  "character") if fence == "---" else ("front-matter/toml", "write each key as key = value, text in "
+                                                       "double quotes")
     for issue in doc.issues:
         is_dup = issue.message.startswith("duplicate key")
-        kind = "front-matter/yaml" if fence == "---" else "front-matter/toml"
-        problems.append(error("front-matter/duplicate-key" if is_dup else kind, issue.message,
+        problems.append(error("front-matter/duplicate-key" if is_dup else code, issue.message,
                               path, issue.line + offset + 1, issue.column + 1,
-                              hint="keep one of the two" if is_dup else
-                              "check indentation, quote values that contain ': ' or start with a special character"
-                              if fence == "---" else "write each key as key = value, text in double quotes"))
+                              hint="keep one of the two" if is_dup else hint))
     if doc.data is None and any(not i.message.startswith("duplicate") for i in doc.issues):
         return None, problems
     data = doc.data if doc.data is not None else {}

@@ -56,6 +56,11 @@ class LinkRef:
     line: int  # 1-based line in the note's file
     is_dir: bool
 
+    @property
+    def wiki(self) -> bool:
+        """A wikilink: its target is a name the site looks up, not a path."""
+        return self.kind in ("wiki", "wiki-image")
+
 
 @dataclass(frozen=True)
 class NoteInfo:

@@ -215,13 +215,13 @@ class Site:
         """The site path a relative link of `note` points to, in the reader's language, or None."""
         target = link.target
         fragment = f"#{link.fragment}" if link.fragment else ""
-        if link.kind in ("wiki", "wiki-image"):
+        if link.wiki:
             return self._resolve_wiki(link, reader_lang)
         if target.startswith("../") or target == "..":
             return None
         found = self._note_for(target)
         if found is not None:
-            if target == found.content_path and found.content_path != self._bare(found):
+            if target == found.content_path and self._split(target)[2]:
                 return self.note_url(found) + fragment  # "ddim.zh.md": that very translation
             group = self.translations(found)
             chosen = group.get(reader_lang) or found
@@ -233,27 +233,21 @@ class Site:
             return self.urls.topic(folder, reader_lang) + fragment
         return None
 
-    def _bare(self, note: Note) -> str:
-        """The note's path without its language suffix: "a/ddim.zh.md" -> "a/ddim.md"."""
-        path = note.content_path
-        suffix = next((x for x in NOTE_SUFFIXES if path.endswith(x)), "")
-        stem, dot, lang = path[:len(path) - len(suffix)].rpartition(".")
-        return f"{stem}{suffix}" if dot and lang in self.config.languages and "/" not in lang else path
+    def _split(self, path: str) -> tuple[str, str, str | None]:
+        """(path without `.md`, that without its language suffix, the language or None):
+        "a/ddim.zh.md" -> ("a/ddim.zh", "a/ddim", "zh")."""
+        stem = next((path[:-len(x)] for x in NOTE_SUFFIXES if path.endswith(x)), path)
+        bare, dot, lang = stem.rpartition(".")
+        return (stem, bare, lang) if dot and lang in self.config.languages and "/" not in lang else (stem, stem, None)
 
     def _note_for(self, target: str) -> Note | None:
         if target in self.by_content_path:
             return self.by_content_path[target]
-        stem = target
-        for suffix in NOTE_SUFFIXES:
-            if stem.endswith(suffix):
-                stem = stem[: -len(suffix)]
-                break
-        name, dot, lang = stem.rpartition(".")
-        candidates = [stem] + ([name] if dot and lang in self.config.languages else [])
-        for key in candidates:
+        stem, bare, lang = self._split(target)
+        for key in [stem] + ([bare] if lang else []):
             group = self.groups.get(key)
             if group:
-                return group[lang] if dot and lang in group else self.original(group)
+                return group[lang] if lang in group else self.original(group)
         return None
 
     # --- wikilinks ------------------------------------------------------------------------------
@@ -270,12 +264,10 @@ class Site:
         titled: dict[str, list[Note]] = {}
         files: dict[str, list[str]] = {}
         for note in self.notes:
-            stem = note.content_path[:-3] if note.content_path.endswith(".md") else note.content_path
-            base, dot, lang = stem.rpartition(".")
-            bare = base if dot and lang in self.config.languages and "/" not in lang else stem
+            stem, bare, lang = self._split(note.content_path)
             for tail in _tails(stem):
-                (exact if bare != stem else named).setdefault(_fold(tail), []).append(note)
-            if bare != stem:
+                (exact if lang else named).setdefault(_fold(tail), []).append(note)
+            if lang:
                 for tail in _tails(bare):
                     named.setdefault(_fold(tail), []).append(note)
             for title in (note.title, *note.aliases):  # Obsidian's aliases are other names of a note
@@ -330,7 +322,7 @@ class Site:
             for link, target in zip(self.infos[note.path].links, self.link_targets(note, note.lang)):
                 if target is not None:
                     continue
-                if link.kind in ("wiki", "wiki-image"):
+                if link.wiki:
                     what = "a note or file" if link.kind == "wiki" else "a file"
                     problems.append(make("link/broken", f"wikilink '{link.raw}' names {what} not in content/",
                                          note.path, link.line, 1,

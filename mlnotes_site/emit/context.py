@@ -208,7 +208,7 @@ class Pages:
             link = info.links[int(match.group(2))]
             path = self.site.resolve(note, link, lang)
             if path is None:  # a broken link stays as written (a wikilink: its name), reported at build
-                return escape(quote(link.target) if link.kind.startswith("wiki") else link.raw)
+                return escape(quote(link.target) if link.wiki else link.raw)
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
         return PLACEHOLDER_RE.sub(repl, html)

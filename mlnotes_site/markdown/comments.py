@@ -9,17 +9,15 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from .math import line_text
+
 MARK = "%%"
-
-
-def _line(state: StateBlock, line: int) -> str:
-    return state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]].rstrip()
 
 
 def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False  # indented code
-    first = _line(state, startLine)
+    first = line_text(state, startLine).rstrip()
     if not first.startswith(MARK):
         return False
     rest = first[len(MARK):]
@@ -28,7 +26,8 @@ def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool
             return False  # "%%a%% more text": a comment inside a paragraph (the inline rule)
         last = startLine
     else:
-        last = next((n for n in range(startLine + 1, endLine) if _line(state, n).endswith(MARK)), -1)
+        ends = (n for n in range(startLine + 1, endLine) if line_text(state, n).rstrip().endswith(MARK))
+        last = next(ends, -1)
         if last < 0:
             if silent:
                 return False  # a paragraph does not end at an opener that is never closed

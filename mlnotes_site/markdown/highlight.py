@@ -7,7 +7,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .math import match_inline
+from .math import code_span_end, match_inline
 
 MARK = "=="
 _SCAN_RE = re.compile(r"[`$\\=]")
@@ -23,9 +23,7 @@ def _closer(src: str, start: int, end: int) -> int:
         pos = found.start()
         ch = src[pos]
         if ch == "`":
-            run = len(src[pos:end]) - len(src[pos:end].lstrip("`"))
-            close = src.find("`" * run, pos + run, end)
-            pos = close + run if close >= 0 else pos + run
+            pos = code_span_end(src, pos, end)
         elif ch in "$\\":
             formula = match_inline(src, pos, end)
             pos = formula[2] if formula else pos + (2 if ch == "\\" else 1)

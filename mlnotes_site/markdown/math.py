@@ -102,6 +102,14 @@ def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool
 _PIPE_SCAN_RE = re.compile(r"[`$\\]")
 
 
+def code_span_end(src: str, pos: int, end: int) -> int:
+    """Where a code span opened by the backticks at `pos` ends: after the closing run of as many
+    backticks, or after the opening run when there is none (it is text then)."""
+    run = len(src[pos:end]) - len(src[pos:end].lstrip("`"))
+    close = src.find("`" * run, pos + run, end)
+    return close + run if close >= 0 else pos + run
+
+
 def protect_pipes_in_line(line: str) -> str:
     """Replace '|' inside inline formulas of one line with PIPE (code spans are left alone)."""
     if "|" not in line or ("$" not in line and "\\" not in line):
@@ -111,9 +119,7 @@ def protect_pipes_in_line(line: str) -> str:
     while pos < end:
         ch = line[pos]
         if ch == "`":
-            run = len(line[pos:]) - len(line[pos:].lstrip("`"))
-            close = line.find("`" * run, pos + run)
-            stop = close + run if close >= 0 else pos + run
+            stop = code_span_end(line, pos, end)
             out.append(line[pos:stop])
             pos = stop
             continue
@@ -158,7 +164,8 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _line(state: StateBlock, line: int) -> str:
+def line_text(state: StateBlock, line: int) -> str:
+    """A source line of the block being parsed, without its indentation."""
     return state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
 
 
@@ -173,7 +180,7 @@ def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
         return rest[:close], startLine
     lines = [rest]
     for line in range(startLine + 1, endLine):
-        text = _line(state, line).rstrip()
+        text = line_text(state, line).rstrip()
         if silent and not text:
             # asked whether this line ends a paragraph: a formula opened here and closed after a blank
             # line is not one (it would end paragraphs at any "$$" closing an inline formula)
@@ -196,7 +203,7 @@ def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) ->
     depth = 0
     lines: list[str] = []
     for line in range(startLine, endLine):
-        text = _line(state, line).rstrip()
+        text = line_text(state, line).rstrip()
         lines.append(text)
         depth += text.count(begin) - text.count(end)
         if depth <= 0:
@@ -207,7 +214,7 @@ def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) ->
 def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False
-    first = _line(state, startLine).rstrip()
+    first = line_text(state, startLine).rstrip()
     env = _BEGIN_RE.match(first)
     if env:
         opener = env.group(0)
@@ -223,7 +230,7 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
         # whose closer never comes is a mistake worth a warning, though it stays text as elsewhere
         if not silent:
             if env:
-                rest = "\n".join(_line(state, line) for line in range(startLine, endLine))
+                rest = "\n".join(line_text(state, line) for line in range(startLine, endLine))
                 never_closed = f"\\end{{{env.group(1)}}}" not in rest
             else:
                 never_closed = first == opener or opener not in first[len(opener):]

@@ -8,13 +8,15 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from .math import line_text
+
 _TAB_RE = re.compile(r'^===[!+]*[ \t]+"(.*)"[ \t]*$')  # `===! "A"` starts a new set, `===+ "A"` is selected
 
 
 def _tab(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False  # indented code
-    marker = _TAB_RE.match(state.src[state.bMarks[startLine] + state.tShift[startLine]:state.eMarks[startLine]])
+    marker = _TAB_RE.match(line_text(state, startLine))
     if marker is None:
         return False
     if silent:
