@@ -94,9 +94,10 @@ def _rows(tex: str) -> list[tuple[int, int]] | None:
                 rows.append((row, at))
                 row = at + 2
             at += 2
-        elif tex.startswith("\\begin{", at) or tex.startswith("\\end{", at):
-            inner += 1 if tex.startswith("\\begin{", at) else -1
-            at += 6
+        elif tex.startswith(("\\begin{", "\\end{"), at):
+            begin = tex.startswith("\\begin{", at)
+            inner += 1 if begin else -1
+            at += 6 if begin else 4  # past the command: its {name} is counted like any brace group
         elif tex[at] == "\\":
             at += 2
         else:

@@ -174,3 +174,16 @@ def test_a_dollar_inside_braces_does_not_end_the_formula():
     html, _ = render(r"$f(x)=\begin{cases}1 & \text{当 $x>0$}\\0 & \text{否则}\end{cases}$ 之后，$a$ 与 $b$")
     assert formulas(html) == [r"\(f(x)=\begin{cases}1 &amp; \text{当 $x&gt;0$}\\0 &amp; \text{否则}\end{cases}\)",
                               r"\(a\)", r"\(b\)"]
+
+
+def test_rows_after_an_inner_environment_are_still_numbered_one_by_one():
+    from mlnotes_site.equations import number_display
+
+    numbered, labels = number_display(
+        [r"\begin{align} x &= \begin{cases} 1 \\ 2 \end{cases} \label{a} \\ y &= z \label{b} \end{align}"], False)
+    assert labels == {"a": ("1", "eq-a"), "b": ("2", "eq-a")} and numbered[0].tex.count("\\tag") == 2
+
+
+def test_relative_urls_in_a_raw_html_block_are_recorded_at_their_own_line():
+    _, env = render('<div>\n<p>x</p>\n<img\n  src="a.png">\n</div>\n\n<p>\n<a href="b.md">b</a></p>\n')
+    assert [(link["target"], link["line"]) for link in env["links"]] == [("a.png", 3), ("b.md", 7)]

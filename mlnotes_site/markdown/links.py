@@ -37,18 +37,22 @@ def _record(links: list[dict[str, object]], folder: str, href: str, line: int, k
 
 def _raw_html(html: str, links: list[dict[str, object]], folder: str, line: int) -> str:
     """The raw HTML with each relative src/href of its tags replaced by a placeholder."""
-    def attr(match: re.Match[str]) -> str:
-        quoted = match.group(2) if match.group(2) is not None else match.group(3)
-        value = quoted if quoted is not None else match.group(4)
-        if not is_relative(unescape(value)):
-            return match.group(0)
-        kind = "image" if match.group(1).strip().lower().startswith("src") else "link"
-        here = line + html.count("\n", 0, match.start())
-        return f'{match.group(1)}"{_record(links, folder, unescape(value), here, kind)}"'
+    def tag(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if "src" not in text.lower() and "href" not in text.lower():
+            return text
+        here = line + html.count("\n", 0, found.start())  # the line the tag starts on
 
-    def tag(match: re.Match[str]) -> str:
-        return _URL_ATTR_RE.sub(attr, match.group(0)) if "src" in match.group(0).lower() \
-            or "href" in match.group(0).lower() else match.group(0)
+        def attr(match: re.Match[str]) -> str:
+            quoted = match.group(2) if match.group(2) is not None else match.group(3)
+            value = unescape(quoted if quoted is not None else match.group(4))
+            if not is_relative(value):
+                return match.group(0)
+            kind = "image" if match.group(1).strip().lower().startswith("src") else "link"
+            at = here + text.count("\n", 0, match.start())
+            return f'{match.group(1)}"{_record(links, folder, value, at, kind)}"'
+
+        return _URL_ATTR_RE.sub(attr, text)
 
     return _TAG_RE.sub(tag, html)
 
