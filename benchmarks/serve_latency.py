@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 import latency  # noqa: E402
 
-from mlnotes_site.serve import DevServer  # noqa: E402
-from mlnotes_site.theme import default_theme_dir  # noqa: E402
+from mlnotes_site.serve.server import DevServer  # noqa: E402
+from mlnotes_site.emit.theme import default_theme_dir  # noqa: E402
 
 
 def listen(server: DevServer, events: list[tuple[float, str]]) -> None:

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 
-from .config import Config, load_config
-from .cache import CACHE_DIR, Cache
-from .content import Content, load_content
-from .emit import Output
-from .emit.outputs import SiteOutputs
-from .writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
-from .problems import Problem, error, escalate, has_errors, warning
-from .mathrender import MathEngine
-from .notecache import Bodies
-from .render import render_note
-from .renderstage import RenderOutcome, default_jobs, render_all
-from .site import Site
+from mlnotes_site.config import Config, load_config
+from mlnotes_site.cache import CACHE_DIR, Cache
+from mlnotes_site.load.content import Content, load_content
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.outputs import SiteOutputs
+from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
+from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
+from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.cache import Bodies
+from mlnotes_site.render.note import render_note
+from mlnotes_site.render.stage import RenderOutcome, default_jobs, render_all
+from mlnotes_site.index.site import Site
 
 
 

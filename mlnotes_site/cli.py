@@ -9,10 +9,10 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from .build import BuildOptions, BuildResult, build
-from .config import load_config
-from .problems import Problem
-from .scaffold import init_site, new_note
+from mlnotes_site.build import BuildOptions, BuildResult, build
+from mlnotes_site.config import load_config
+from mlnotes_site.problems import Problem
+from mlnotes_site.scaffold import init_site, new_note
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))
             return _report(result, args.quiet, "check")
         if args.command == "serve":
-            from .serve import DevServer  # watchdog is only needed here
+            from mlnotes_site.serve.server import DevServer  # watchdog is only needed here
             config, problems = load_config(Path(args.site).resolve())
             if problems:
                 return _report(BuildResult(problems=problems, usage_error=True), False, "serve")

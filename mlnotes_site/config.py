@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from .dates import get_zone
-from .problems import Problem, error
-from .yamlfile import load_yaml
+from mlnotes_site.dates import get_zone
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.load.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
-    from .config import Config
+    from mlnotes_site.config import Config
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English", "ja": "日本語", "ko": "한국어", "fr": "Français",
                   "de": "Deutsch", "es": "Español", "ru": "Русский", "zh-TW": "繁體中文"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from .config import Config
-from .problems import Problem, error
-from .text import url_slug
+from mlnotes_site.config import Config
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.slugs import url_slug
 
 
 def _yaml_string(text: str) -> str:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from mlnotes_site.build import BuildOptions, build as run_build
-from mlnotes_site.theme import default_theme_dir
+from mlnotes_site.emit.theme import default_theme_dir
 from helpers import REPO, entry_titles, links, note, parse, read, tree_digest, write_site
 
 CONFIG = """

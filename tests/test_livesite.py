@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from mlnotes_site.build import BuildOptions, build
-from mlnotes_site.livesite import LiveSite
-from mlnotes_site.writer import MARKER
+from mlnotes_site.serve.live import LiveSite
+from mlnotes_site.write.writer import MARKER
 from helpers import note, tree_digest, write_site
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")

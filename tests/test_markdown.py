@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from mlnotes_site.markdown import create_markdown
+from mlnotes_site.render.markdown import create_markdown
 
 
 def render(src: str, folder: str = "") -> tuple[str, dict]:
@@ -177,7 +177,7 @@ def test_a_dollar_inside_braces_does_not_end_the_formula():
 
 
 def test_rows_after_an_inner_environment_are_still_numbered_one_by_one():
-    from mlnotes_site.equations import number_display
+    from mlnotes_site.render.math.equations import number_display
 
     numbered, labels = number_display(
         [r"\begin{align} x &= \begin{cases} 1 \\ 2 \end{cases} \label{a} \\ y &= z \label{b} \end{align}"], False)

@@ -270,7 +270,7 @@ def test_an_edited_note_takes_its_formulas_from_the_cache_errors_included(tmp_pa
 
 
 def test_a_cold_build_does_not_ask_the_empty_cache_for_formulas(tmp_path, monkeypatch):
-    from mlnotes_site import mathcache
+    from mlnotes_site.render.math import cache as mathcache
 
     asked: list[int] = []
     real_get = mathcache.get
@@ -309,7 +309,7 @@ def _fake_node(folder: Path, version: str) -> Path:
 
 
 def test_the_newest_node_runs_katex_and_mlnotes_node_overrides(tmp_path, monkeypatch):
-    from mlnotes_site import mathrender
+    from mlnotes_site.render.math import katex as mathrender
 
     bundled = mathrender._bundled_node()
     if bundled is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlnotes_site.build import MARKER, BuildOptions, build
-from mlnotes_site.serve import DevServer
+from mlnotes_site.serve.server import DevServer
 from helpers import note, tree_digest, write_site
 
 

@@ -1,7 +1,8 @@
 """Excerpts, reading time, slugs."""
 from __future__ import annotations
 
-from mlnotes_site.text import Piece, heading_id, make_excerpt, reading_minutes, tag_slug, url_slug
+from mlnotes_site.render.excerpt import Piece, make_excerpt, reading_minutes
+from mlnotes_site.slugs import heading_id, tag_slug, url_slug
 
 M = '<span class="math inline">\\(x_t\\)</span>'
 
@@ -58,7 +59,7 @@ def test_slugs():
 
 
 def test_a_formula_weighs_a_few_characters_or_half_its_glyphs():
-    from mlnotes_site.text import math_weight
+    from mlnotes_site.render.excerpt import math_weight
 
     assert math_weight("x") == math_weight(r"\gamma \|\xi\|_2^2") == 3  # short ones: a few characters
     assert math_weight(r"\begin{cases} 1 & x>0 \\ 0 & \text{otherwise} \end{cases}") > 20  # a row break is a line

@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..markdown.code import pygments_css
-from ..mathrender import MathEngine
-from ..site import Site
-from ..theme import static_dirs
-from . import Output
+from mlnotes_site.render.markdown.code import pygments_css
+from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.index.site import Site
+from mlnotes_site.emit.theme import static_dirs
+from mlnotes_site.emit import Output
 
 
 def static_files(site: Site) -> list[Output]:

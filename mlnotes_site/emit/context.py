@@ -11,18 +11,18 @@ from typing import Any, Callable, Mapping, Sequence
 from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
-from ..content import Note
-from ..i18n import format_date, language_name, strings_for
-from ..markdown import create_markdown, restore_pipes
-from ..markdown.links import PLACEHOLDER_RE
-from ..codeversion import code_version
-from ..mathrender import MathEngine, formula_source
-from ..notecache import Bodies
-from ..render import feed_math
-from ..site import Item, Site
-from ..text import plain_excerpt
-from ..theme import template_dirs
-from . import Output
+from mlnotes_site.load.content import Note
+from mlnotes_site.i18n import format_date, language_name, strings_for
+from mlnotes_site.render.markdown import create_markdown, restore_pipes
+from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
+from mlnotes_site.version import code_version
+from mlnotes_site.render.math.katex import MathEngine, formula_source
+from mlnotes_site.render.cache import Bodies
+from mlnotes_site.render.note import feed_math
+from mlnotes_site.index.site import Item, Site
+from mlnotes_site.render.excerpt import plain_excerpt
+from mlnotes_site.emit.theme import template_dirs
+from mlnotes_site.emit import Output
 
 VERSION = "0.1.0"
 DESCRIPTION_LENGTH = 200  # characters of a page's meta description (base.html truncates at the same length)

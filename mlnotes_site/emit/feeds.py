@@ -5,10 +5,10 @@ import dataclasses
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from ..dates import iso
-from ..site import Item
-from . import Output
-from .context import VERSION, Pages
+from mlnotes_site.dates import iso
+from mlnotes_site.index.site import Item
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.context import VERSION, Pages
 
 FEED_LIMIT = 20
 

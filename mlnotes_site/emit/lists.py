@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from ..i18n import strings_for
-from ..site import Item
-from . import Output
-from .context import Pages, page_count, paginate, pager
+from mlnotes_site.i18n import strings_for
+from mlnotes_site.index.site import Item
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.context import Pages, page_count, paginate, pager
 
 
 def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],

@@ -6,12 +6,12 @@ from typing import Iterator
 
 from markupsafe import Markup
 
-from ..content import Note
-from ..i18n import language_name, strings_for
-from ..problems import Problem, error
-from ..urls import output_file
-from . import Output
-from .context import Pages, format_dates
+from mlnotes_site.load.content import Note
+from mlnotes_site.i18n import language_name, strings_for
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.index.urls import output_file
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.context import Pages, format_dates
 
 
 def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:

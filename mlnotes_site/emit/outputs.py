@@ -12,19 +12,19 @@ from typing import Iterator
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
-from ..content import Note
-from ..mathrender import MathEngine
-from ..notecache import Bodies
-from ..problems import Problem, error
-from ..site import Site
-from ..theme import make_environment
-from . import Output
-from .assets import katex_assets, note_assets, static_files
-from .context import Pages, digest, theme_digest
-from .feeds import feeds
-from .lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
-from .notes import alias_pages, note_pages
-from .sitemap import sitemap
+from mlnotes_site.load.content import Note
+from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.cache import Bodies
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.index.site import Site
+from mlnotes_site.emit.theme import make_environment
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.assets import katex_assets, note_assets, static_files
+from mlnotes_site.emit.context import Pages, digest, theme_digest
+from mlnotes_site.emit.feeds import feeds
+from mlnotes_site.emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
+from mlnotes_site.emit.notes import alias_pages, note_pages
+from mlnotes_site.emit.sitemap import sitemap
 
 
 class SiteOutputs:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-from ..dates import iso
-from . import Output
-from .context import Pages
+from mlnotes_site.dates import iso
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.context import Pages
 
 
 def _loc(pages: Pages, path: str) -> str:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mlnotes_site.serve import DevServer
+from mlnotes_site.serve.server import DevServer
 from helpers import note, write_site
 
 

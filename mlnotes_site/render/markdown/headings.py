@@ -7,7 +7,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from ..text import TOC_MARKERS, heading_id
+from mlnotes_site.load.content import TOC_MARKERS
+from mlnotes_site.slugs import heading_id
 
 
 def inline_text(token: Token) -> str:

@@ -13,14 +13,14 @@ import json
 from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
-from . import mathcache
-from .codeversion import code_version
-from .cache import Cache, encode_json, pack_strings, unpack_strings
-from .config import Config
-from .content import Note
-from .i18n import strings_for
-from .problems import Problem, Severity
-from .render import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
+from mlnotes_site.render.math import cache as mathcache
+from mlnotes_site.version import code_version
+from mlnotes_site.cache import Cache, encode_json, pack_strings, unpack_strings
+from mlnotes_site.config import Config
+from mlnotes_site.load.content import Note
+from mlnotes_site.i18n import strings_for
+from mlnotes_site.problems import Problem, Severity
+from mlnotes_site.render.note import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
 
 INFO = "noteinfo"
 BODY = mathcache.NOTE_BODY

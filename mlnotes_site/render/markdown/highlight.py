@@ -7,7 +7,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .math import code_span_end, match_inline
+from mlnotes_site.render.markdown.math import code_span_end, match_inline
 
 MARK = "=="
 _SCAN_RE = re.compile(r"[`$\\=]")

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .emit import Output
-from .parallel import shrinking_ranges, start_pool_process
+from mlnotes_site.emit import Output
+from mlnotes_site.parallel import shrinking_ranges, start_pool_process
 
 MARKER = ".mlnotes-output"
 PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here

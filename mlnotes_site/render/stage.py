@@ -9,14 +9,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import mathcache, notecache
-from .cache import CACHE_DIR, Cache
-from .config import Config
-from .content import Note
-from .mathrender import MathEngine, Ticket
-from .parallel import shrinking_ranges, start_pool_process
-from .problems import Problem, error
-from .render import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
+from mlnotes_site.render.math import cache as mathcache
+from mlnotes_site.render import cache as notecache
+from mlnotes_site.cache import CACHE_DIR, Cache
+from mlnotes_site.config import Config
+from mlnotes_site.load.content import Note
+from mlnotes_site.render.math.katex import MathEngine, Ticket
+from mlnotes_site.parallel import shrinking_ranges, start_pool_process
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.render.note import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
 
 POOL_THRESHOLD = 24  # fewer notes to render than this: stay in one process (no start-up cost)
 

@@ -8,7 +8,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
-from .math import line_text
+from mlnotes_site.render.markdown.math import line_text
 
 _TAB_RE = re.compile(r'^===[!+]*[ \t]+"(.*)"[ \t]*$')  # `===! "A"` starts a new set, `===+ "A"` is selected
 

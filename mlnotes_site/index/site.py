@@ -10,12 +10,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .config import Config
-from .content import Asset, Content, Note, NOTE_SUFFIXES
-from .problems import Problem, error, warning
-from .render import LinkRef, NoteInfo
-from .text import heading_id, tag_slug
-from .urls import Urls
+from mlnotes_site.config import Config
+from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
+from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.render.note import LinkRef, NoteInfo
+from mlnotes_site.slugs import heading_id, tag_slug
+from mlnotes_site.index.urls import Urls
 
 
 @dataclass

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any, Sequence
 
-from .cache import Cache, pack_strings, unpack_some
+from mlnotes_site.cache import Cache, pack_strings, unpack_some
 
 INDEX = "math"  # formula key -> where its outcome is (see "Index rows" below)
 BATCH = "mathbatch"  # batch key -> packed outcomes

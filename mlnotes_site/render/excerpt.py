@@ -1,46 +1,18 @@
-"""CJK-aware text helpers: slugs, counting, reading time, excerpts."""
+"""Excerpts and counts: CJK-aware counting, reading time, excerpts cut between sentences, never
+inside a formula."""
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape, unescape
 from typing import Any, NamedTuple
 
-# Han ideographs (CJK unified, extensions, compatibility) plus kana and hangul: one unit each.
-CJK_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+from mlnotes_site.slugs import CJK_CHAR
+
 _CJK_RE = re.compile(f"[{CJK_CHAR}]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*")
-_UNSAFE_URL_CHARS = re.compile(r"[\s?#%/\\:*\"<>|'`^{}\[\]&+=;,!@$()~]+")
-_HEADING_DROP = re.compile(r"[^\w\- ]+")
-# Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
-# GitLab "[[_TOC_]]" (lower-cased here).
-TOC_MARKERS = ("[toc]", "[[_toc_]]", "[[toc]]")
-
-
-@lru_cache(maxsize=1 << 14)
-def url_slug(name: str) -> str:
-    """A URL path segment from a file, folder, slug or tag name; keeps CJK, drops URL syntax."""
-    text = unicodedata.normalize("NFC", name).strip().lower()
-    text = _UNSAFE_URL_CHARS.sub("-", text)
-    text = re.sub(r"-{2,}", "-", text).strip("-.")
-    return text
-
-
-def heading_id(text: str) -> str:
-    """Stable anchor id of a heading: lower-case, spaces to '-', punctuation dropped, CJK kept."""
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    text = _HEADING_DROP.sub("", text)
-    text = re.sub(r"\s+", "-", text)
-    return text.strip("-") or "section"
-
-
-def tag_slug(tag: str) -> str:
-    """Tags: Unicode kept, lower-cased, spaces become '-'."""
-    return url_slug(tag)
 
 
 def count_han(text: str) -> int:

@@ -14,21 +14,21 @@ from typing import Any, Mapping
 
 from markdown_it.token import Token
 
-from .config import Config, macro_table
-from .content import Note
-from .equations import LABEL_RE, inline_form, number_display, resolve_refs
-from .i18n import strings_for
-from .markdown import create_markdown, restore_pipes
-from .cache import Cache
-from .markdown.code import code_key, fence_lang
-from .markdown.math import MATH_PLACEHOLDER
-from .mathcache import block_html
-from .mathrender import MathEngine, MathResult, extract_mathml
-from .markdown.links import PLACEHOLDER_RE
-from .problems import Problem, warning
-from .mathjax import katex_form
-from .texdefs import NoteDefinitions, defines_only, with_operators
-from .text import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
+from mlnotes_site.config import Config, macro_table
+from mlnotes_site.load.content import Note
+from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs
+from mlnotes_site.i18n import strings_for
+from mlnotes_site.render.markdown import create_markdown, restore_pipes
+from mlnotes_site.cache import Cache
+from mlnotes_site.render.markdown.code import code_key, fence_lang
+from mlnotes_site.render.markdown.math import MATH_PLACEHOLDER
+from mlnotes_site.render.math.cache import block_html
+from mlnotes_site.render.math.katex import MathEngine, MathResult, extract_mathml
+from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
+from mlnotes_site.problems import Problem, warning
+from mlnotes_site.render.math.mathjax import katex_form
+from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)

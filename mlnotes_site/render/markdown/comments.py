@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-from .math import line_text
+from mlnotes_site.render.markdown.math import line_text
 
 MARK = "%%"
 

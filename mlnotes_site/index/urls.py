@@ -5,8 +5,8 @@ import re
 from functools import lru_cache
 from urllib.parse import quote
 
-from .config import Config
-from .text import tag_slug, url_slug
+from mlnotes_site.config import Config
+from mlnotes_site.slugs import tag_slug, url_slug
 
 _UNSAFE_ASCII = re.compile(r'[\x00-\x20"<>\\^`{|}%\x7f]')
 

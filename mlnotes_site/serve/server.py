@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .cache import CACHE_DIR
-from .config import load_config
-from .livesite import LiveSite, Update
-from .problems import error
-from .watch import SiteWatcher
+from mlnotes_site.cache import CACHE_DIR
+from mlnotes_site.config import load_config
+from mlnotes_site.serve.live import LiveSite, Update
+from mlnotes_site.problems import error
+from mlnotes_site.serve.watch import SiteWatcher
 
 RELOAD_JS = (Path(__file__).resolve().parent / "livereload.js").read_bytes()
 PAGE_ASSETS = (".css", ".js", ".woff2", ".woff", ".ttf", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")

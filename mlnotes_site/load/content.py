@@ -8,13 +8,17 @@ from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-from .config import Config, macro_table
-from .dates import parse_date
-from .gitdates import GitDates, git_dates
-from .problems import Problem, error, warning
-from .text import TOC_MARKERS, tag_slug, url_slug
-from .tomlfile import load_toml
-from .yamlfile import load_yaml
+from mlnotes_site.config import Config, macro_table
+from mlnotes_site.dates import parse_date
+from mlnotes_site.load.gitdates import GitDates, git_dates
+from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.slugs import tag_slug, url_slug
+
+# Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
+# GitLab "[[_TOC_]]" (lower-cased here).
+TOC_MARKERS = ("[toc]", "[[_toc_]]", "[[toc]]")
+from mlnotes_site.load.tomlfile import load_toml
+from mlnotes_site.load.yamlfile import load_yaml
 
 NOTE_SUFFIXES = (".md", ".markdown")
 _FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it

@@ -7,17 +7,17 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from .autolinks import autolinks_plugin
-from .callouts import callouts_plugin
-from .code import code_plugin
-from .comments import comments_plugin
-from .headings import headings_plugin
-from .highlight import highlight_plugin
-from .links import links_plugin
-from .math import PIPE, math_plugin, restore_pipes
-from .rawhtml import rawhtml_plugin
-from .tabs import tabs_plugin
-from .wikilinks import wikilinks_plugin
+from mlnotes_site.render.markdown.autolinks import autolinks_plugin
+from mlnotes_site.render.markdown.callouts import callouts_plugin
+from mlnotes_site.render.markdown.code import code_plugin
+from mlnotes_site.render.markdown.comments import comments_plugin
+from mlnotes_site.render.markdown.headings import headings_plugin
+from mlnotes_site.render.markdown.highlight import highlight_plugin
+from mlnotes_site.render.markdown.links import links_plugin
+from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
+from mlnotes_site.render.markdown.rawhtml import rawhtml_plugin
+from mlnotes_site.render.markdown.tabs import tabs_plugin
+from mlnotes_site.render.markdown.wikilinks import wikilinks_plugin
 
 __all__ = ["create_markdown", "PIPE", "restore_pipes"]
 

@@ -8,9 +8,9 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .cache import CACHE_DIR
-from .config import CONFIG_NAME
-from .content import is_debris
+from mlnotes_site.cache import CACHE_DIR
+from mlnotes_site.config import CONFIG_NAME
+from mlnotes_site.load.content import is_debris
 
 WATCHED_DIRS = ("content", "templates", "static")
 def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:

@@ -16,17 +16,17 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from .build import check_collisions, index_site
-from .cache import CACHE_DIR, Cache
-from .config import CONFIG_NAME, Config, load_config
-from .content import LoadMemo, Note, load_content
-from .emit import Output
-from .emit.outputs import SiteOutputs
-from .mathrender import MathEngine
-from .problems import Problem, escalate, has_errors
-from .renderstage import RenderMemo, default_jobs, render_all
-from .theme import make_environment
-from .writer import MARKER, output_digest
+from mlnotes_site.build import check_collisions, index_site
+from mlnotes_site.cache import CACHE_DIR, Cache
+from mlnotes_site.config import CONFIG_NAME, Config, load_config
+from mlnotes_site.load.content import LoadMemo, Note, load_content
+from mlnotes_site.emit import Output
+from mlnotes_site.emit.outputs import SiteOutputs
+from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.problems import Problem, escalate, has_errors
+from mlnotes_site.render.stage import RenderMemo, default_jobs, render_all
+from mlnotes_site.emit.theme import make_environment
+from mlnotes_site.write.writer import MARKER, output_digest
 
 # A config change starts the model afresh (it shapes every note's HTML); a theme change only means
 # a new template environment (every page's fingerprint holds the theme's digest); content is incremental.

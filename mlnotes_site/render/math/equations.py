@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .texdefs import group_end
-from .text import heading_id
+from mlnotes_site.render.math.macros import group_end
+from mlnotes_site.slugs import heading_id
 
 LABEL_RE = re.compile(r"\\label\{([^{}]*)\}")
 _TAG_START_RE = re.compile(r"\\tag\*?\s*\{")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..sanitize import clean_html
+from mlnotes_site.render.markdown.sanitize import clean_html
 
 
 def _block(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
