@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
+from jinja2 import Environment
 
 from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
-from mlnotes_site.load.content import Content, load_content
+from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
@@ -18,7 +19,7 @@ from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
 from mlnotes_site.render.math.katex import MathEngine
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.note import render_note
-from mlnotes_site.render.stage import RenderOutcome, default_jobs, render_all
+from mlnotes_site.render.stage import RenderMemo, RenderOutcome, RenderStats, default_jobs, render_all
 from mlnotes_site.index.site import Site
 
 
@@ -80,11 +81,6 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     return None
 
 
-def emit_all(site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem]) -> Iterator[Output]:
-    """Every output of the site; template errors met while making pages go to `problems`."""
-    return SiteOutputs(site, engine, bodies, problems).all()
-
-
 def _origin_path(origin: str) -> str:
     """The file of an output's origin: "content/a/b c.md (alias /x/)" -> "content/a/b c.md"."""
     return re.sub(r" \([^()]*\)$", "", origin)
@@ -115,12 +111,78 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
-def index_site(config: Config, content: Content, stage: RenderOutcome, engine: MathEngine, cache: Cache,
-               drafts: bool, strict: bool, memo: dict | None = None) -> tuple[Site, Bodies, list[Problem]]:
+@dataclass(frozen=True)
+class Selection:
+    """The notes a build publishes, and the drafts it leaves out (links to those get their own message)."""
+    notes: list[Note]
+    left_out: frozenset[str]  # content paths
+
+
+def select_notes(content: Content, drafts: bool) -> Selection:
+    """The one place drafts (and `publish: false`, which load reads as a draft) are left out."""
+    return Selection([n for n in content.notes if drafts or not n.draft],
+                     frozenset(n.content_path for n in content.notes if n.draft and not drafts))
+
+
+class Laps:
+    """Seconds per stage, each from the end of the one before."""
+
+    def __init__(self, stages: dict[str, float], since: float | None = None) -> None:
+        self.stages = stages
+        self.mark = time.perf_counter() if since is None else since
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = now - self.mark
+        self.mark = now
+
+
+@dataclass
+class DescribeMemo:
+    """What a long-lived caller (serve) keeps between descriptions of the site, so that a change
+    re-reads, re-renders and re-describes only what it touched."""
+    load: LoadMemo = field(default_factory=LoadMemo)
+    render: RenderMemo = field(default_factory=RenderMemo)
+    site: dict = field(default_factory=dict)  # link targets and list items, see Site
+    versions: dict[str, tuple[Note, str, tuple[str, str]]] = field(default_factory=dict)  # see Pages
+
+
+@dataclass
+class Described:
+    """The site described, not yet written: every output can be listed (`outputs.all()`) and made."""
+    site: Site
+    bodies: Bodies
+    outputs: SiteOutputs
+    problems: list[Problem]  # of load, render and index
+    emit_problems: list[Problem]  # template errors, appended while pages are made
+    stats: RenderStats
+
+
+def describe(config: Config, cache: Cache, engine: MathEngine, *, drafts: bool, strict: bool, jobs: int,
+             laps: Laps, progress: Callable[[str, int, int], None] | None = None,
+             memo: DescribeMemo | None = None, touched: frozenset[str] = frozenset(),
+             env: Environment | None = None) -> Described:
+    """load → select → render → index → emit: the stages `build` and `serve` share. With a memo,
+    only what changed since the last call (`touched`: paths relative to content/) is done again."""
+    content = load_content(config, memo.load if memo else None, touched)
+    laps("load")
+    selection = select_notes(content, drafts)
+    stage = render_all(selection.notes, config, cache, engine, jobs, progress, memo.render if memo else None)
+    laps("render")
+    site, bodies, problems = index_site(config, content, selection, stage, engine, cache, strict,
+                                        memo.site if memo else None)
+    laps("index")
+    emit_problems: list[Problem] = []
+    outputs = SiteOutputs(site, engine, bodies, emit_problems, env, memo.versions if memo else None)
+    return Described(site, bodies, outputs, problems, emit_problems, stage.stats)
+
+
+def index_site(config: Config, content: Content, selection: Selection, stage: RenderOutcome, engine: MathEngine,
+               cache: Cache, strict: bool, memo: dict | None = None) -> tuple[Site, Bodies, list[Problem]]:
     """The site model from loaded and rendered notes, its bodies, and every problem found so far."""
     infos = stage.infos
-    content.notes = [n for n in content.notes if n.path in infos or (n.draft and not drafts)]
-    site = Site(config, content, infos, include_drafts=drafts, memo=memo)
+    rendered = replace(content, notes=[n for n in selection.notes if n.path in infos])
+    site = Site(config, rendered, infos, selection.left_out, memo=memo)
     by_path = {note.path: note for note in site.notes}
     bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
     problems = list(content.problems) + stage.problems + site.problems
@@ -135,6 +197,8 @@ def index_site(config: Config, content: Content, stage: RenderOutcome, engine: M
 
 
 def build(options: BuildOptions) -> BuildResult:
+    """build = describe + write (an atomic swap of the output folder); `check` = describe + make every
+    page (template errors) without writing."""
     started = time.perf_counter()
     result = BuildResult()
     config, config_problems = load_config(options.site_root.resolve(), options.base_url)
@@ -149,36 +213,32 @@ def build(options: BuildOptions) -> BuildResult:
             result.problems = [out_problem]
             result.usage_error = True
             return result
-
-    content = load_content(config)
-    result.stages["load"] = time.perf_counter() - started
     cache = Cache(config.root / CACHE_DIR)
     engine = MathEngine(config.root, config.math_macros, cache)
     try:
-        return _build(options, config, content, cache, engine, out, result, started)
+        laps = Laps(result.stages, started)
+        jobs = options.jobs or default_jobs()
+        described = describe(config, cache, engine, drafts=options.drafts, strict=options.strict, jobs=jobs,
+                             laps=laps, progress=options.progress)
+        result.notes = len(described.site.notes)
+        result.math_rendered = described.stats.formulas
+        result.rendered_notes = described.stats.rendered
+        _write(options, config, described, cache, engine, out, result)
+        laps("emit+write" if result.written else "emit")
+        result.seconds = time.perf_counter() - started
+        return result
     finally:
         engine.close()
         cache.close()
 
 
-def _build(options: BuildOptions, config: Config, content: Content, cache: Cache, engine: MathEngine, out: Path,
-           result: BuildResult, started: float) -> BuildResult:
-    mark = time.perf_counter()
-    wanted = [n for n in content.notes if options.drafts or not n.draft]
-    stage = render_all(wanted, config, cache, engine, options.jobs or default_jobs(), options.progress)
-    result.stages["render"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    site, bodies, problems = index_site(config, content, stage, engine, cache, options.drafts, options.strict)
-    result.stages["index"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    result.notes = len(site.notes)
-    result.math_rendered = stage.stats.formulas
-    result.rendered_notes = stage.stats.rendered
-    emit_problems: list[Problem] = []
+def _write(options: BuildOptions, config: Config, described: Described, cache: Cache, engine: MathEngine,
+           out: Path, result: BuildResult) -> None:
+    problems, emit_problems = described.problems, described.emit_problems
     claims: list[tuple[str, str]] = []
 
     def emitted() -> Iterator[Output]:
-        for output in emit_all(site, engine, bodies, emit_problems):
+        for output in described.outputs.all():
             claims.append((output.path, output.origin))
             if options.progress and len(claims) % 100 == 0:
                 options.progress("writing", len(claims), 0)
@@ -193,8 +253,9 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                 writer = OutputWriter(out, manifest_path(config.root / CACHE_DIR, out))
 
                 def after_fork() -> None:  # in a forked writer: own cache connection, no shared worker
-                    bodies.cache = Cache(config.root / CACHE_DIR)
-                    engine.forget_worker(bodies.cache)
+                    fresh = Cache(config.root / CACHE_DIR)
+                    described.bodies.cache = fresh
+                    engine.forget_worker(fresh)
                 try:
                     write_all(writer, emitted(), options.jobs or default_jobs(), after_fork, emit_problems)
                     result.problems = finish(problems + emit_problems + check_collisions(claims))
@@ -219,6 +280,3 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
             output.content()  # made all the same: a check finds template errors too
         result.problems = finish(problems + emit_problems + check_collisions(claims))
     result.outputs = len(claims)
-    result.stages["emit+write" if result.written else "emit"] = time.perf_counter() - mark
-    result.seconds = time.perf_counter() - started
-    return result

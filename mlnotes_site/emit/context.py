@@ -20,6 +20,7 @@ from mlnotes_site.render.math.katex import MathEngine, formula_source
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.note import feed_math
 from mlnotes_site.index.site import Item, Site
+from mlnotes_site.index.urls import output_file
 from mlnotes_site.render.excerpt import plain_excerpt
 from mlnotes_site.emit.theme import template_dirs
 from mlnotes_site.emit import Output
@@ -175,7 +176,7 @@ class Pages:
                template: str | None = None) -> Output:
         """A page described by its inputs (and the templates that make it), made only if the writer
         has no file for the same inputs."""
-        out_path = path + "index.html" if path == "" or path.endswith("/") else path
+        out_path = output_file(path)
 
         def made() -> bytes:
             try:
@@ -304,7 +305,7 @@ class Pages:
         }
         context.update(extra)
         html = self.env.get_template(template).render(context)
-        out_path = path + "index.html" if path == "" or path.endswith("/") else path
+        out_path = output_file(path)
         return Output(out_path, html.encode("utf-8"), origin=origin)
 
 

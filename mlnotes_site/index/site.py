@@ -49,12 +49,15 @@ class Tag:
 
 class Site:
     def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
-                 include_drafts: bool, memo: dict[tuple[object, ...], tuple[object, ...]] | None = None) -> None:
+                 drafts_left_out: frozenset[str] = frozenset(),
+                 memo: dict[tuple[object, ...], tuple[object, ...]] | None = None) -> None:
+        """`content` holds the notes to publish (see build.select_notes); `drafts_left_out` the content
+        paths of the drafts it left out, so that a link to one says so."""
         self.config = config
         self.urls = Urls(config)
         self.problems: list[Problem] = []
-        self.notes: list[Note] = [n for n in content.notes if include_drafts or not n.draft]
-        self.drafts_left_out = {n.content_path for n in content.notes if n.draft and not include_drafts}
+        self.notes: list[Note] = list(content.notes)
+        self.drafts_left_out = set(drafts_left_out)
         self.infos = infos
         self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
         self.folders = content.folders

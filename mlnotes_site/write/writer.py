@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -15,17 +14,12 @@ from typing import Any, Callable, Iterator
 
 from mlnotes_site.emit import Output
 from mlnotes_site.parallel import shrinking_ranges, start_pool_process
+from mlnotes_site.write.manifest import (MARKER, Record, as_written, manifest_path, output_digest, read_manifest,
+                                         record_of, write_manifest)
 
-MARKER = ".mlnotes-output"
+__all__ = ["MARKER", "OutputWriter", "manifest_path", "output_digest", "output_lock", "write_all"]
+
 PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here
-
-
-def output_digest(output: Output, data: bytes | None) -> str:
-    if output.copy_from is not None:
-        stat = output.copy_from.stat()
-        return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
-    # SHA-256 rather than BLAKE2: processors with SHA extensions hash it about twice as fast
-    return hashlib.sha256(data or b"").hexdigest()[:32]
 
 
 class OutputWriter:
@@ -37,12 +31,7 @@ class OutputWriter:
     def __init__(self, out: Path, manifest_path: Path | None) -> None:
         self.out = out.resolve()
         self.manifest_path = manifest_path
-        self.previous: dict[str, list[object]] = {}
-        if manifest_path and manifest_path.is_file() and self.out.is_dir():
-            try:
-                self.previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.previous = {}
+        self.previous: dict[str, Record] = read_manifest(manifest_path, self.out) if self.out.is_dir() else {}
         # Named by process (one build per output at a time, under its lock): `abort` knows what to
         # remove however early a signal comes, even before the folder exists.
         self.tmp = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
@@ -90,13 +79,8 @@ class OutputWriter:
         self.fingerprints = {path: str(record[3]) for path, record in self.previous.items() if len(record) > 3}
         self.linked = len(self.previous)
 
-    def _as_written(self, path: str, record: list[object]) -> bool:
-        old = self.out.joinpath(*path.split("/"))
-        try:
-            stat = old.lstat()
-        except OSError:
-            return False
-        return old.is_file() and not old.is_symlink() and [stat.st_size, stat.st_mtime_ns] == record[1:3]
+    def _as_written(self, path: str, record: Record) -> bool:
+        return as_written(self.out.joinpath(*path.split("/")), record)
 
     def reusable(self, output: Output) -> bool:
         """The previous build wrote this page from the same inputs, and the file is still as written."""
@@ -149,10 +133,8 @@ class OutputWriter:
             return self.digests
         (self.tmp / MARKER).write_text("This folder is written by mlnotes build; it is replaced on every build.\n",
                                        encoding="utf-8")
-        manifest = {}
-        for path, digest in self.digests.items():
-            stat = self.tmp.joinpath(*path.split("/")).stat()
-            manifest[path] = [digest, stat.st_size, stat.st_mtime_ns, self.fingerprints.get(path, "")]
+        manifest = {path: record_of(self.tmp.joinpath(*path.split("/")), digest, self.fingerprints.get(path, ""))
+                    for path, digest in self.digests.items()}
         try:
             if self.out.exists():
                 self.old.mkdir()
@@ -165,12 +147,7 @@ class OutputWriter:
             raise
         finally:
             shutil.rmtree(self.old, ignore_errors=True)
-        if self.manifest_path is not None:
-            try:
-                self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-                self.manifest_path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-            except OSError:
-                pass  # only an optimisation for the next build
+        write_manifest(self.manifest_path, self.out, manifest)
         return self.digests
 
     def abort(self) -> None:
@@ -198,11 +175,6 @@ def output_lock(out: Path, lock_dir: Path, log: Callable[[str], None] | None = N
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def manifest_path(cache_dir: Path, out: Path) -> Path:
-    name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()
-    return cache_dir / "manifests" / f"{name}.json"
 
 
 # What a forked writer process inherits: the writer, the outputs, and a function it runs first
