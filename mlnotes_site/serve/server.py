@@ -55,7 +55,8 @@ class DevServer:
         self.build_lock = threading.Lock()
         config, _ = load_config(self.site)
         self.base_path = config.base_path
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.files = OutputFiles(self.output, self.base_path)
+        self.httpd = ThreadingHTTPServer((host, port), type("Handler", (RequestHandler,), {"dev": self}))
         self.httpd.daemon_threads = True
         self.live = LiveSite(self.site, self.output, drafts=drafts)
         self.watcher = SiteWatcher(self.site, self.rebuild, ignore=[self.output, self.site / "public"], delay=delay)
@@ -141,133 +142,164 @@ class DevServer:
             self.stop()
 
 
-def _handler_for(server: DevServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "mlnotes-serve"
+class OutputFiles:
+    """The files of serve's output folder as URL paths name them. Nothing outside the output is ever
+    served: no '..', no encoded tricks, no symlinks out, no listings."""
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
-            pass
+    def __init__(self, output: Path, base_path: str) -> None:
+        self.output, self.base_path = output, base_path
 
-        def do_HEAD(self) -> None:  # noqa: N802
-            self._serve(head=True)
+    def resolve(self, path: str) -> Path | str | None:
+        """The file a URL path names, a redirect target (a folder without its slash), or None."""
+        decoded = unquote(path)
+        base = self.base_path
+        if "\x00" in decoded or "\\" in decoded or not decoded.startswith(base):
+            return None
+        rel = decoded[len(base):]
+        if any(part == ".." for part in rel.split("/")):
+            return None
+        rel = posixpath.normpath(rel) if rel else ""
+        if rel in (".", ""):
+            rel = ""
+        root = self.output.resolve()
+        for _ in range(20):  # during the output swap the folder is briefly absent
+            if root.exists():
+                break
+            time.sleep(0.02)
+        target = (root / rel) if rel else root
+        try:
+            real = target.resolve()
+        except OSError:
+            return None
+        if real != root and root not in real.parents:
+            return None
+        if real.is_dir():
+            if not decoded.endswith("/"):
+                return path + "/"
+            real = real / "index.html"
+        return real if real.is_file() else None
 
-        def do_GET(self) -> None:  # noqa: N802
-            self._serve(head=False)
+    def lookup(self, path: str) -> tuple[Path | str | None, bytes | None]:
+        file = self.resolve(path)
+        if not isinstance(file, Path):
+            return file, None
+        try:
+            return file, file.read_bytes()
+        except OSError:
+            return None, None
 
-        def _send(self, status: int, body: bytes, ctype: str, head: bool, extra: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for k, v in (extra or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
+    def not_found_page(self, path: str) -> bytes | None:
+        """The 404 page of the language the path is in, else the site's."""
+        lang = unquote(path)[len(self.base_path):].split("/", 1)[0]
+        page = self.output / (f"{lang}/404.html" if (self.output / lang / "404.html").is_file() else "404.html")
+        try:
+            return page.read_bytes() if page.is_file() else None
+        except OSError:
+            return None
 
-        def _serve(self, head: bool) -> None:
-            path = urlsplit(self.path).path
-            if path == EVENTS_PATH:
-                return self._events()
-            if path == SCRIPT_PATH:
-                return self._send(200, RELOAD_JS, TYPES[".js"], head)
-            file, body = self._lookup(path)
-            if file is None and server.build_lock.locked():
-                # The output folder is swapped at the end of a rebuild: a miss now may be that
-                # instant. Wait for the build, then look again.
-                with server.build_lock:
-                    pass
-                file, body = self._lookup(path)
-            if file is None or isinstance(file, str):
-                if isinstance(file, str):  # a folder without the slash: redirect like any static server
-                    return self._send(301, b"", "text/plain", head, {"Location": file})
-                return self._not_found(path, head)
-            assert body is not None
-            if file.suffix == ".html":
-                body = inject(body, server.state.build_id)
-            self._send(200, body, content_type(file), head)
 
-        def _lookup(self, path: str) -> tuple[Path | str | None, bytes | None]:
-            file = self._resolve(path)
-            if not isinstance(file, Path):
-                return file, None
-            try:
-                return file, file.read_bytes()
-            except OSError:
-                return None, None
+class RequestHandler(BaseHTTPRequestHandler):
+    """One request: a file of the output (pages get the live-reload script), the script itself, or the
+    event stream."""
 
-        def _resolve(self, path: str) -> Path | str | None:
-            """The file a URL path names inside the output, a redirect target, or None. Nothing outside
-            the output is ever served: no '..', no encoded tricks, no symlinks out, no listings."""
-            decoded = unquote(path)
-            base = server.base_path
-            if "\x00" in decoded or "\\" in decoded or not decoded.startswith(base):
-                return None
-            rel = decoded[len(base):]
-            if any(part == ".." for part in rel.split("/")):
-                return None
-            rel = posixpath.normpath(rel) if rel else ""
-            if rel in (".", ""):
-                rel = ""
-            root = server.output.resolve()
-            for _ in range(20):  # during the output swap the folder is briefly absent
-                if root.exists():
-                    break
-                time.sleep(0.02)
-            target = (root / rel) if rel else root
-            try:
-                real = target.resolve()
-            except OSError:
-                return None
-            if real != root and root not in real.parents:
-                return None
-            if real.is_dir():
-                if not decoded.endswith("/"):
-                    return path + "/"
-                real = real / "index.html"
-            return real if real.is_file() else None
+    protocol_version = "HTTP/1.1"
+    server_version = "mlnotes-serve"
+    dev: DevServer  # set on the subclass a DevServer makes
 
-        def _not_found(self, path: str, head: bool) -> None:
-            decoded = unquote(path)[len(server.base_path):]
-            lang = decoded.split("/", 1)[0]
-            page = server.output / (f"{lang}/404.html" if (server.output / lang / "404.html").is_file() else "404.html")
-            body = inject(page.read_bytes(), server.state.build_id) if page.is_file() else b"not found"
-            self._send(404, body, TYPES[".html"], head)
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+        pass
 
-        def _events(self) -> None:
-            client: queue.Queue[tuple[str, str]] = queue.Queue()
-            with server.state.lock:
-                server.state.clients.append(client)
-                hello = json.dumps({"build": server.state.build_id, "problems": server.state.problems})
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Connection", "keep-alive")
-                self.end_headers()
-                self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello}\n\n".encode())
-                self.wfile.flush()
-                while True:
-                    try:
-                        event, data = client.get(timeout=15)
-                    except queue.Empty:
-                        self.wfile.write(b": ping\n\n")  # keeps proxies and the connection alive
-                        self.wfile.flush()
-                        continue
-                    if event == "bye":
-                        break
-                    self.wfile.write(f"event: {event}\ndata: {data}\n\n".encode())
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError, OSError):
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve(head=False)
+
+    def _send(self, status: int, body: bytes, ctype: str, head: bool, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _serve(self, head: bool) -> None:
+        path = urlsplit(self.path).path
+        if path == EVENTS_PATH:
+            return EventStream(self, self.dev.state).run()
+        if path == SCRIPT_PATH:
+            return self._send(200, RELOAD_JS, TYPES[".js"], head)
+        files = self.dev.files
+        file, body = files.lookup(path)
+        if file is None and self.dev.build_lock.locked():
+            # The output folder is swapped at the end of a rebuild: a miss now may be that
+            # instant. Wait for the build, then look again.
+            with self.dev.build_lock:
                 pass
-            finally:
-                with server.state.lock:
-                    if client in server.state.clients:
-                        server.state.clients.remove(client)
-                self.close_connection = True
+            file, body = files.lookup(path)
+        if isinstance(file, str):  # a folder without the slash: redirect like any static server
+            return self._send(301, b"", "text/plain", head, {"Location": file})
+        if file is None or body is None:
+            return self._not_found(path, head)
+        if file.suffix == ".html":
+            body = inject(body, self.dev.state.build_id)
+        self._send(200, body, content_type(file), head)
 
-    return Handler
+    def _not_found(self, path: str, head: bool) -> None:
+        page = self.dev.files.not_found_page(path)
+        body = inject(page, self.dev.state.build_id) if page is not None else b"not found"
+        self._send(404, body, TYPES[".html"], head)
+
+
+class EventStream:
+    """Server-Sent Events for one open page: hello (build id, problems), then reload/problems events,
+    a ping every 15 s of silence."""
+
+    def __init__(self, handler: RequestHandler, state: ServeState) -> None:
+        self.handler, self.state = handler, state
+        self.client: queue.Queue[tuple[str, str]] = queue.Queue()
+
+    def run(self) -> None:
+        with self.state.lock:
+            self.state.clients.append(self.client)
+            hello = json.dumps({"build": self.state.build_id, "problems": self.state.problems})
+        try:
+            self._start()
+            self._write(f"retry: 500\nevent: hello\ndata: {hello}\n\n".encode())
+            self._relay()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            with self.state.lock:
+                if self.client in self.state.clients:
+                    self.state.clients.remove(self.client)
+            self.handler.close_connection = True
+
+    def _start(self) -> None:
+        handler = self.handler
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        handler.send_header("Cache-Control", "no-store")
+        handler.send_header("Connection", "keep-alive")
+        handler.end_headers()
+
+    def _relay(self) -> None:
+        while True:
+            try:
+                event, data = self.client.get(timeout=15)
+            except queue.Empty:
+                self._write(b": ping\n\n")  # keeps proxies and the connection alive
+                continue
+            if event == "bye":
+                return
+            self._write(f"event: {event}\ndata: {data}\n\n".encode())
+
+    def _write(self, data: bytes) -> None:
+        self.handler.wfile.write(data)
+        self.handler.wfile.flush()
 
 
 def inject(html: bytes, build_id: int) -> bytes:
