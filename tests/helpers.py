@@ -86,3 +86,28 @@ def build_into(site: Path, out: Path, *args: str) -> Path:
     from mlnotes_site.cli import main
     assert main(["build", str(site), "-o", str(out), "--quiet", *args]) == 0
     return out
+
+
+# A small bilingual site several test files build (zh and en, topics, tags, a link between notes).
+BILINGUAL_CONFIG = """
+title: {zh: 测试笔记, en: Test notes}
+base_url: https://example.org/kb/
+languages: [zh, en]
+paginate: 3
+timezone: Asia/Shanghai
+"""
+
+
+def bilingual_site(tmp_path):
+    return write_site(tmp_path / "site", {
+        "content/diffusion/_index.zh.md": "---\ntitle: 扩散模型\nweight: 1\n---\n\n关于扩散模型的笔记。\n",
+        "content/diffusion/_index.en.md": "---\ntitle: Diffusion models\n---\n\nNotes on diffusion.\n",
+        "content/diffusion/ddim.zh.md": note("DDIM 采样", "2025-03-01", "DDIM 的中文笔记。见 [DDPM](ddpm.md#反向过程)。",
+                                            updated="2025-06-01", tags="[Diffusion, 采样]"),
+        "content/diffusion/ddim.en.md": note("DDIM sampling", "2025-03-01", "English DDIM. See [DDPM](ddpm.md).",
+                                            updated="2025-06-02", tags="[diffusion, Fast Sampling]"),
+        "content/diffusion/ddpm.zh.md": note("DDPM", "2025-01-01", "## 反向过程\n\n去噪。"),
+        "content/diffusion/sampling/dpm-solver.zh.md": note("DPM-Solver", "2025-02-01", "高阶求解器。"),
+        "content/flows/realnvp.en.md": note("RealNVP", "2024-05-01", "Affine coupling.", topics="[diffusion]"),
+        "content/python/gil.zh.md": note("GIL", "2024-12-01", "全局解释器锁。"),
+    }, BILINGUAL_CONFIG)
