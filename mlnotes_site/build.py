@@ -14,7 +14,7 @@ from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.outputs import SiteOutputs
-from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
+from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, recover, write_all
 from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
 from mlnotes_site.render.math.katex import MathEngine
 from mlnotes_site.render.cache import Bodies
@@ -36,6 +36,15 @@ class BuildOptions:
     jobs: int = 0  # render processes; 0 = one per core
     log: Callable[[str], None] | None = None  # progress notes (e.g. waiting for a lock)
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a terminal
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM after the new output was swapped in: the previous output is gone, the new one
+    is complete (the CLI must not say the previous output is untouched)."""
+
+    def __init__(self, output: Path) -> None:
+        super().__init__(f"interrupted after {output} was replaced by this build's output")
+        self.output = output
 
 
 @dataclass
@@ -213,8 +222,11 @@ def build(options: BuildOptions) -> BuildResult:
             result.problems = [out_problem]
             result.usage_error = True
             return result
+        with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
+            recover(out.resolve())  # a killed build's output swap, even if this build writes nothing
     cache = Cache(config.root / CACHE_DIR)
     engine = MathEngine(config.root, config.math_macros, cache)
+    writers: list[OutputWriter] = []  # the writer, once there is one: did an interruption come after its swap?
     try:
         laps = Laps(result.stages, started)
         jobs = options.jobs or default_jobs()
@@ -223,17 +235,21 @@ def build(options: BuildOptions) -> BuildResult:
         result.notes = len(described.site.notes)
         result.math_rendered = described.stats.formulas
         result.rendered_notes = described.stats.rendered
-        _write(options, config, described, cache, engine, out, result)
+        _write(options, config, described, engine, out, result, writers)
         laps("emit+write" if result.written else "emit")
         result.seconds = time.perf_counter() - started
         return result
+    except KeyboardInterrupt as exc:
+        if writers and writers[0].swapped and not isinstance(exc, BuildInterrupted):
+            raise BuildInterrupted(writers[0].out) from exc
+        raise
     finally:
         engine.close()
         cache.close()
 
 
-def _write(options: BuildOptions, config: Config, described: Described, cache: Cache, engine: MathEngine,
-           out: Path, result: BuildResult) -> None:
+def _write(options: BuildOptions, config: Config, described: Described, engine: MathEngine,
+           out: Path, result: BuildResult, writers: list[OutputWriter]) -> None:
     problems, emit_problems = described.problems, described.emit_problems
     claims: list[tuple[str, str]] = []
 
@@ -251,6 +267,7 @@ def _write(options: BuildOptions, config: Config, described: Described, cache: C
         try:
             with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
                 writer = OutputWriter(out, manifest_path(config.root / CACHE_DIR, out))
+                writers.append(writer)
 
                 def after_fork() -> None:  # in a forked writer: own cache connection, no shared worker
                     fresh = Cache(config.root / CACHE_DIR)

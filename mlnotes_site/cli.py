@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from mlnotes_site.build import BuildOptions, BuildResult, build
+from mlnotes_site.build import BuildInterrupted, BuildOptions, BuildResult, build
 from mlnotes_site.config import load_config
 from mlnotes_site.problems import Problem
 from mlnotes_site.scaffold import init_site, new_note
@@ -149,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_USAGE
             print(f"created a site in {made_site}; build it with: mlnotes build {args.dir}")
             return EXIT_OK
+    except BuildInterrupted as exc:
+        print(f"interrupted after the swap: {exc.output} holds this build's complete new output", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("interrupted; the previous output is untouched" if args.command != "serve" else "stopped",
               file=sys.stderr)

@@ -1,6 +1,7 @@
 """Nothing lost: interrupted or failing builds, concurrent builds, dangerous output folders."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -49,8 +50,9 @@ def test_a_signal_mid_write_keeps_the_previous_output(tmp_path, sig):
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err
     assert leftovers(site) == []
-    if proc.returncode == 0:
-        # The signal landed after the build had finished: then the output must be the whole new build.
+    if proc.returncode == 0 or "holds this build's complete new output" in err:
+        # The signal landed after the swap (or after the build): then the output must be the whole new build.
+        assert proc.returncode in (0, 130), err
         assert build_module.build(build_module.BuildOptions(site, tmp_path / "clean", jobs=1)).written
         assert tree_digest(out) == tree_digest(tmp_path / "clean")
     else:
@@ -120,3 +122,152 @@ def test_symlinks_in_or_as_the_output_are_never_followed(tmp_path, run_cli):
     result = run_cli("build", site, "-o", tmp_path / "linked-out", "--force")
     assert result.code == 2 and "error[output/symlink]" in result.err
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+
+
+def _kill_between_renames(site: Path, out: Path) -> subprocess.CompletedProcess:
+    """A build killed -9 right after the previous output was moved aside, before the new one went in."""
+    script = (
+        "import os, signal, sys\n"
+        "real = os.rename\n"
+        "def rename(src, dst):\n"
+        "    real(src, dst)\n"
+        "    if os.path.basename(str(dst)) == 'x':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "os.rename = rename\n"
+        "from mlnotes_site.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    return subprocess.run([sys.executable, "-c", script, "build", str(site), "-o", str(out), "-j", "1"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_kill_between_the_renames_is_recovered_by_the_next_build(tmp_path, run_cli):
+    site = write_site(tmp_path / "site", {f"content/a/n{i}.md": note(f"N{i}", "2025-01-01") for i in range(5)})
+    out = site / "public"
+    assert run_cli("build", site, "-o", out).code == 0
+    before = tree_digest(out)
+    foreign = site / ".public.tmp-1"  # a folder with our naming but not ours: never removed
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("keep")
+    (site / "content/a/n0.md").write_text(note("N0 changed", "2025-01-01"), encoding="utf-8")
+    assert _kill_between_renames(site, out).returncode == -signal.SIGKILL
+    assert not out.exists()  # the state the kill left: no output, the previous one in our .old folder
+    assert any(name.startswith(".public.old-") for name in leftovers(site))
+    # A build that fails (nothing to write) still puts the previous output back and removes our debris.
+    (site / "content/a/bad.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    assert run_cli("build", site, "-o", out).code == 1
+    assert tree_digest(out) == before
+    assert leftovers(site) == [".public.tmp-1"] and (foreign / "keep.txt").read_text() == "keep"
+    # Killed again, then a good build: the new output, complete, and no debris of ours.
+    (site / "content/a/bad.md").unlink()
+    assert _kill_between_renames(site, out).returncode == -signal.SIGKILL
+    assert run_cli("build", site, "-o", out).code == 0
+    assert build_module.build(build_module.BuildOptions(site, tmp_path / "clean", jobs=1)).written
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")
+    assert leftovers(site) == [".public.tmp-1"]
+
+
+def test_a_kill_mid_write_leaves_no_temporary_folder_after_the_next_build(tmp_path):
+    site = big_site(tmp_path / "site")
+    out = site / "public"
+    assert mlnotes("build", str(site), "-o", str(out), "-j", "1").wait() == 0
+    for blob in sorted((site / "content").rglob("blob*.bin")):
+        blob.write_bytes(os.urandom(256 * 1024))
+    proc = mlnotes("build", str(site), "-o", str(out), "-j", "1")
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".public.tmp-") for p in site.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the build ended before it was killed"
+        time.sleep(0.002)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert any(name.startswith(".public.tmp-") for name in leftovers(site))  # what kill -9 leaves
+    assert mlnotes("build", str(site), "-o", str(out), "-j", "1").wait() == 0
+    assert leftovers(site) == []
+    assert build_module.build(build_module.BuildOptions(site, tmp_path / "clean", jobs=1)).written
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")
+
+
+def test_an_interrupt_after_the_swap_does_not_claim_the_previous_output(tmp_path, run_cli, monkeypatch):
+    import mlnotes_site.write.writer as writer_module
+    site = write_site(tmp_path / "site", {f"content/a/n{i}.md": note(f"N{i}", "2025-01-01") for i in range(5)})
+    out = site / "public"
+    assert run_cli("build", site, "-o", out).code == 0
+    (site / "content/a/n0.md").write_text(note("N0 changed", "2025-01-01"), encoding="utf-8")
+
+    def interrupted(*args: object) -> None:  # Ctrl-C right after the new output went in
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer_module, "write_manifest", interrupted)
+    result = run_cli("build", site, "-o", out)
+    assert result.code == 130
+    assert "untouched" not in result.err and "holds this build's complete new output" in result.err
+    monkeypatch.undo()
+    assert build_module.build(build_module.BuildOptions(site, tmp_path / "clean", jobs=1)).written
+    assert tree_digest(out) == tree_digest(tmp_path / "clean") and leftovers(site) == []
+
+
+def test_an_interrupt_between_the_renames_keeps_the_previous_output(tmp_path, run_cli, monkeypatch):
+    site = write_site(tmp_path / "site", {f"content/a/n{i}.md": note(f"N{i}", "2025-01-01") for i in range(5)})
+    out = site / "public"
+    assert run_cli("build", site, "-o", out).code == 0
+    before = tree_digest(out)
+    (site / "content/a/n0.md").write_text(note("N0 changed", "2025-01-01"), encoding="utf-8")
+    real = os.rename
+    calls: list[object] = []
+
+    def rename(src: object, dst: object) -> None:
+        if Path(str(dst)) == out.resolve() and not calls:
+            calls.append(src)
+            raise KeyboardInterrupt  # the previous output is aside, the new one not yet in
+        real(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    result = run_cli("build", site, "-o", out)
+    monkeypatch.undo()
+    assert calls and result.code == 130 and "the previous output is untouched" in result.err
+    assert tree_digest(out) == before and leftovers(site) == []
+
+
+def _tagged(tag: str) -> list[tuple[int, str]]:
+    """Processes whose environment holds MLNOTES_TEST_TAG=tag, with their command lines."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if f"MLNOTES_TEST_TAG={tag}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            if (entry / "stat").read_text().split(") ", 1)[1].startswith("Z"):
+                continue  # a zombie waits for its (gone) parent's reaper: it runs nothing
+            found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_render_and_katex_workers_die_with_a_killed_build(tmp_path):
+    def body(n: int) -> str:  # formulas of its own in every note: KaTeX is busy throughout
+        return "\n\n".join(f"式 $x_{{{n}}}^{{{i}}} + \\frac{{{n}}}{{{i + 1}}}$ 与 $$\\sum_{{k={n}}}^{{{i}}} k^{{{n}}}$$"
+                           for i in range(60))
+    site = write_site(tmp_path / "site", {f"content/t/n{n}.md": note(f"N{n}", "2025-01-01", body(n))
+                                          for n in range(150)})
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    proc = mlnotes("build", str(site), "-o", str(site / "public"), "-j", "2",
+                   env={**os.environ, "MLNOTES_TEST_TAG": tag})
+    deadline = time.monotonic() + 90
+    while True:
+        workers = [(pid, cmd) for pid, cmd in _tagged(tag) if pid != proc.pid]
+        if any("tex_worker.js" in cmd for _, cmd in workers) and any("tex_worker.js" not in c for _, c in workers):
+            break
+        assert proc.poll() is None and time.monotonic() < deadline, f"the build ended before workers were seen: {workers}"
+        time.sleep(0.01)
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 15
+    while _tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _tagged(tag)
+    for pid, _ in left:  # so that a failure here leaves nothing running either
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == [], "workers outlived the killed build"

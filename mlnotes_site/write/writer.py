@@ -20,6 +20,53 @@ from mlnotes_site.write.manifest import (MARKER, Record, as_written, manifest_pa
 __all__ = ["MARKER", "OutputWriter", "manifest_path", "output_digest", "output_lock", "write_all"]
 
 PARALLEL_THRESHOLD = 64  # fewer pages to make than this: make them here
+# In the temporary folders beside the output (the new output being written, the previous one during
+# the swap): a later build removes such a folder only when it holds this file (or the output MARKER),
+# never because of its name alone.
+SWAP_MARKER = ".mlnotes-swap"
+
+
+def _ours(folder: Path) -> bool:
+    return not folder.is_symlink() and folder.is_dir() and \
+        ((folder / SWAP_MARKER).is_file() or (folder / MARKER).is_file())
+
+
+def remove_ours(folder: Path) -> None:
+    """Remove a temporary folder of ours, its markers last: interrupted half-way, it is still ours."""
+    if not _ours(folder):
+        return
+    for entry in os.scandir(folder):
+        if entry.name in (SWAP_MARKER, MARKER):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    for name in (MARKER, SWAP_MARKER):
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def recover(out: Path) -> None:
+    """Undo what a build killed mid-way (kill -9, power loss) left beside `out`: a missing output whose
+    previous version waits in our `.old` folder is put back (the killed build did not finish, so its
+    new output is not trusted), and every temporary folder of ours is removed. Run under the output's
+    lock, so no live build's folders are touched."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    prefixes = (f".{out.name}.old-", f".{out.name}.tmp-")
+    found = sorted((p for p in parent.iterdir() if p.name.startswith(prefixes) and _ours(p)),
+                   key=lambda p: not p.name.startswith(prefixes[0]))  # .old first: restore, then clean
+    for folder in found:
+        previous = folder / "x"
+        if folder.name.startswith(prefixes[0]) and not out.exists() and not out.is_symlink() \
+                and previous.is_dir() and not previous.is_symlink():
+            os.rename(previous, out)
+        remove_ours(folder)
 
 
 class OutputWriter:
@@ -31,11 +78,12 @@ class OutputWriter:
     def __init__(self, out: Path, manifest_path: Path | None) -> None:
         self.out = out.resolve()
         self.manifest_path = manifest_path
+        recover(self.out)  # first, what a killed build left (we hold the output's lock)
         self.previous: dict[str, Record] = read_manifest(manifest_path, self.out) if self.out.is_dir() else {}
         # Named by process (one build per output at a time, under its lock): `abort` knows what to
         # remove however early a signal comes, even before the folder exists.
-        self.tmp = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
-        self.old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        self.tmp = self._free_name("tmp")
+        self.old = self._free_name("old")
         self.digests: dict[str, str] = {}
         self.fingerprints: dict[str, str] = {}
         self.linked = 0
@@ -43,12 +91,26 @@ class OutputWriter:
         self.processes = 1  # how many processes made them
         self.kept = False  # the output folder already was this build's output: left untouched
         self._dirs: set[Path] = set()
+        self._phase = ""  # "swapping" from the first rename on; "aborted" once the swap was undone
+
+    def _free_name(self, kind: str) -> Path:
+        """`.OUT.tmp-PID` (or `.old-`): a name no folder has (one not ours, left by hand, is kept)."""
+        base = self.out.parent / f".{self.out.name}.{kind}-{os.getpid()}"
+        path, n = base, 0
+        while path.exists() or path.is_symlink():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+        return path
+
+    @property
+    def swapped(self) -> bool:
+        """The new output is in place (an interruption from here on does not leave the previous one)."""
+        return self._phase == "swapping" and not self.tmp.exists()
 
     def start(self) -> None:
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)  # left by a killed process that had our pid
-        shutil.rmtree(self.old, ignore_errors=True)
         self.tmp.mkdir(mode=0o755)
+        (self.tmp / SWAP_MARKER).write_text("mlnotes build: the next output while it is written\n", encoding="utf-8")
 
     def unchanged(self, outputs: list[Output]) -> bool:
         """The output folder already is exactly what these outputs would write: every page has the
@@ -135,26 +197,33 @@ class OutputWriter:
                                        encoding="utf-8")
         manifest = {path: record_of(self.tmp.joinpath(*path.split("/")), digest, self.fingerprints.get(path, ""))
                     for path, digest in self.digests.items()}
+        (self.tmp / SWAP_MARKER).unlink()  # not part of the output (MARKER now says the folder is ours)
+        self._phase = "swapping"
         try:
             if self.out.exists():
                 self.old.mkdir()
+                (self.old / SWAP_MARKER).write_text("mlnotes build: the previous output during the swap\n",
+                                                    encoding="utf-8")
                 os.rename(self.out, self.old / "x")
             os.rename(self.tmp, self.out)
         except BaseException:
-            if (self.old / "x").exists() and not self.out.exists():
-                os.rename(self.old / "x", self.out)
-            self.abort()
+            if self.tmp.exists():  # not swapped: put the previous output back
+                self._phase = "aborted"
+                if (self.old / "x").exists() and not self.out.exists():
+                    os.rename(self.old / "x", self.out)
+                self.abort()
             raise
         finally:
-            shutil.rmtree(self.old, ignore_errors=True)
+            if self.out.exists():
+                remove_ours(self.old)
         write_manifest(self.manifest_path, self.out, manifest)
         return self.digests
 
     def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        remove_ours(self.tmp)
         if (self.old / "x").exists() and not self.out.exists():
-            return  # the previous output is in there: commit puts it back
-        shutil.rmtree(self.old, ignore_errors=True)
+            return  # the previous output is in there: commit, or the next build (recover), puts it back
+        remove_ours(self.old)
 
 
 @contextlib.contextmanager
