@@ -306,3 +306,13 @@ def test_rebuilds_in_the_watcher_thread_keep_the_cache(server):
         kinds = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
     assert kinds.get("noteinfo", 0) >= 3 and kinds.get("notebody", 0) >= 3  # every note's, not just the edited one
     assert any(", 1 rendered," in line for line in server.logs), server.logs  # type: ignore[attr-defined]
+
+
+def test_a_miss_is_answered_at_once_while_a_rebuild_runs(server):
+    with server.build_lock:  # a long rebuild holds the lock
+        started = time.monotonic()
+        status, _, body = get(server, "/kb/no/such/page/")
+        missed = time.monotonic() - started
+        status_ok, _, _ = get(server, "/kb/")
+    assert status == 404 and b"<html" in body.lower() and missed < 1.0
+    assert status_ok == 200

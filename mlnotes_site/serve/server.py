@@ -162,10 +162,6 @@ class OutputFiles:
         if rel in (".", ""):
             rel = ""
         root = self.output.resolve()
-        for _ in range(20):  # during the output swap the folder is briefly absent
-            if root.exists():
-                break
-            time.sleep(0.02)
         target = (root / rel) if rel else root
         try:
             real = target.resolve()
@@ -233,13 +229,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         if path == SCRIPT_PATH:
             return self._send(200, RELOAD_JS, TYPES[".js"], head)
         files = self.dev.files
+        # Answered from the output as it is, even while a rebuild runs: serve writes files in place
+        # (each by an atomic rename), so there is no instant without an output to wait out.
         file, body = files.lookup(path)
-        if file is None and self.dev.build_lock.locked():
-            # The output folder is swapped at the end of a rebuild: a miss now may be that
-            # instant. Wait for the build, then look again.
-            with self.dev.build_lock:
-                pass
-            file, body = files.lookup(path)
         if isinstance(file, str):  # a folder without the slash: redirect like any static server
             return self._send(301, b"", "text/plain", head, {"Location": file})
         if file is None or body is None:
