@@ -15,7 +15,7 @@ import pytest
 
 from mlnotes_site.build import MARKER, BuildOptions, build
 from mlnotes_site.serve.server import DevServer
-from helpers import note, tree_digest, write_site
+from helpers import REPO, note, tree_digest, write_site
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -316,3 +316,33 @@ def test_a_miss_is_answered_at_once_while_a_rebuild_runs(server):
         status_ok, _, _ = get(server, "/kb/")
     assert status == 404 and b"<html" in body.lower() and missed < 1.0
     assert status_ok == 200
+
+
+def test_templates_and_static_made_after_the_start_are_picked_up(tmp_path):
+    site = make_site(tmp_path / "site")
+    assert not (site / "templates").exists() and not (site / "static").exists()
+    dev = DevServer(site, port=0, delay=0.05, log=lambda *_: None)
+    dev.start()
+    try:
+        builds = dev.builds
+        (site / "static").mkdir()
+        (site / "static/extra").mkdir()
+        edit(site / "static/extra/hello.txt", "hello from static")
+        wait_for(lambda: dev.builds > builds and get(dev, "/kb/extra/hello.txt")[0] == 200, timeout=15)
+        builds = dev.builds
+        page = (REPO / "templates/404.html").read_text(encoding="utf-8")
+        (site / "templates").mkdir()  # made empty first, filled a moment later (as editors and cp -r do)
+        time.sleep(0.3)
+        edit(site / "templates/404.html", page.replace("{% endblock %}", "<p>our own 404</p>{% endblock %}", 1))
+        wait_for(lambda: dev.builds > builds and b"our own 404" in get(dev, "/kb/no/such/")[2], timeout=15)
+        time.sleep(0.3)
+        with dev.build_lock:
+            served = tree_digest(dev.output)
+    finally:
+        dev.stop()
+    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
+    assert not clean.failed, [p.format() for p in clean.problems]
+    expected = tree_digest(tmp_path / "clean")
+    served.pop(MARKER, None)
+    expected.pop(MARKER, None)
+    assert served == expected

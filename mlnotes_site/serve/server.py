@@ -132,7 +132,7 @@ class DevServer:
 
     def serve_forever(self, open_browser: bool = False) -> None:
         self.start()
-        self.log(f"serving {self.url}  (watching content/, templates/, static/, mlnotes.yaml; Ctrl-C stops)")
+        self.log(f"serving {self.url}  (watching content/, templates/, static/, mlnotes.yaml, also when made later; Ctrl-C stops)")
         if open_browser:
             webbrowser.open(self.url)
         try:

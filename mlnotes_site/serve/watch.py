@@ -7,6 +7,7 @@ from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import CONFIG_NAME
@@ -78,17 +79,69 @@ class Debouncer:
                 self.timer.cancel()
 
 
+class _RootHandler(FileSystemEventHandler):
+    """Events of the site folder itself: content/, templates/ or static/ made (or removed) after
+    serve started are watched from then on."""
+
+    def __init__(self, watcher: "SiteWatcher") -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            return
+        if event.event_type in ("created", "moved"):
+            path = str(getattr(event, "dest_path", "") or event.src_path)
+            name = Path(path).name
+            if Path(path).parent == self.watcher.root and name in WATCHED_DIRS:
+                self.watcher.appeared(name)
+        elif event.event_type == "deleted" and Path(str(event.src_path)).name in WATCHED_DIRS:
+            self.watcher.gone(Path(str(event.src_path)).name)
+
+
 class SiteWatcher:
+    """The site folder (not recursively: it may hold a virtualenv or node_modules) and, recursively,
+    each of content/, templates/ and static/, also those made after the start."""
+
     def __init__(self, root: Path, on_change: Callable[[set[str]], None], ignore: list[Path], delay: float = 0.02) -> None:
         self.root = root.resolve()
         self.debouncer = Debouncer(on_change, delay)
         self.observer = Observer()
-        handler = _Handler(self.debouncer.add, self.root, [p.resolve() for p in ignore])
-        # Folders one by one (not the whole site root, which may hold a virtualenv or node_modules).
+        self.handler = _Handler(self.debouncer.add, self.root, [p.resolve() for p in ignore])
+        self.lock = threading.Lock()
+        self.watches: dict[str, ObservedWatch] = {}
         for name in WATCHED_DIRS:
-            if (self.root / name).is_dir():
-                self.observer.schedule(handler, str(self.root / name), recursive=True)
-        self.observer.schedule(handler, str(self.root), recursive=False)
+            self._watch(name)
+        self.observer.schedule(self.handler, str(self.root), recursive=False)
+        self.observer.schedule(_RootHandler(self), str(self.root), recursive=False)
+
+    def _watch(self, name: str) -> bool:
+        folder = self.root / name
+        with self.lock:
+            if name in self.watches or not folder.is_dir() or folder.is_symlink():
+                return False
+            self.watches[name] = self.observer.schedule(self.handler, str(folder), recursive=True)
+            return True
+
+    def appeared(self, name: str) -> None:
+        """A watched folder made after the start: watch it, and count every file already in it as
+        changed (it may have been filled before the watch began, e.g. moved in whole)."""
+        if not self._watch(name):
+            return
+        self.debouncer.add(name)
+        for path in sorted((self.root / name).rglob("*")):
+            rel = relevant(str(path), self.root, self.handler.ignore)
+            if rel and path.is_file():
+                self.debouncer.add(rel)
+
+    def gone(self, name: str) -> None:
+        with self.lock:
+            watch = self.watches.pop(name, None)
+        if watch is not None:
+            try:
+                self.observer.unschedule(watch)
+            except (KeyError, OSError):
+                pass  # the emitter stopped with its folder already
+        self.debouncer.add(name)
 
     def start(self) -> None:
         self.observer.start()
