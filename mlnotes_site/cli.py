@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action="store_true", default=True, help="show drafts (the default in serve)")
     s.add_argument("--no-drafts", dest="drafts", action="store_false", help="leave drafts out")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
+    s.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this host name (beside localhost, IP addresses and --host); "
+                        "'*' answers any name, which lets other web sites read the preview through DNS rebinding")
 
     i = sub.add_parser("init", help="create a new site")
     i.add_argument("dir")
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 return _report(BuildResult(problems=problems, usage_error=True), False, "serve")
             try:
                 server = DevServer(Path(args.site), args.host, args.port, drafts=args.drafts,
-                                   log=lambda text: print(text, flush=True))
+                                   log=lambda text: print(text, flush=True), allowed_hosts=tuple(args.allow_host))
             except OSError as exc:
                 print(f"error[serve/port]: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                       file=sys.stderr)

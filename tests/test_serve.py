@@ -346,3 +346,64 @@ def test_templates_and_static_made_after_the_start_are_picked_up(tmp_path):
     served.pop(MARKER, None)
     expected.pop(MARKER, None)
     assert served == expected
+
+
+def raw_request(dev: DevServer, request: bytes) -> bytes:
+    import socket
+    host, port = dev.httpd.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(request)
+        return sock.recv(4096)
+
+
+def status_of(reply: bytes) -> int:
+    return int(reply.split(b" ")[1])
+
+
+def test_only_local_and_given_host_names_are_answered(server):
+    port = server.httpd.server_address[1]
+    def ask(host: bytes | None) -> int:
+        header = b"Host: " + host + b"\r\n" if host is not None else b""
+        return status_of(raw_request(server, b"GET /kb/ HTTP/1.1\r\n" + header + b"Connection: close\r\n\r\n"))
+    for good in [b"localhost", b"localhost:%d" % port, b"127.0.0.1:%d" % port, b"[::1]:%d" % port,
+                 b"LOCALHOST.", b"preview.localhost"]:
+        assert ask(good) == 200, good
+    # DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 must not read the preview
+    for bad in [b"evil.example", b"evil.example:%d" % port, b"localhost.evil.example", b"127.0.0.1.nip.io"]:
+        assert ask(bad) == 421, bad
+    assert ask(None) == 400
+
+
+def test_allow_host_names_more_and_star_any(tmp_path):
+    site = make_site(tmp_path / "site")
+    for allowed, host, expected in [(("notes.lan",), b"notes.lan:8000", 200), (("notes.lan",), b"other.lan", 421),
+                                    (("*",), b"anything.example", 200)]:
+        dev = DevServer(site, port=0, log=lambda *_: None, allowed_hosts=allowed)
+        threading.Thread(target=dev.httpd.serve_forever, daemon=True).start()
+        try:
+            reply = raw_request(dev, b"GET /kb/nope HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+            assert status_of(reply) in ((404,) if expected == 200 else (expected,)), (allowed, host, reply[:40])
+        finally:
+            dev.httpd.shutdown()
+            dev.httpd.server_close()
+
+
+def test_idle_connections_are_closed_and_threads_stay_bounded(tmp_path):
+    import socket
+    site = make_site(tmp_path / "site")
+    dev = DevServer(site, port=0, delay=0.05, log=lambda *_: None, idle_timeout=0.5, workers=8)
+    dev.start()
+    try:
+        host, port = dev.httpd.server_address[:2]
+        before = threading.active_count()
+        idle = [socket.create_connection((host, port), timeout=10) for _ in range(60)]  # say nothing
+        time.sleep(0.3)
+        assert threading.active_count() <= before + 1  # no thread per connection
+        started = time.monotonic()
+        assert get(dev, "/kb/")[0] == 200  # served once idle connections time out
+        assert time.monotonic() - started < 9
+        for sock in idle:
+            assert sock.recv(10) == b""  # closed by the server, not kept forever
+            sock.close()
+    finally:
+        dev.stop()

@@ -10,7 +10,9 @@ import threading
 import time
 import webbrowser
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import ipaddress
+import socket
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +38,77 @@ def content_type(path: Path) -> str:
     return TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+IDLE_TIMEOUT = 30.0  # seconds a connection may stay silent before it is closed
+WORKERS = 64  # threads that answer requests; connections beyond wait in a queue
+QUEUED = 256  # connections waiting for a thread; more are closed at once
+MAX_STREAMS = WORKERS // 2  # open pages with live reload (each holds a thread); others answer 503
+
+
+class PooledHTTPServer(HTTPServer):
+    """An HTTP server whose connections are handled by a fixed pool of threads (one thread per
+    connection, as ThreadingHTTPServer does, lets idle or slow clients make threads without bound)."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], workers: int = WORKERS,
+                 queued: int = QUEUED) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
+        self.pending: queue.Queue[tuple[socket.socket, object] | None] = queue.Queue(maxsize=queued)
+        self.threads = [threading.Thread(target=self._work, daemon=True, name=f"mlnotes-http-{i}")
+                        for i in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            self.pending.put_nowait((request, client_address))
+        except queue.Full:
+            self.shutdown_request(request)  # overloaded: refuse rather than queue without bound
+
+    def _work(self) -> None:
+        while True:
+            item = self.pending.get()
+            if item is None:
+                return
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:  # noqa: BLE001 - one bad connection never stops a worker
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _ in self.threads:
+            try:
+                self.pending.put_nowait(None)
+            except queue.Full:
+                break  # daemon threads: they end with the process
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without port, brackets or a final dot, lower case."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    if header.count(":") == 1:
+        header = header.split(":", 1)[0]
+    return header.rstrip(".")
+
+
+def host_allowed(name: str, allowed: frozenset[str]) -> bool:
+    """A DNS rebinding attack reaches the server under a name the attacker controls: only IP addresses,
+    localhost names and the names `allowed` (the bound --host and --allow-host; '*' for any) pass."""
+    if "*" in allowed or name in allowed or name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass
 class ServeState:
     build_id: int = 0
@@ -46,7 +119,8 @@ class ServeState:
 
 class DevServer:
     def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-                 delay: float = 0.02, log=print) -> None:  # type: ignore[no-untyped-def]
+                 delay: float = 0.02, log=print, allowed_hosts: tuple[str, ...] = (),  # type: ignore[no-untyped-def]
+                 idle_timeout: float = IDLE_TIMEOUT, workers: int = WORKERS) -> None:
         self.site = site.resolve()
         self.output = self.site / CACHE_DIR / "serve"
         self.drafts = drafts
@@ -56,8 +130,10 @@ class DevServer:
         config, _ = load_config(self.site)
         self.base_path = config.base_path
         self.files = OutputFiles(self.output, self.base_path)
-        self.httpd = ThreadingHTTPServer((host, port), type("Handler", (RequestHandler,), {"dev": self}))
-        self.httpd.daemon_threads = True
+        self.allowed_hosts = frozenset(host_name(h) for h in (host, *allowed_hosts))
+        self.streams = threading.BoundedSemaphore(max(1, workers // 2))
+        handler = type("Handler", (RequestHandler,), {"dev": self, "timeout": idle_timeout})
+        self.httpd = PooledHTTPServer((host, port), handler, workers)
         self.live = LiveSite(self.site, self.output, drafts=drafts)
         self.watcher = SiteWatcher(self.site, self.rebuild, ignore=[self.output, self.site / "public"], delay=delay)
         self.builds = 0
@@ -223,9 +299,20 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _serve(self, head: bool) -> None:
+        host = self.headers.get("Host")
+        if not host:
+            return self._send(400, b"a Host header is required", "text/plain; charset=utf-8", head)
+        if not host_allowed(host_name(host), self.dev.allowed_hosts):
+            return self._send(421, b"this server answers to localhost and the names given with --host or "
+                              b"--allow-host only", "text/plain; charset=utf-8", head)
         path = urlsplit(self.path).path
         if path == EVENTS_PATH:
-            return EventStream(self, self.dev.state).run()
+            if not self.dev.streams.acquire(blocking=False):
+                return self._send(503, b"too many open pages", "text/plain; charset=utf-8", head, {"Retry-After": "5"})
+            try:
+                return EventStream(self, self.dev.state).run()
+            finally:
+                self.dev.streams.release()
         if path == SCRIPT_PATH:
             return self._send(200, RELOAD_JS, TYPES[".js"], head)
         files = self.dev.files
