@@ -141,7 +141,8 @@ class DevServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}{self.base_path}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{'[' + name + ']' if ':' in name else name}:{port}{self.base_path}"
 
     # --- building ------------------------------------------------------------------------------
 

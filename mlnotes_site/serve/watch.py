@@ -52,7 +52,7 @@ class _Handler(FileSystemEventHandler):
 class Debouncer:
     """Calls `action(changed paths)` once things have been quiet for `delay` seconds."""
 
-    def __init__(self, action: Callable[[set[str]], None], delay: float = 0.02) -> None:
+    def __init__(self, action: Callable[[set[str]], object], delay: float = 0.02) -> None:
         self.action, self.delay = action, delay
         self.pending: set[str] = set()
         self.lock = threading.Lock()
@@ -102,7 +102,7 @@ class SiteWatcher:
     """The site folder (not recursively: it may hold a virtualenv or node_modules) and, recursively,
     each of content/, templates/ and static/, also those made after the start."""
 
-    def __init__(self, root: Path, on_change: Callable[[set[str]], None], ignore: list[Path], delay: float = 0.02) -> None:
+    def __init__(self, root: Path, on_change: Callable[[set[str]], object], ignore: list[Path], delay: float = 0.02) -> None:
         self.root = root.resolve()
         self.debouncer = Debouncer(on_change, delay)
         self.observer = Observer()

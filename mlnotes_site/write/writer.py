@@ -128,7 +128,7 @@ class OutputWriter:
             elif record[0] != output_digest(output, output.content() if output.copy_from is None else None) \
                     or not self._as_written(output.path, record):
                 return False
-        found = set()
+        found: set[str] = set()
         for folder, _, files in os.walk(self.out):
             rel = os.path.relpath(folder, self.out).replace(os.sep, "/")
             found.update(name if rel == "." else f"{rel}/{name}" for name in files)
