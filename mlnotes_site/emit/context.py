@@ -16,9 +16,9 @@ from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.version import code_version
-from mlnotes_site.render.math.katex import MathEngine, formula_source
+from mlnotes_site.render.math.engine import MathEngine
+from mlnotes_site.render.math.html import feed_math, formula_source
 from mlnotes_site.render.cache import Bodies
-from mlnotes_site.render.note import feed_math
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.render.excerpt import plain_excerpt
 from mlnotes_site.emit.theme import template_dirs

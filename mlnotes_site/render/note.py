@@ -23,7 +23,8 @@ from mlnotes_site.cache import Cache
 from mlnotes_site.render.markdown.code import code_key, fence_lang
 from mlnotes_site.render.markdown.math import MATH_PLACEHOLDER
 from mlnotes_site.render.math.cache import block_html
-from mlnotes_site.render.math.katex import MathEngine, MathResult, extract_mathml
+from mlnotes_site.render.math.engine import MathEngine, MathResult
+from mlnotes_site.render.math.html import with_source
 from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
@@ -32,12 +33,9 @@ from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_exce
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-_CODE_RE = re.compile(r"<code>.*?</code>", re.S)
 CODE_KIND = "code"  # cache entries: highlighted code blocks
 _COPY_PLACEHOLDER = "\x00c{}\x00"  # a display formula in an excerpt, before its inline copy is made
 _COPY_RE = re.compile("\x00c(\\d+)\x00")
-_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">.*?</annotation>', re.S)
-_ANNOTATION = '<annotation encoding="application/x-tex">{}</annotation>'
 
 
 @dataclass(frozen=True)
@@ -87,15 +85,6 @@ class NoteBody:
 class RenderedNote:
     info: NoteInfo
     body: NoteBody
-
-
-def feed_math(page_html: str) -> str:
-    """What a feed carries for a formula: KaTeX's MathML (or math-core's), the TeX of a failed one."""
-    mathml = extract_mathml(page_html)
-    if mathml:
-        return mathml
-    code = _CODE_RE.search(page_html)
-    return code.group(0) if code else ""
 
 
 @dataclass
@@ -372,7 +361,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
             page.append(f'<div class="math-block math-error-block">{box}</div>' if f["block"] else box)
             continue
         if "annotate" in f:
-            result = MathResult(_ANNOTATION_RE.sub(lambda _: _ANNOTATION.format(escape(f["annotate"])), result.html, 1))
+            result = MathResult(with_source(result.html, f["annotate"]))
         if f["block"]:
             anchor = anchors.get(mid)
             ident = f' id="{escape(anchor)}"' if anchor else ""

@@ -22,7 +22,7 @@ from mlnotes_site.config import CONFIG_NAME, Config, load_config
 from mlnotes_site.load.content import LoadMemo, Note, load_content
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.outputs import SiteOutputs
-from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.problems import Problem, escalate, has_errors
 from mlnotes_site.render.stage import RenderMemo, default_jobs, render_all
 from mlnotes_site.emit.theme import make_environment
