@@ -13,7 +13,7 @@ from functools import cached_property
 from mlnotes_site.config import Config
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
 from mlnotes_site.problems import Problem, error, warning
-from mlnotes_site.render.note import LinkRef, NoteInfo
+from mlnotes_site.model import LinkRef, NoteInfo
 from mlnotes_site.slugs import heading_id, tag_slug
 from mlnotes_site.index.urls import Urls
 
