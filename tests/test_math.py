@@ -161,6 +161,21 @@ def test_unknown_labels_are_problems(tmp_path, run_cli):
     assert "content/a/x.md:6:1: warning[math/unknown-label]" in result.err
 
 
+def test_references_read_the_same_in_prose_and_in_formulas(tmp_path, run_cli):
+    """One pattern for \\eqref/\\ref: an empty label, or one broken over a line, is a reference in
+    prose as it is in a formula (a missing one: shown as such and reported), not stray text."""
+    body = ("$$\na = b \\label{eq:long name}\n$$\n\n"
+            "empty \\eqref{} here, $x \\eqref{}$ there; broken \\eqref{eq:long\nname}.\n")
+    site = write_site(tmp_path / "s", {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n" + body})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0
+    page = read(site / "public", "a/x/index.html")
+    assert '<span class="eqref missing">(?)</span>' in page and "\\eqref{}" not in page.split("<math")[0]
+    assert "(??)" in page  # the formula's own missing reference
+    assert '<span class="eqref missing">(eq:long\nname?)</span>' in page  # a label is never split at a line break
+    assert result.err.count("warning[math/unknown-label]") == 3, result.err
+
+
 def test_auto_numbering_and_macros(tmp_path, build):
     site = write_site(tmp_path / "s", {
         "content/a/x.md": ("---\ntitle: X\ndate: 2025-01-01\nmacros: {\"\\\\E\": \"\\\\mathbb{E}\"}\n---\n\n"

@@ -15,6 +15,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from mlnotes_site.model import MATH, Formula, markdown_env, placeholder
+from mlnotes_site.render.math.equations import REF_RE
 
 # Stands in for '|' inside inline formulas so the table rule cannot split a cell there.
 PIPE = "\ufdd0"
@@ -264,7 +265,6 @@ def _image_alt(state: StateCore) -> None:
                         part.type, part.tag, part.content = "text", "", restore_pipes(part.content)
 
 
-_REF_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
 
 
 def _math_ids(state: StateCore) -> None:
@@ -287,7 +287,7 @@ def _eqref(state: StateInline, silent: bool) -> bool:
     """`\\eqref{eq:x}` / `\\ref{eq:x}` in prose: a link to a numbered equation of the note."""
     if state.src[state.pos] != "\\":
         return False
-    match = _REF_RE.match(state.src, state.pos)
+    match = REF_RE.match(state.src, state.pos)
     if not match:
         return False
     if not silent:
