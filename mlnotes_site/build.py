@@ -16,7 +16,7 @@ from mlnotes_site.emit import Output
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, recover, write_all
 from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
-from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.note import render_note
 from mlnotes_site.render.stage import RenderMemo, RenderOutcome, RenderStats, default_jobs, render_all

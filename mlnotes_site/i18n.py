@@ -1,14 +1,37 @@
 """UI strings per language (a site can override any of them in mlnotes.yaml) and date formats."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 
 if TYPE_CHECKING:
     from mlnotes_site.config import Config
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English", "ja": "日本語", "ko": "한국어", "fr": "Français",
                   "de": "Deutsch", "es": "Español", "ru": "Русский", "zh-TW": "繁體中文"}
+
+_LANG_CODE_RE = re.compile(r"[a-z]{2}(-[A-Za-z]{2,4})?")
+
+
+class LangSuffix(NamedTuple):
+    name: str  # without the language suffix (all of it when there is none)
+    lang: str | None  # the suffix, when it is one of the site's languages
+    looks_like_lang: bool  # the suffix looks like a language code (an unknown one if `lang` is None)
+
+
+def split_lang_suffix(stem: str, languages: Sequence[str]) -> LangSuffix:
+    """A file name (or path) without its `.md`, split at its language suffix:
+    "ddim.zh" -> ("ddim", "zh", True), "a/ddim.zh" -> ("a/ddim", "zh", True), "v1.5" -> ("v1.5", None, False)."""
+    name, dot, suffix = stem.rpartition(".")
+    if not dot or not name or name.endswith("/") or "/" in suffix:
+        return LangSuffix(stem, None, False)
+    if suffix in languages:
+        return LangSuffix(name, suffix, True)
+    if _LANG_CODE_RE.fullmatch(suffix):
+        return LangSuffix(name, None, True)
+    return LangSuffix(stem, None, False)
+
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh": {

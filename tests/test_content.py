@@ -124,3 +124,16 @@ def test_tags_lose_obsidians_hash_and_repeat_once(tmp_path):
     site = write_site(tmp_path / "s", {"content/a/n.md": '---\ndate: 2024-01-01\ntags: ["#ML", ml, 扩散, "#扩散", " "]\n---\nx\n'})
     config, _ = load_config(site)
     assert load_content(config).notes[0].tags == ("ML", "扩散")
+
+
+def test_one_language_suffix_split_for_file_names_and_link_paths():
+    from mlnotes_site.i18n import split_lang_suffix
+
+    langs = ("zh", "en")
+    assert split_lang_suffix("ddim.zh", langs) == ("ddim", "zh", True)
+    assert split_lang_suffix("a/ddim.en", langs) == ("a/ddim", "en", True)  # a link's path
+    assert split_lang_suffix("ddim.fr", langs) == ("ddim", None, True)  # a language, not the site's
+    assert split_lang_suffix("qwen1.5", langs) == ("qwen1.5", None, False)  # not a language at all
+    assert split_lang_suffix(".zh", langs) == (".zh", None, False)  # nothing before the suffix
+    assert split_lang_suffix("a/.zh", langs) == ("a/.zh", None, False)
+    assert split_lang_suffix("v1.x/ddim", langs) == ("v1.x/ddim", None, False)  # a dot in a folder name

@@ -4,21 +4,22 @@ from __future__ import annotations
 import re
 from html import escape
 
+from mlnotes_site.model import MarkdownEnv, new_env
 from mlnotes_site.render.markdown import create_markdown
 
 
-def render(src: str, folder: str = "") -> tuple[str, dict]:
+def render(src: str, folder: str = "") -> tuple[str, MarkdownEnv]:
     """Render, then put each recorded formula's TeX where the renderer left its placeholder."""
-    env: dict = {"folder": folder}
-    html = create_markdown().render(src, env).replace("\ufdd0", "|")
+    state = MarkdownEnv(folder=folder)
+    html = create_markdown().render(src, new_env(state)).replace("\ufdd0", "|")
 
     def formula(match: re.Match) -> str:
-        f = env["math"][int(match.group(1))]
-        tex = escape(f["tex"], quote=False)
-        inner = f'<span class="math display">\\[{tex}\\]</span>' if f["display"] else f'<span class="math inline">\\({tex}\\)</span>'
-        return f'<div class="math-block">{inner}</div>' if f["block"] else inner
+        f = state.formulas[int(match.group(1))]
+        tex = escape(f.tex, quote=False)
+        inner = f'<span class="math display">\\[{tex}\\]</span>' if f.display else f'<span class="math inline">\\({tex}\\)</span>'
+        return f'<div class="math-block">{inner}</div>' if f.block else inner
 
-    return re.sub("\x00m(\\d+)\x00", formula, html), env
+    return re.sub("\x00m(\\d+)\x00", formula, html), state
 
 
 def formulas(html: str) -> list[str]:
@@ -123,7 +124,7 @@ def test_mkdocs_content_tabs_are_titled_panels_not_code():
 def test_heading_ids_keep_chinese_and_are_unique():
     html, env = render("## 反向过程 (Reverse)\n\n## 反向过程 (Reverse)\n\n### Why?\n")
     assert 'id="反向过程-reverse"' in html and 'id="反向过程-reverse-1"' in html and 'id="why"' in html
-    assert [t[:2] for t in env["toc_tokens"]] == [(2, "反向过程-reverse"), (2, "反向过程-reverse-1"), (3, "why")]
+    assert [t[:2] for t in env.toc] == [(2, "反向过程-reverse"), (2, "反向过程-reverse-1"), (3, "why")]
 
 
 def test_code_highlighted_with_label_and_copy_button():
@@ -142,7 +143,7 @@ def test_gfm_extras():
 def test_relative_links_become_placeholders_and_are_recorded():
     html, env = render("[a](../flows/realnvp.md#coupling) ![b](ddpm/fig%201.png) [c](https://x.org) [d](#here)",
                        folder="diffusion")
-    assert [(l["target"], l["fragment"], l["kind"]) for l in env["links"]] == [
+    assert [(l.target, l.fragment, l.kind) for l in env.links] == [
         ("flows/realnvp.md", "coupling", "link"), ("diffusion/ddpm/fig 1.png", "", "image")]
     assert 'href="https://x.org"' in html and 'href="#here"' in html
 
@@ -186,4 +187,4 @@ def test_rows_after_an_inner_environment_are_still_numbered_one_by_one():
 
 def test_relative_urls_in_a_raw_html_block_are_recorded_at_their_own_line():
     _, env = render('<div>\n<p>x</p>\n<img\n  src="a.png">\n</div>\n\n<p>\n<a href="b.md">b</a></p>\n')
-    assert [(link["target"], link["line"]) for link in env["links"]] == [("a.png", 3), ("b.md", 7)]
+    assert [(link.target, link.line) for link in env.links] == [("a.png", 3), ("b.md", 7)]

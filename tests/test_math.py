@@ -161,6 +161,21 @@ def test_unknown_labels_are_problems(tmp_path, run_cli):
     assert "content/a/x.md:6:1: warning[math/unknown-label]" in result.err
 
 
+def test_references_read_the_same_in_prose_and_in_formulas(tmp_path, run_cli):
+    """One pattern for \\eqref/\\ref: an empty label, or one broken over a line, is a reference in
+    prose as it is in a formula (a missing one: shown as such and reported), not stray text."""
+    body = ("$$\na = b \\label{eq:long name}\n$$\n\n"
+            "empty \\eqref{} here, $x \\eqref{}$ there; broken \\eqref{eq:long\nname}.\n")
+    site = write_site(tmp_path / "s", {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n" + body})
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0
+    page = read(site / "public", "a/x/index.html")
+    assert '<span class="eqref missing">(?)</span>' in page and "\\eqref{}" not in page.split("<math")[0]
+    assert "(??)" in page  # the formula's own missing reference
+    assert '<span class="eqref missing">(eq:long\nname?)</span>' in page  # a label is never split at a line break
+    assert result.err.count("warning[math/unknown-label]") == 3, result.err
+
+
 def test_auto_numbering_and_macros(tmp_path, build):
     site = write_site(tmp_path / "s", {
         "content/a/x.md": ("---\ntitle: X\ndate: 2025-01-01\nmacros: {\"\\\\E\": \"\\\\mathbb{E}\"}\n---\n\n"
@@ -496,3 +511,19 @@ def test_mathjax_habits_render_with_katex_and_keep_their_own_tex(tmp_path, run_c
     found = annotations(page)
     assert "\\require{cancel}\\cancel{x}" in found and "\\mbox{ab}" in found
     assert any("\\begin{eqnarray}" in a for a in found) and any("\\begin{multline*}" in a for a in found)
+
+
+def test_without_katex_each_note_keeps_its_own_macros(tmp_path, monkeypatch):
+    """The math-core fallback renders a note with that note's `macros:`, not the first note's."""
+    monkeypatch.setenv("MLNOTES_KATEX_DIR", str(tmp_path / "nowhere"))
+    head = "---\ntitle: {N}\ndate: 2025-01-0{d}\nmacros:\n  \\{N}: \"\\\\mathbf{{{N}}}\"\n---\n"
+    notes = {f"content/a/{name}.md": head.format(N=name.upper(), d=i + 1) + f"公式 $\\{name.upper()} x_{i}$。\n"
+             for i, name in enumerate(["a", "b", "c"])}
+    site = write_site(tmp_path / "s", notes)
+    result = build(BuildOptions(site, tmp_path / "out", jobs=1))
+    assert not [p for p in result.problems if p.code == "math/parse"], [p.message for p in result.problems]
+    assert [p.code for p in result.problems] == ["math/katex-missing"]
+    for i, name in enumerate(["a", "b", "c"]):
+        page = read(tmp_path / "out", f"a/{name}/index.html")
+        bold = chr(0x1D400 + ord(name) - ord("a"))  # MATHEMATICAL BOLD CAPITAL A, B, C
+        assert f"<mi>{bold}</mi>" in page and "math-error" not in page, name

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from mlnotes_site.render.markdown.code import pygments_css
-from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.index.site import Site
 from mlnotes_site.emit.theme import static_dirs
 from mlnotes_site.emit import Output

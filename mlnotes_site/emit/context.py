@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
@@ -12,13 +11,13 @@ from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from mlnotes_site.load.content import Note
+from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, markdown_env, new_env
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
-from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.version import code_version
-from mlnotes_site.render.math.katex import MathEngine, formula_source
+from mlnotes_site.render.math.engine import MathEngine
+from mlnotes_site.render.math.html import feed_math, formula_source
 from mlnotes_site.render.cache import Bodies
-from mlnotes_site.render.note import feed_math
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.render.excerpt import plain_excerpt
@@ -132,8 +131,7 @@ class Pages:
                   note.updated, note.topics, note.tags, note.summary, note.draft, note.aliases, note.toc,
                   note.weight, note.params)
         # the excerpt as shown: formula ids shift when formulas are added above, their HTML does not
-        excerpt = PLACEHOLDER_RE.sub(lambda m: info.math.get(int(m.group(2)), "") if m.group(1) else m.group(0),
-                                     info.excerpt)
+        excerpt = fill_placeholders(info.excerpt, {MATH: lambda mid: info.math.get(mid, "")})
         # (the excerpt with its formulas is tens of kilobytes: hashed as bytes, not through repr)
         shown = hashlib.sha256(excerpt.encode("utf-8", "surrogatepass")).hexdigest()
         listing = digest(repr(fields), shown, info.reading_minutes, info.math_count > 0)
@@ -202,39 +200,37 @@ class Pages:
         info = self.site.infos[note.path]
         shown = info.math if math is None else math
 
-        def repl(match: re.Match[str]) -> str:
-            if match.group(1):
-                html = shown[int(match.group(2))]
-                return feed_math(html) if feed else html
-            link = info.links[int(match.group(2))]
+        def formula(mid: int) -> str:
+            html = shown[mid]
+            return feed_math(html) if feed else html
+
+        def url(index: int) -> str:
+            link = info.links[index]
             path = self.site.resolve(note, link, lang)
             if path is None:  # a broken link stays as written (a wikilink: its name), reported at build
                 return escape(quote(link.target) if link.wiki else link.raw)
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
-        return PLACEHOLDER_RE.sub(repl, html)
+        return fill_placeholders(html, {MATH: formula, LINK: url})
 
     def description(self, note: Note) -> str:
         """The note's meta description: its excerpt as plain text, formulas as their TeX."""
         info = self.site.infos[note.path]
-        return plain_excerpt(info.excerpt, PLACEHOLDER_RE, lambda mid: formula_source(info.math[mid]),
-                             DESCRIPTION_LENGTH)
+        return plain_excerpt(info.excerpt, lambda mid: formula_source(info.math[mid]), DESCRIPTION_LENGTH)
 
     def markdown_fragment(self, text: str, folder: str) -> Markup:
         """Topic descriptions: Markdown with relative links kept as written, formulas rendered."""
-        env: dict[str, Any] = {"folder": folder}
+        env = new_env(MarkdownEnv(folder=folder))
         html = restore_pipes(create_markdown().render(text, env))
-        raws = [str(link["raw"]) for link in env.get("links", [])]
-        formulas = env.get("math", [])
-        results = self.engine.render([(f["tex"], f["display"]) for f in formulas]) if formulas else []
+        found = markdown_env(env)
+        formulas = found.formulas
+        results = self.engine.render([(f.tex, f.display) for f in formulas]) if formulas else []
 
-        def repl(match: re.Match[str]) -> str:
-            if match.group(1):
-                result = results[int(match.group(2))]
-                return result.html if result.error is None else f"<code>{escape(formulas[int(match.group(2))]['tex'])}</code>"
-            return escape(raws[int(match.group(2))])
+        def formula(mid: int) -> str:
+            result = results[mid]
+            return result.html if result.error is None else f"<code>{escape(formulas[mid].tex)}</code>"
 
-        return Markup(PLACEHOLDER_RE.sub(repl, html))
+        return Markup(fill_placeholders(html, {MATH: formula, LINK: lambda index: escape(found.links[index].raw)}))
 
     def item(self, item: Item, lang: str) -> dict[str, Any]:
         note = item.note

@@ -13,7 +13,7 @@ from typing import Iterator
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from mlnotes_site.load.content import Note
-from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.index.site import Site

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mlnotes_site.config import Config
+from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
 from mlnotes_site.problems import Problem, error, warning
-from mlnotes_site.render.note import LinkRef, NoteInfo
+from mlnotes_site.model import LinkRef, NoteInfo
 from mlnotes_site.slugs import heading_id, tag_slug
 from mlnotes_site.index.urls import Urls
 
@@ -240,8 +241,8 @@ class Site:
         """(path without `.md`, that without its language suffix, the language or None):
         "a/ddim.zh.md" -> ("a/ddim.zh", "a/ddim", "zh")."""
         stem = next((path[:-len(x)] for x in NOTE_SUFFIXES if path.endswith(x)), path)
-        bare, dot, lang = stem.rpartition(".")
-        return (stem, bare, lang) if dot and lang in self.config.languages and "/" not in lang else (stem, stem, None)
+        found = split_lang_suffix(stem, self.config.languages)
+        return (stem, found.name, found.lang) if found.lang else (stem, stem, None)
 
     def _note_for(self, target: str) -> Note | None:
         if target in self.by_content_path:

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.dates import parse_date
+from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.gitdates import GitDates, git_dates
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.slugs import tag_slug, url_slug
@@ -196,18 +197,6 @@ def split_front_matter(text: str, path: str) -> tuple[SourceText | None, list[Pr
     return SourceText(text, front, key_lines, body, end + 1, True), problems
 
 
-def _lang_from_name(stem: str, config: Config) -> tuple[str, str | None, bool]:
-    """(name without language suffix, language or None, suffix looked like a language)."""
-    name, dot, suffix = stem.rpartition(".")
-    if not dot or not name:
-        return stem, None, False
-    if suffix in config.languages:
-        return name, suffix, True
-    if re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2,4})?", suffix):
-        return name, None, True
-    return stem, None, False
-
-
 def _strings(value: Any) -> list[str] | None:
     """A list of strings; a lone string is accepted (split on commas) as writers often do."""
     if value is None:
@@ -349,7 +338,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     folder = PurePosixPath(content_path).parent.as_posix()
     folder = "" if folder == "." else folder
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
-    name, suffix_lang, looked_like_lang = _lang_from_name(stem, config)
+    name, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
     front_lang = fm.text("lang")
     if suffix_lang is None and looked_like_lang:
         fm.problems.append(error("lang/unknown", f"language '{stem.rpartition('.')[2]}' in the file name is not one of "
@@ -444,7 +433,7 @@ def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[Topi
     assert config.zone is not None
     fm = _FrontMatter(source, site_path, config.zone)
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
-    _, suffix_lang, looked_like_lang = _lang_from_name(stem, config)
+    _, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
     if suffix_lang is None and looked_like_lang:
         return None, problems + [error("lang/unknown", f"language in the file name is not one of {list(config.languages)}",
                                        site_path, hint="rename it _index.<lang>.md with a site language")]

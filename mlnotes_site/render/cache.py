@@ -20,7 +20,7 @@ from mlnotes_site.config import Config
 from mlnotes_site.load.content import Note
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.problems import Problem, Severity
-from mlnotes_site.render.note import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
+from mlnotes_site.model import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
 
 INFO = "noteinfo"
 BODY = mathcache.NOTE_BODY

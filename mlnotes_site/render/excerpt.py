@@ -6,8 +6,9 @@ import math
 import re
 from dataclasses import dataclass
 from html import escape, unescape
-from typing import Any, NamedTuple
+from typing import Callable, NamedTuple
 
+from mlnotes_site.model import MATH, find_placeholders
 from mlnotes_site.slugs import CJK_CHAR
 
 _CJK_RE = re.compile(f"[{CJK_CHAR}]")
@@ -151,7 +152,7 @@ _SPACE_RE = re.compile(r"\s+")
 _CUT_RE = re.compile(f"[\\s{CJK_CHAR}。，、；：！？]")  # a cut may follow these without splitting a word
 
 
-def plain_excerpt(html: str, placeholder: re.Pattern[str], formula_text: Any, limit: int) -> str:
+def plain_excerpt(html: str, formula_text: Callable[[int], str], limit: int) -> str:
     """Plain text of excerpt HTML (for a meta description): tags dropped, whitespace collapsed, each
     formula placeholder replaced by `formula_text(id)` (its TeX). At most `limit` characters plus an
     ellipsis, cut after a space or CJK character, never inside a formula or a word."""
@@ -159,15 +160,15 @@ def plain_excerpt(html: str, placeholder: re.Pattern[str], formula_text: Any, li
     formulas: list[tuple[int, int]] = []  # spans of formulas in the text
     size = 0
     at = 0
-    for match in placeholder.finditer(html):
-        if not match.group(1):
+    for found in find_placeholders(html):
+        if found.kind != MATH:
             continue  # a link placeholder sits in an attribute: dropped with its tag
-        prose = _SPACE_RE.sub(" ", unescape(_TAG_RE.sub("", html[at:match.start()])))
-        tex = _SPACE_RE.sub(" ", formula_text(int(match.group(2))))
+        prose = _SPACE_RE.sub(" ", unescape(_TAG_RE.sub("", html[at:found.start])))
+        tex = _SPACE_RE.sub(" ", formula_text(found.index))
         parts += [prose, tex]
         formulas.append((size + len(prose), size + len(prose) + len(tex)))
         size += len(prose) + len(tex)
-        at = match.end()
+        at = found.end
         if size > limit:
             break
     else:

@@ -1,30 +1,31 @@
 """Render one note: Markdown → body HTML, ToC, excerpt and counts, with formulas rendered.
 
-Relative links stay as placeholders `\\x00N\\x00` and formulas as `\\x00mN\\x00`: the emitters fill in
-URLs for the reader's language, and KaTeX HTML for pages or MathML for feeds. Apart from the math
+Relative links and formulas stay placeholders (`model.placeholder`): the emitters fill in URLs for
+the reader's language, and KaTeX HTML for pages or MathML for feeds. Apart from the math
 engine (which caches), the result depends only on the note and the config.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
+from typing import Any
 from unicodedata import east_asian_width
-from typing import Any, Mapping
 
 from markdown_it.token import Token
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.load.content import Note
+from mlnotes_site.model import (COPY, MATH, Formula, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry,
+                                fill_placeholders, find_placeholders, markdown_env, new_env, placeholder)
 from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.cache import Cache
 from mlnotes_site.render.markdown.code import code_key, fence_lang
-from mlnotes_site.render.markdown.math import MATH_PLACEHOLDER
 from mlnotes_site.render.math.cache import block_html
-from mlnotes_site.render.math.katex import MathEngine, MathResult, extract_mathml
-from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
+from mlnotes_site.render.math.engine import MathEngine, MathResult
+from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
@@ -32,70 +33,7 @@ from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_exce
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-_CODE_RE = re.compile(r"<code>.*?</code>", re.S)
 CODE_KIND = "code"  # cache entries: highlighted code blocks
-_COPY_PLACEHOLDER = "\x00c{}\x00"  # a display formula in an excerpt, before its inline copy is made
-_COPY_RE = re.compile("\x00c(\\d+)\x00")
-_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">.*?</annotation>', re.S)
-_ANNOTATION = '<annotation encoding="application/x-tex">{}</annotation>'
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    level: int
-    id: str
-    html: str
-
-
-@dataclass(frozen=True)
-class LinkRef:
-    target: str  # path relative to content/, normalized ("diffusion/ddim.md")
-    fragment: str
-    raw: str
-    kind: str  # "link" or "image"; "wiki" or "wiki-image" for a wikilink, whose target is a name
-    line: int  # 1-based line in the note's file
-    is_dir: bool
-
-    @property
-    def wiki(self) -> bool:
-        """A wikilink: its target is a name the site looks up, not a path."""
-        return self.kind in ("wiki", "wiki-image")
-
-
-@dataclass(frozen=True)
-class NoteInfo:
-    """What every page but the note's own needs: small, kept in memory for the whole site."""
-    toc: tuple[TocEntry, ...]
-    links: tuple[LinkRef, ...]
-    excerpt: str  # HTML with formula placeholders
-    math: Mapping[int, str]  # page HTML of the formulas the excerpt shows, by formula id
-    math_count: int  # formulas of the body (excerpt copies not counted)
-    han: int
-    words: int
-    reading_minutes: int
-    problems: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
-class NoteBody:
-    """The note's page body: large, read from the cache only when its page is written."""
-    html: str  # body with link and formula placeholders
-    math: tuple[str, ...]  # per formula id: the HTML a page shows
-
-
-@dataclass(frozen=True)
-class RenderedNote:
-    info: NoteInfo
-    body: NoteBody
-
-
-def feed_math(page_html: str) -> str:
-    """What a feed carries for a formula: KaTeX's MathML (or math-core's), the TeX of a failed one."""
-    mathml = extract_mathml(page_html)
-    if mathml:
-        return mathml
-    code = _CODE_RE.search(page_html)
-    return code.group(0) if code else ""
 
 
 @dataclass
@@ -103,7 +41,7 @@ class Prepared:
     """A note rendered up to its formulas, which the math engine renders in one batch."""
     note: Note
     tokens: list[Token]
-    formulas: list[dict[str, Any]]
+    formulas: list[Formula]
     body_count: int
     problems: list[Problem]
     anchors: dict[int, str | None]
@@ -112,7 +50,7 @@ class Prepared:
     excerpt: str
     requests: list[tuple[str, bool]]
     macros: dict[str, str]
-    env: dict[str, Any]
+    env: MarkdownEnv
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -126,7 +64,7 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=math_weight(child.content)))
+            pieces.append(Piece(html=placeholder(MATH, child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
 
@@ -135,7 +73,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
     """Visible pieces of the body in order, and whether a `<!-- more -->` marker ended them.
 
     Without a marker, stop once `enough` characters are gathered: an excerpt needs only the start.
-    A display formula is a `_COPY_PLACEHOLDER`: an inline-mode copy is made only if the excerpt keeps it.
+    A display formula is a COPY placeholder: an inline-mode copy is made only if the excerpt keeps it.
     """
     pieces: list[Piece] = []
     gathered = 0
@@ -165,7 +103,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
             pieces.append(Piece(f" {code_label} "))
         elif token.type == "math_block" and not defines_only(token.content):
             weight = math_weight(token.content)
-            pieces.append(Piece(html=_COPY_PLACEHOLDER.format(token.meta["mid"]), weight=weight))
+            pieces.append(Piece(html=placeholder(COPY, token.meta["mid"]), weight=weight))
             pieces.append(Piece(" "))
             gathered += weight
     return pieces, False
@@ -240,121 +178,150 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     cache, highlighted code blocks come from it and new ones go into it."""
     md = create_markdown()
     strings = strings_for(note.lang, config)
-    env: dict[str, Any] = {"folder": note.topic, "copy_label": strings["copy"], "safe_html": not config.unsafe_html,
-                           "callout_titles": {k[len("callout_"):]: v for k, v in strings.items()
-                                              if k.startswith("callout_")}}
+    state = MarkdownEnv(folder=note.topic, copy_label=strings["copy"], safe_html=not config.unsafe_html,
+                        callout_titles={k[len("callout_"):]: v for k, v in strings.items() if k.startswith("callout_")})
+    env = new_env(state)
     tokens = md.parse(note.body, env)
     if cache is not None:
-        keys = [code_key(t.content, fence_lang(t)) for t in tokens if t.type in ("fence", "code_block") and fence_lang(t)]
-        env["code_cached"] = cache.get_many(CODE_KIND, list(dict.fromkeys(keys))) if keys else {}
-    formulas: list[dict[str, Any]] = env["math"]
+        state.code_cached = _cached_code(tokens, cache)
+    formulas = state.formulas
     body_count = len(formulas)
+    problems = _unclosed(note, state)
+    # Equation numbers and labels come first: prose \eqref links need them while rendering.
+    anchors, state.labels = _number_equations(note, formulas, config.math_number_equations, problems)
+    html = restore_pipes(md.renderer.render(tokens, md.options, env))
+    if cache is not None and state.code_new:
+        cache.put_many(CODE_KIND, state.code_new)
+        state.code_new = {}
+    toc = tuple(
+        TocEntry(level, ident, restore_pipes(md.renderer.renderInline(
+            [c for c in (inline.children or []) if c.type != "footnote_ref"], md.options, env)))
+        for level, ident, inline in state.toc
+        if 2 <= level <= 4
+    ) if note.toc else ()
+    excerpt = _excerpt(note, config, tokens, env, strings["code_placeholder"])
+    requests = _math_requests(note, formulas, state.labels, problems)
+    return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
+                    _note_macros(note), state)
+
+
+def _cached_code(tokens: list[Token], cache: Cache) -> dict[str, str]:
+    """The highlighted HTML the cache holds for the note's code blocks."""
+    keys = [code_key(t.content, fence_lang(t)) for t in tokens if t.type in ("fence", "code_block") and fence_lang(t)]
+    return cache.get_many(CODE_KIND, list(dict.fromkeys(keys))) if keys else {}
+
+
+def _unclosed(note: Note, state: MarkdownEnv) -> list[Problem]:
+    """Warnings for display formulas and comments opened and never closed (they show as text)."""
     problems: list[Problem] = []
-    for line, (opener, indent) in sorted(env.get("unclosed_math", {}).items()):
+    for line, (opener, indent) in sorted(state.unclosed_math.items()):
         closer = {"$$": "$$", "\\[": "\\]", "\\\\[": "\\\\]"}.get(opener, opener.replace("\\begin", "\\end"))
         problems.append(warning("math/unclosed", f"'{opener}' opens a display formula that is never closed, "
                                 "so it shows as text", note.path, note.body_line + line + 1, indent + 1,
                                 hint=f"end the formula with '{closer}' (a blank line does not end it)"))
-    if "unclosed_comment" in env:
+    if state.unclosed_comment is not None:
         problems.append(warning("markdown/unclosed-comment", "'%%' opens a comment that is never closed, so the rest "
                                 "of the note is hidden (as in Obsidian)", note.path,
-                                note.body_line + env["unclosed_comment"] + 1, 1,
+                                note.body_line + state.unclosed_comment + 1, 1,
                                 hint="end the comment with a line ending in '%%'"))
+    return problems
 
-    # Equation numbers and labels come first: prose \eqref links need them while rendering.
-    display_ids = [i for i, f in enumerate(formulas) if f["display"]]
-    numbered, labels = number_display([formulas[i]["tex"] for i in display_ids], config.math_number_equations)
-    anchors: dict[int, str | None] = {}
+
+def _number_equations(note: Note, formulas: list[Formula], auto: bool,
+                      problems: list[Problem]) -> tuple[dict[int, str | None], dict[str, tuple[str, str]]]:
+    """Number the display formulas (their TeX gets its numbers): each one's anchor by id, and
+    label -> (number, anchor). A label used twice is reported; references go to the first."""
+    display_ids = [i for i, f in enumerate(formulas) if f.display]
+    numbered, labels = number_display([formulas[i].tex for i in display_ids], auto)
     seen_labels: set[str] = set()
     for i in display_ids:
-        for match in LABEL_RE.finditer(formulas[i]["tex"]):
+        for match in LABEL_RE.finditer(formulas[i].tex):
             label = match.group(1).strip()
             if label in seen_labels:
-                line, column = locate(note.body, formulas[i]["line"], formulas[i]["tex"], match.start())
+                line, column = locate(note.body, formulas[i].line, formulas[i].tex, match.start())
                 problems.append(warning("math/duplicate-label", f"\\label{{{label}}} is used by an earlier equation "
                                         "of this note too; references go to the first", note.path,
                                         note.body_line + line + 1, column + 1, hint="give each equation its own label"))
             seen_labels.add(label)
+    anchors: dict[int, str | None] = {}
     for i, eq in zip(display_ids, numbered):
-        formulas[i]["render_tex"] = eq.tex
+        formulas[i].numbered = eq.tex
         anchors[i] = eq.anchor
-    env["labels"] = labels
+    return anchors, labels
 
-    html = restore_pipes(md.renderer.render(tokens, md.options, env))
-    if cache is not None and env.get("code_new"):
-        cache.put_many(CODE_KIND, env.pop("code_new"))
-    toc = tuple(
-        TocEntry(level, ident, restore_pipes(md.renderer.renderInline(
-            [c for c in (inline.children or []) if c.type != "footnote_ref"], md.options, env)))
-        for level, ident, inline in env.get("toc_tokens", [])
-        if 2 <= level <= 4
-    ) if note.toc else ()
 
-    def inline_copy(mid: int) -> int:
-        formulas.append({**formulas[mid], "display": False, "block": False, "copy": True, "source": mid,
-                         "render_tex": inline_form(formulas[mid].get("render_tex", formulas[mid]["tex"]))})
-        return len(formulas) - 1
-
-    code_label = strings["code_placeholder"]
-    summary_start = len(formulas)
+def _excerpt(note: Note, config: Config, tokens: list[Token], env: dict[str, Any], code_label: str) -> str:
+    """The excerpt HTML: the front matter summary, else the body up to `<!-- more -->` or about
+    `excerpt_length` characters. Display formulas it keeps become inline copies (new formula ids)."""
+    state = markdown_env(env)
+    formulas = state.formulas
     if note.summary:
+        start = len(formulas)
         excerpt = summary_html(note.summary, env)
-        for f in formulas[summary_start:]:
-            f["summary"] = True
-    else:
-        has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
-                                         labels)
-        excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
-        # copies of the display formulas the excerpt kept, in the order it shows them
-        excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)
+        for f in formulas[start:]:
+            f.summary = True
+        return excerpt
+    has_marker = _MORE_SEARCH_RE.search(note.body) is not None
+    pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
+                                     state.labels)
+    excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
 
-    # References inside formulas, definitions made by earlier formulas, then one batch for the note.
+    def inline_copy(mid: int) -> str:
+        original = formulas[mid]
+        formulas.append(replace(original, display=False, block=False, copy_of=mid,
+                                numbered=inline_form(original.render_tex)))
+        return placeholder(MATH, len(formulas) - 1)
+
+    # copies of the display formulas the excerpt kept, in the order it shows them
+    return fill_placeholders(excerpt, {COPY: inline_copy})
+
+
+def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[str, str]],
+                   problems: list[Problem]) -> list[tuple[str, bool]]:
+    """What KaTeX is sent for each formula: references inside it resolved, and the definitions
+    earlier formulas made that it uses put in front; unknown references are reported."""
     requests: list[tuple[str, bool]] = []
     carried = NoteDefinitions()
     for f in formulas:
-        tex, unknown = resolve_refs(f.get("render_tex", f["tex"]), labels)
-        if f.get("copy"):
-            prefix = formulas[f["source"]].get("prefix", "")
-        elif f.get("summary"):
-            prefix = carried.everything()
+        tex, unknown = resolve_refs(f.render_tex, labels)
+        if f.copy_of is not None:
+            f.prefix = formulas[f.copy_of].prefix
+        elif f.summary:
+            f.prefix = carried.everything()
         else:
-            prefix = carried.prefix_for(tex)
-            carried.learn(f["tex"])
-        if prefix:
-            f["prefix"] = prefix
-        sent = prefix + katex_form(with_operators(tex))
+            f.prefix = carried.prefix_for(tex)
+            carried.learn(f.tex)
+        sent = f.prefix + katex_form(with_operators(tex))
         if sent != tex:
-            f["annotate"] = tex  # the TeX a reader copies is the formula's own, not what was sent
-        requests.append((sent, bool(f["display"])))
-        if not f.get("copy") and not f.get("summary"):
+            f.annotate = tex  # the TeX a reader copies is the formula's own, not what was sent
+        requests.append((sent, f.display))
+        if f.copy_of is None and not f.summary:
             for label, _ in unknown:
-                line, column = locate(note.body, f["line"], f["tex"], f["tex"].find(label))
+                line, column = locate(note.body, f.line, f.tex, f.tex.find(label))
                 problems.append(warning("math/unknown-label", f"no equation in this note has \\label{{{label}}}",
                                         note.path, note.body_line + line + 1, column + 1,
                                         hint="add \\label{...} to a display formula, or fix the name"))
-    return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), env)
+    return requests
 
 
 def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     """Put the rendered formulas in, with a located problem for each one that failed."""
     note, tokens, formulas, body_count, problems = prep.note, prep.tokens, prep.formulas, prep.body_count, prep.problems
-    anchors, html, toc, excerpt, env = prep.anchors, prep.html, prep.toc, prep.excerpt, prep.env
+    anchors, html, toc, excerpt, state = prep.anchors, prep.html, prep.toc, prep.excerpt, prep.env
 
     page: list[str] = []
     carried_reported = False  # a broken definition carried to later formulas is reported once
     for mid, (f, result) in enumerate(zip(formulas, results)):
-        tex = f["tex"]
+        tex = f.tex
         if result.error is not None:
-            if not f.get("copy"):
-                if f.get("summary"):
+            if f.copy_of is None:
+                if f.summary:
                     line, column, source = note.line_of("summary") - 1, 0, ""
                     problems.append(warning("math/parse", f"{result.error} (in summary: {tex})", note.path,
                                             line + 1, 1, hint="fix the formula in the front matter summary"))
                 else:
                     position, message = result.position, result.error
-                    carried = len(f.get("prefix", ""))
+                    carried = len(f.prefix)
                     if 0 <= position < carried:  # inside a definition an earlier formula made
                         message, position = f"{message} (in a macro defined by an earlier formula)", 0
                         if carried_reported:
@@ -362,34 +329,32 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                         carried_reported = True
                     else:
                         position = max(0, position - carried)
-                    line, column = locate(note.body, f["line"], tex, min(position, len(tex)))
+                    line, column = locate(note.body, f.line, tex, min(position, len(tex)))
                     source = note.body.split("\n")[line] if note.body else ""
                     if message:
                         problems.append(warning("math/parse", message, note.path, note.body_line + line + 1,
                                                 column + 1, hint="fix the TeX; the page shows its source in a red box",
                                                 snippet=_snippet(source, column, result.length)))
             box = (f'<span class="math-error" title="{escape(result.error)}"><code>{escape(tex)}</code></span>')
-            page.append(f'<div class="math-block math-error-block">{box}</div>' if f["block"] else box)
+            page.append(f'<div class="math-block math-error-block">{box}</div>' if f.block else box)
             continue
-        if "annotate" in f:
-            result = MathResult(_ANNOTATION_RE.sub(lambda _: _ANNOTATION.format(escape(f["annotate"])), result.html, 1))
-        if f["block"]:
+        if f.annotate is not None:
+            result = MathResult(with_source(result.html, f.annotate))
+        if f.block:
             anchor = anchors.get(mid)
             ident = f' id="{escape(anchor)}"' if anchor else ""
             page.append(block_html(result.html, ident))
         else:
             page.append(result.html)
 
-    for label in env.get("unknown_refs", []):
+    for label in state.unknown_refs:
         problems.append(warning("math/unknown-label", f"\\eqref{{{label}}} names no labelled equation in this note",
                                 note.path, note.body_line + _line_of_text(note.body, label) + 1, 1,
                                 hint="add \\label{...} to a display formula, or fix the name"))
 
-    links = tuple(LinkRef(str(l["target"]), str(l["fragment"]), str(l["raw"]), str(l["kind"]),
-                          int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))
-                  for l in env.get("links", []))
+    links = tuple(replace(link, line=link.line + note.body_line + 1) for link in state.links)
     han, words = _count(tokens)
-    shown = {int(m.group(2)) for m in PLACEHOLDER_RE.finditer(excerpt) if m.group(1)}
+    shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
     info = NoteInfo(
         toc=toc,
         links=links,

@@ -14,10 +14,11 @@ from mlnotes_site.render import cache as notecache
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import Config
 from mlnotes_site.load.content import Note
-from mlnotes_site.render.math.katex import MathEngine, Ticket
+from mlnotes_site.render.math.engine import MathEngine, Ticket
 from mlnotes_site.parallel import shrinking_ranges, start_pool_process
 from mlnotes_site.problems import Problem, error
-from mlnotes_site.render.note import NoteBody, NoteInfo, Prepared, RenderedNote, finish_note, prepare_note
+from mlnotes_site.model import NoteBody, NoteInfo, RenderedNote
+from mlnotes_site.render.note import Prepared, finish_note, prepare_note
 
 POOL_THRESHOLD = 24  # fewer notes to render than this: stay in one process (no start-up cost)
 

@@ -15,7 +15,7 @@ from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, 
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import CONFIG_NAME, Config, load_config
 from mlnotes_site.emit import Output
-from mlnotes_site.render.math.katex import MathEngine
+from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.problems import Problem, escalate, has_errors
 from mlnotes_site.render.stage import default_jobs
 from mlnotes_site.emit.theme import make_environment

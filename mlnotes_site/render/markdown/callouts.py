@@ -13,6 +13,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 
+from mlnotes_site.model import markdown_env
+
 _MARKER_RE = re.compile(r"^\[!([A-Za-z][\w-]*)\]([+-]?)[ \t]*(.*)$")
 
 # Obsidian's aliases folded onto the families our theme styles.
@@ -77,7 +79,7 @@ def _callouts(state: StateCore) -> None:
                 closers[close_at] = Token("callout_close", "div", -1, level=token.level, meta=meta, block=True)
                 out.append(opener)
                 if not meta["emoji"]:
-                    title = meta["title"] or state.env.get("callout_titles", {}).get(meta["kind"], str(meta["kind"]).title())
+                    title = meta["title"] or markdown_env(state.env).callout_titles.get(meta["kind"], str(meta["kind"]).title())
                     out.append(Token("callout_title_open", "div", 1, meta=meta, block=True))
                     out.append(Token("inline", "", 0, content=str(title), map=token.map, children=[],
                                      level=token.level + 1))
@@ -104,7 +106,7 @@ def _admonitions(state: StateCore) -> None:
         return
     out: list[Token] = []
     stack: list[dict[str, str | bool]] = []
-    titles = state.env.get("callout_titles", {})
+    titles = markdown_env(state.env).callout_titles
     in_title = False
     for token in state.tokens:
         if token.type == "admonition_open":

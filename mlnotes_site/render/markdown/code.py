@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from html import escape
-from typing import Any
 
 import pygments
 
@@ -15,6 +14,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from mlnotes_site.model import MarkdownEnv, markdown_env
 
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -45,31 +46,32 @@ def fence_lang(token: Token) -> str:
     return lang.strip("{}.")
 
 
-def _highlighted(code: str, lang: str, env: dict[str, Any]) -> str:
-    """From the blocks the caller looked up in the cache (env["code_cached"]), else highlighted now
-    and noted in env["code_new"] for the caller to store."""
+def _highlighted(code: str, lang: str, env: MarkdownEnv) -> str:
+    """From the blocks the caller looked up in the cache (`code_cached`), else highlighted now and
+    noted in `code_new` for the caller to store."""
     if not lang:
         return highlight_html(code, lang)
     key = code_key(code, lang)
-    found = env.get("code_cached", {}).get(key)
+    found = env.code_cached.get(key)
     if isinstance(found, str):
         return found
     html = highlight_html(code, lang)
-    env.setdefault("code_new", {})[key] = html
+    env.code_new[key] = html
     return html
 
 
-def code_block_html(code: str, lang: str, copy_label: str, env: dict[str, Any] | None = None) -> str:
+def code_block_html(code: str, lang: str, copy_label: str, env: MarkdownEnv | None = None) -> str:
     label = f'<span class="code-lang">{escape(lang)}</span>' if lang else '<span class="code-lang"></span>'
     lang_class = f' class="language-{escape(lang)}"' if lang else ""
     return (f'<div class="code-block" data-lang="{escape(lang)}"><div class="code-header">{label}'
             f'<button type="button" class="copy-code" aria-label="{escape(copy_label)}">{escape(copy_label)}</button>'
-            f'</div><pre class="highlight"><code{lang_class}>{_highlighted(code, lang, env or {})}</code></pre></div>\n')
+            f'</div><pre class="highlight"><code{lang_class}>{_highlighted(code, lang, env or MarkdownEnv())}</code></pre></div>\n')
 
 
 def _fence(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     token = tokens[idx]
-    return code_block_html(token.content, fence_lang(token), env.get("copy_label", "Copy"), env)
+    found = markdown_env(env)
+    return code_block_html(token.content, fence_lang(token), found.copy_label, found)
 
 
 def code_plugin(md: MarkdownIt) -> None:

@@ -1,7 +1,7 @@
 """Obsidian comments: `%%hidden%%` inside a paragraph, and blocks from a line starting with `%%` to a
 line ending with `%%`. They are private notes to oneself: nothing of them reaches any page, excerpt
 or feed. As in Obsidian, a block comment that is never closed hides the rest of the note (and is
-reported, see `env["unclosed_comment"]`). Code spans, code blocks and formulas keep their `%%`.
+reported, see `MarkdownEnv.unclosed_comment`). Code spans, code blocks and formulas keep their `%%`.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 from mlnotes_site.render.markdown.math import line_text
+from mlnotes_site.model import markdown_env
 
 MARK = "%%"
 
@@ -31,7 +32,9 @@ def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool
         if last < 0:
             if silent:
                 return False  # a paragraph does not end at an opener that is never closed
-            state.env.setdefault("unclosed_comment", startLine)
+            found = markdown_env(state.env)
+            if found.unclosed_comment is None:
+                found.unclosed_comment = startLine
             last = endLine - 1
     if not silent:
         state.line = last + 1

@@ -8,6 +8,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from mlnotes_site.load.content import TOC_MARKERS
+from mlnotes_site.model import markdown_env
 from mlnotes_site.slugs import heading_id
 
 
@@ -25,8 +26,8 @@ def inline_text(token: Token) -> str:
 
 
 def _anchors(state: StateCore) -> None:
-    used: dict[str, int] = state.env.setdefault("heading_ids", {})
-    toc: list[tuple[int, str, Token]] = state.env.setdefault("toc_tokens", [])
+    found = markdown_env(state.env)
+    used, toc = found.heading_ids, found.toc
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type != "heading_open" or token.attrGet("id"):

@@ -10,10 +10,9 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
+from mlnotes_site.model import LINK, LinkRef, markdown_env, placeholder
+
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
-PLACEHOLDER = "\x00{}\x00"
-# Links are "\x00N\x00"; formulas (markdown/math.py) are "\x00mN\x00": one pass fills both.
-PLACEHOLDER_RE = re.compile("\x00(m?)(\\d+)\x00")
 
 
 def is_relative(href: str) -> bool:
@@ -25,17 +24,16 @@ _TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
 _URL_ATTR_RE = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
 
 
-def _record(links: list[dict[str, object]], folder: str, href: str, line: int, kind: str) -> str:
+def _record(links: list[LinkRef], folder: str, href: str, line: int, kind: str) -> str:
     """Record a relative link; the placeholder that stands for it until its URL is known."""
     path, _, fragment = unquote(href).partition("#")
     path = path.split("?", 1)[0]
     target = posixpath.normpath(posixpath.join(folder, path)) if path else ""
-    links.append({"target": target, "fragment": fragment, "raw": href, "line": line,
-                  "kind": kind, "is_dir": href.endswith("/")})
-    return PLACEHOLDER.format(len(links) - 1)
+    links.append(LinkRef(target, fragment, href, kind, line, href.endswith("/")))
+    return placeholder(LINK, len(links) - 1)
 
 
-def _raw_html(html: str, links: list[dict[str, object]], folder: str, line: int) -> str:
+def _raw_html(html: str, links: list[LinkRef], folder: str, line: int) -> str:
     """The raw HTML with each relative src/href of its tags replaced by a placeholder."""
     def tag(found: re.Match[str]) -> str:
         text = found.group(0)
@@ -58,8 +56,8 @@ def _raw_html(html: str, links: list[dict[str, object]], folder: str, line: int)
 
 
 def _links(state: StateCore) -> None:
-    folder: str = state.env.get("folder", "")
-    links: list[dict[str, object]] = state.env.setdefault("links", [])
+    found = markdown_env(state.env)
+    folder, links = found.folder, found.links
     for block in state.tokens:
         if block.type == "html_block":
             block.content = _raw_html(block.content, links, folder, block.map[0] if block.map else 0)
@@ -78,10 +76,9 @@ def _links(state: StateCore) -> None:
                 continue
             wiki = child.meta.get("wiki") if child.meta else None
             if wiki is not None:  # a wikilink (wikilinks.py): a name, resolved by the site
-                links.append({"target": str(wiki), "fragment": child.meta["fragment"], "raw": child.meta["raw"],
-                              "line": line, "kind": "wiki-image" if child.type == "image" else "wiki",
-                              "is_dir": False})
-                child.attrSet(attr, PLACEHOLDER.format(len(links) - 1))
+                links.append(LinkRef(str(wiki), str(child.meta["fragment"]), str(child.meta["raw"]),
+                                     "wiki-image" if child.type == "image" else "wiki", line, False))
+                child.attrSet(attr, placeholder(LINK, len(links) - 1))
                 continue
             href = str(child.attrGet(attr) or "")
             if not is_relative(href) or child.info == "auto":

@@ -1,7 +1,7 @@
 """Math syntax: `\\(..\\)`, `\\[..\\]`, `$..$`, `$$..$$`, double-escaped `\\\\(..\\\\)`, top-level
 `\\begin{env}..\\end{env}`, and fenced ```math blocks. Formulas become `math_inline` / `math_block`
-tokens that Markdown never touches; they render as placeholders `\\x00mN\\x00` that the math stage
-fills in.
+tokens that Markdown never touches, recorded as `Formula`s; they render as placeholders that the
+math stage fills in.
 """
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+
+from mlnotes_site.model import MATH, Formula, markdown_env, placeholder
+from mlnotes_site.render.math.equations import REF_RE
 
 # Stands in for '|' inside inline formulas so the table rule cannot split a cell there.
 PIPE = "\ufdd0"
@@ -33,13 +36,6 @@ _BLOCK = ((r"\\[", r"\\]"), ("$$", "$$"), ("\\[", "\\]"))
 
 def restore_pipes(text: str) -> str:
     return text.replace(PIPE, "|")
-
-
-def math_html(tex: str, display: bool) -> str:
-    tex = restore_pipes(tex)
-    if display:
-        return f'<span class="math display">\\[{escape(tex, quote=False)}\\]</span>'
-    return f'<span class="math inline">\\({escape(tex, quote=False)}\\)</span>'
 
 
 # --- finding inline formulas (shared by the inline rule and the pipe pre-pass) -------------------
@@ -194,7 +190,7 @@ def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
 
 def _unclosed(state: StateBlock, line: int, opener: str) -> None:
     """Note a display formula opened at the start of a line and never closed (it stays text)."""
-    state.env.setdefault("unclosed_math", {}).setdefault(line, (opener, state.sCount[line]))
+    markdown_env(state.env).unclosed_math.setdefault(line, (opener, state.sCount[line]))
 
 
 def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) -> tuple[str, int] | None:
@@ -269,33 +265,29 @@ def _image_alt(state: StateCore) -> None:
                         part.type, part.tag, part.content = "text", "", restore_pipes(part.content)
 
 
-MATH_PLACEHOLDER = "\x00m{}\x00"
-_REF_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
 
 
 def _math_ids(state: StateCore) -> None:
     """Number every formula in document order; renderers and excerpts refer to it by that id."""
-    formulas: list[dict[str, object]] = state.env.setdefault("math", [])
+    formulas = markdown_env(state.env).formulas
     for token in state.tokens:
         if token.type == "math_block":
             token.meta["mid"] = len(formulas)
-            formulas.append({"tex": restore_pipes(token.content), "display": True, "block": True,
-                             "line": token.map[0] if token.map else 0, "offset": 0})
+            formulas.append(Formula(restore_pipes(token.content), True, True, token.map[0] if token.map else 0))
         elif token.type == "inline" and token.children:
             for child in token.children:
                 if child.type == "math_inline":
                     child.meta["mid"] = len(formulas)
                     before = token.content[: child.meta.get("offset", 0)]
-                    formulas.append({"tex": restore_pipes(child.content), "display": bool(child.meta.get("display")),
-                                     "block": False, "line": (token.map[0] if token.map else 0) + before.count("\n"),
-                                     "offset": 0})
+                    formulas.append(Formula(restore_pipes(child.content), bool(child.meta.get("display")), False,
+                                            (token.map[0] if token.map else 0) + before.count("\n")))
 
 
 def _eqref(state: StateInline, silent: bool) -> bool:
     """`\\eqref{eq:x}` / `\\ref{eq:x}` in prose: a link to a numbered equation of the note."""
     if state.src[state.pos] != "\\":
         return False
-    match = _REF_RE.match(state.src, state.pos)
+    match = REF_RE.match(state.src, state.pos)
     if not match:
         return False
     if not silent:
@@ -306,18 +298,19 @@ def _eqref(state: StateInline, silent: bool) -> bool:
 
 
 def _render_inline(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
-    return MATH_PLACEHOLDER.format(tokens[idx].meta["mid"])
+    return placeholder(MATH, tokens[idx].meta["mid"])
 
 
 def _render_block(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
-    return MATH_PLACEHOLDER.format(tokens[idx].meta["mid"]) + "\n"
+    return placeholder(MATH, tokens[idx].meta["mid"]) + "\n"
 
 
 def _render_eqref(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     meta = tokens[idx].meta
-    found = env.get("labels", {}).get(meta["label"])
+    state = markdown_env(env)
+    found = state.labels.get(meta["label"])
     if found is None:
-        env.setdefault("unknown_refs", []).append(meta["label"])
+        state.unknown_refs.append(meta["label"])
         return f'<span class="eqref missing">({escape(meta["label"])}?)</span>'
     number, anchor = found
     text = f"({number})" if meta["kind"] == "eqref" else number

@@ -12,7 +12,7 @@ from mlnotes_site.slugs import heading_id
 
 LABEL_RE = re.compile(r"\\label\{([^{}]*)\}")
 _TAG_START_RE = re.compile(r"\\tag\*?\s*\{")
-REF_RE = re.compile(r"\\(eqref|ref)\{([^{}]*)\}")
+REF_RE = re.compile(r"\\(eqref|ref)\{([^{}]*)\}")  # in formulas and in prose alike
 _NO_NUMBER_RE = re.compile(r"\\(?:notag|nonumber)\b|\\begin\{[a-z]+\*\}")
 
 
