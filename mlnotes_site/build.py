@@ -12,13 +12,16 @@ from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, load_content
 from mlnotes_site.emit import Output
+from mlnotes_site.emit.assets import RendererInfo
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
 from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
 from mlnotes_site.render.math.katex import MathEngine
 from mlnotes_site.render.cache import Bodies
-from mlnotes_site.render.note import render_note
+from mlnotes_site.render.markdown.code import pygments_css
 from mlnotes_site.render.stage import RenderOutcome, default_jobs, render_all
+from mlnotes_site.render.topics import render_topics
+from mlnotes_site.version import code_version
 from mlnotes_site.index.site import Site
 
 
@@ -80,9 +83,15 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     return None
 
 
+def renderer_info(engine: MathEngine) -> RendererInfo:
+    """What the emitters need to know of the code and engines that rendered the notes."""
+    return RendererInfo(code_version(), engine.version,
+                        engine.katex_dir / "dist" if engine.uses_katex and engine.katex_dir else None, pygments_css())
+
+
 def emit_all(site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem]) -> Iterator[Output]:
     """Every output of the site; template errors met while making pages go to `problems`."""
-    return SiteOutputs(site, engine, bodies, problems).all()
+    return SiteOutputs(site, renderer_info(engine), bodies, problems).all()
 
 
 def _origin_path(origin: str) -> str:
@@ -120,9 +129,10 @@ def index_site(config: Config, content: Content, stage: RenderOutcome, engine: M
     """The site model from loaded and rendered notes, its bodies, and every problem found so far."""
     infos = stage.infos
     content.notes = [n for n in content.notes if n.path in infos or (n.draft and not drafts)]
-    site = Site(config, content, infos, include_drafts=drafts, memo=memo)
-    by_path = {note.path: note for note in site.notes}
-    bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
+    # topic descriptions are rendered here, with the math engine the notes used
+    site = Site(config, content, infos, include_drafts=drafts, memo=memo,
+                topic_html=render_topics(content.topic_metas, engine))
+    bodies = Bodies(cache, stage.keys, stage.bodies)
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:
         problems += infos[note.path].problems

@@ -11,9 +11,8 @@ from mlnotes_site.emit.context import Pages, page_count, paginate, pager
 
 def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],
            title: str, alternates_of: Callable[[int], dict[str, str]], kind: str, origin: str,
-           lazy: dict[str, Callable[[], Any]] | None = None, **extra: Any) -> Iterator[Output]:
-    """One page per chunk of items. `extra` goes to the template and into the fingerprint; `lazy`
-    values are made only when the page is (their inputs are part of the site digest)."""
+           **extra: Any) -> Iterator[Output]:
+    """One page per chunk of items. `extra` goes to the template and into the fingerprint."""
     chunks = paginate(items, pages.config.paginate)
     for number, chunk in enumerate(chunks, start=1):
         inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra,
@@ -25,7 +24,7 @@ def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: C
                 template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
                 kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
                 entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
-                page_number=number, **extra, **{name: value() for name, value in (lazy or {}).items()})
+                page_number=number, **extra)
 
         yield pages.output(path_of(number), origin, inputs, make, template)
 
@@ -51,8 +50,6 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
             items = site.in_topic(topic, lang)
             sizes = {other: page_count(site.topic_count(topic, other), pages.config.paginate)
                      for other in pages.config.languages}
-            description = site.topics[topic].descriptions.get(lang) \
-                or site.topics[topic].descriptions.get(pages.config.default_language, "")
             parents = []
             parent = site.topics[topic].parent
             while parent:
@@ -65,8 +62,7 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
                                                      for other in pages.config.languages if n <= sizes[other]},
                 kind="topic", origin=f"content/{topic}/",
                 heading=site.topic_title(topic, lang),
-                lazy={"description": lambda description=description, topic=topic:
-                      pages.markdown_fragment(description, topic) if description else ""},
+                description=pages.topic_description(topic, lang),
                 parents=parents,
                 subtopics=[{"title": c.title(lang, pages.config.default_language),
                             "href": pages.href(urls.topic(c.path, lang)), "count": site.topic_count(c.path, lang)}

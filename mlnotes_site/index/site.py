@@ -9,6 +9,7 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Mapping
 
 from mlnotes_site.config import Config
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
@@ -49,8 +50,10 @@ class Tag:
 
 class Site:
     def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
-                 include_drafts: bool, memo: dict[tuple[object, ...], tuple[object, ...]] | None = None) -> None:
+                 include_drafts: bool, memo: dict[tuple[object, ...], tuple[object, ...]] | None = None,
+                 topic_html: Mapping[tuple[str, str], str] | None = None) -> None:
         self.config = config
+        self.topic_html = topic_html or {}  # (topic, language) -> its rendered description (render/topics.py)
         self.urls = Urls(config)
         self.problems: list[Problem] = []
         self.notes: list[Note] = [n for n in content.notes if include_drafts or not n.draft]
@@ -168,6 +171,12 @@ class Site:
 
     def topic_title(self, topic: str, lang: str) -> str:
         return self.topics[topic].title(lang, self.config.default_language)
+
+    def topic_description(self, topic: str, lang: str) -> str:
+        """The HTML of the topic's description in `lang`, else in the default language, else ""."""
+        descriptions = self.topics[topic].descriptions
+        chosen = lang if descriptions.get(lang) else self.config.default_language
+        return self.topic_html.get((topic, chosen), "") if descriptions.get(chosen) else ""
 
     def neighbour_map(self, only: set[str] | None = None) -> dict[str, tuple[Note | None, Note | None]]:
         """Previous and next note of the same language in each note's folder topic (reading order);

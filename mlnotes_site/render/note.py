@@ -28,7 +28,8 @@ from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
-from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
+from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
+                                         reading_minutes)
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -74,6 +75,7 @@ class NoteInfo:
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
+    description: str = ""  # the meta description: the excerpt as plain text, formulas as TeX
 
 
 @dataclass(frozen=True)
@@ -390,16 +392,18 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                   for l in env.get("links", []))
     han, words = _count(tokens)
     shown = {int(m.group(2)) for m in PLACEHOLDER_RE.finditer(excerpt) if m.group(1)}
+    excerpt_math = {mid: page[mid] for mid in sorted(shown)}
     info = NoteInfo(
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math={mid: page[mid] for mid in sorted(shown)},
+        math=excerpt_math,
         math_count=body_count,
         han=han,
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
+        description=meta_description(excerpt, excerpt_math),
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from mlnotes_site.build import check_collisions, index_site
+from mlnotes_site.build import check_collisions, index_site, renderer_info
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import CONFIG_NAME, Config, load_config
 from mlnotes_site.load.content import LoadMemo, Note, load_content
@@ -123,7 +123,7 @@ class LiveSite:
         result.notes, result.rendered = len(site.notes), stage.stats.rendered
         lap("index")
         emit_problems: list[Problem] = []
-        described = SiteOutputs(site, engine, bodies, emit_problems, self.env, self.versions)
+        described = SiteOutputs(site, renderer_info(engine), bodies, emit_problems, self.env, self.versions)
         listed = {n.path: described.pages.listing(n) for n in site.notes}
         # Only known notes were edited (no file added or removed, theme untouched) and none of them
         # changed what others show of it: no need to look at the whole site's shape.
