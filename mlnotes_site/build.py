@@ -131,7 +131,7 @@ def index_site(config: Config, content: Content, stage: RenderOutcome, engine: M
     content.notes = [n for n in content.notes if n.path in infos or (n.draft and not drafts)]
     # topic descriptions are rendered here, with the math engine the notes used
     site = Site(config, content, infos, include_drafts=drafts, memo=memo,
-                topic_html=render_topics(content.topic_metas, engine))
+                topic_html=render_topics(content.topic_metas, config, engine))
     bodies = Bodies(cache, stage.keys, stage.bodies)
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:

@@ -118,7 +118,8 @@ class Pages:
         self.on_template_error = on_template_error
         self.on_problem = on_problem
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
-        self.uses_katex_css = renderer.katex_dist is not None and any(i.math_count for i in site.infos.values())
+        self.uses_katex_css = renderer.katex_dist is not None and (
+            any(i.math_count for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
@@ -237,10 +238,6 @@ class Pages:
     def description(self, note: Note) -> str:
         """The note's meta description (plain text, made by the render stage)."""
         return self.site.infos[note.path].description
-
-    def topic_description(self, topic: str, lang: str) -> Markup:
-        """The topic's description as the render stage made it (render/topics.py)."""
-        return Markup(self.site.topic_description(topic, lang))
 
     def body(self, note: Note, feed: bool = False) -> NoteBody:
         """The note's body, for its page or for a feed. One the cache lost since the render stage is

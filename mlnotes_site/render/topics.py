@@ -2,26 +2,40 @@
 the emitters only place them.
 
 A description is a short fragment: its relative links stay as written (a topic page has no note to
-resolve them against) and its formulas are rendered by the build's math engine (which caches them).
+resolve them against), its formulas are rendered by the build's math engine (which caches them), its
+raw HTML is cleaned as a note's is under `markdown.unsafe_html: false`. Beside the HTML a topic page
+shows, the render stage makes its meta description: plain text, formulas as their TeX.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Sequence
 
+from mlnotes_site.config import Config
 from mlnotes_site.load.content import TopicMeta
+from mlnotes_site.render.excerpt import DESCRIPTION_LENGTH, plain_excerpt
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.render.math.katex import MathEngine
 
-# (topic path, language) -> the description's HTML, for each `_index.<lang>.md` with a description
-TopicHtml = dict[tuple[str, str], str]
 
 
-def description_html(text: str, folder: str, engine: MathEngine) -> str:
+@dataclass(frozen=True)
+class TopicDescription:
+    html: str  # shown on the topic's first page
+    text: str  # its meta description: plain text, formulas as TeX
+    has_math: bool
+
+
+# (topic path, language) -> its description, for each `_index.<lang>.md` with one
+TopicHtml = dict[tuple[str, str], TopicDescription]
+
+
+def describe_topic(text: str, folder: str, config: Config, engine: MathEngine) -> TopicDescription:
     """Markdown with relative links kept as written, formulas rendered (a failed one as its TeX)."""
-    env: dict[str, Any] = {"folder": folder}
+    env: dict[str, Any] = {"folder": folder, "safe_html": not config.unsafe_html}
     html = restore_pipes(create_markdown().render(text, env))
     raws = [str(link["raw"]) for link in env.get("links", [])]
     formulas = env.get("math", [])
@@ -33,10 +47,11 @@ def description_html(text: str, folder: str, engine: MathEngine) -> str:
             return result.html if result.error is None else f"<code>{escape(formulas[int(match.group(2))]['tex'])}</code>"
         return escape(raws[int(match.group(2))])
 
-    return PLACEHOLDER_RE.sub(repl, html)
+    plain = plain_excerpt(html, PLACEHOLDER_RE, lambda mid: formulas[mid]["tex"], DESCRIPTION_LENGTH)
+    return TopicDescription(PLACEHOLDER_RE.sub(repl, html), plain, bool(formulas))
 
 
-def render_topics(metas: Sequence[TopicMeta], engine: MathEngine) -> TopicHtml:
+def render_topics(metas: Sequence[TopicMeta], config: Config, engine: MathEngine) -> TopicHtml:
     """Every topic description, by topic and language (a later file for the same pair wins, as in
     the site index)."""
     rendered: TopicHtml = {}
@@ -44,7 +59,7 @@ def render_topics(metas: Sequence[TopicMeta], engine: MathEngine) -> TopicHtml:
         if not meta.topic:
             continue
         if meta.description:
-            rendered[(meta.topic, meta.lang)] = description_html(meta.description, meta.topic, engine)
+            rendered[(meta.topic, meta.lang)] = describe_topic(meta.description, meta.topic, config, engine)
         else:
             rendered.pop((meta.topic, meta.lang), None)
     return rendered
