@@ -13,13 +13,16 @@ from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
 from mlnotes_site.emit import Output
+from mlnotes_site.emit.assets import RendererInfo
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, recover, write_all
 from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
 from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.render.cache import Bodies
-from mlnotes_site.render.note import render_note
+from mlnotes_site.render.markdown.code import pygments_css
 from mlnotes_site.render.stage import RenderMemo, RenderOutcome, RenderStats, default_jobs, render_all
+from mlnotes_site.render.topics import render_topics
+from mlnotes_site.version import code_version
 from mlnotes_site.index.site import Site
 
 
@@ -88,6 +91,12 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
         return error("output/not-ours", f"{where} is not empty and was not made by mlnotes", where,
                      hint="choose an empty folder, or pass --force to replace its contents")
     return None
+
+
+def renderer_info(engine: MathEngine) -> RendererInfo:
+    """What the emitters need to know of the code and engines that rendered the notes."""
+    return RendererInfo(code_version(), engine.version,
+                        engine.katex_dir / "dist" if engine.uses_katex and engine.katex_dir else None, pygments_css())
 
 
 def _origin_path(origin: str) -> str:
@@ -182,7 +191,7 @@ def describe(config: Config, cache: Cache, engine: MathEngine, *, drafts: bool, 
                                         memo.site if memo else None)
     laps("index")
     emit_problems: list[Problem] = []
-    outputs = SiteOutputs(site, engine, bodies, emit_problems, env, memo.versions if memo else None)
+    outputs = SiteOutputs(site, renderer_info(engine), bodies, emit_problems, env, memo.versions if memo else None)
     return Described(site, bodies, outputs, problems, emit_problems, stage.stats)
 
 
@@ -191,9 +200,10 @@ def index_site(config: Config, content: Content, selection: Selection, stage: Re
     """The site model from loaded and rendered notes, its bodies, and every problem found so far."""
     infos = stage.infos
     rendered = replace(content, notes=[n for n in selection.notes if n.path in infos])
-    site = Site(config, rendered, infos, selection.left_out, memo=memo)
-    by_path = {note.path: note for note in site.notes}
-    bodies = Bodies(cache, stage.keys, stage.bodies, lambda path: render_note(by_path[path], config, engine).body)
+    # topic descriptions are rendered here, with the math engine the notes used
+    site = Site(config, rendered, infos, selection.left_out, memo=memo,
+                topic_html=render_topics(content.topic_metas, config, engine))
+    bodies = Bodies(cache, stage.keys, stage.bodies)
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:
         problems += infos[note.path].problems

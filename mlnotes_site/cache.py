@@ -111,6 +111,16 @@ class Cache:
             self._reset()
             return False
 
+    def drop(self, kind: str, keys: list[str]) -> None:
+        """Forget these entries (a later get misses them)."""
+        if self.db is None or not keys:
+            return
+        try:
+            self.db.executemany("DELETE FROM entries WHERE kind=? AND key=?", [(kind, key) for key in keys])
+            self.db.commit()
+        except sqlite3.Error:
+            self._reset()
+
     def holds(self, kind: str) -> bool:
         """Whether any entry of this kind is stored (an unusable cache holds none)."""
         if self.db is None:

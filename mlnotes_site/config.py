@@ -85,112 +85,148 @@ def _per_language(value: Any, languages: tuple[str, ...], key: str, problems: li
     return {}
 
 
-def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
-    """Problems returned here are configuration errors: the CLI exits with code 2."""
-    problems: list[Problem] = []
-    raw: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-    path = root / CONFIG_NAME
-    if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(error("config/read", f"cannot read {CONFIG_NAME}: {exc}", CONFIG_NAME))
-            text = ""
-        doc = load_yaml(text)
-        for issue in doc.issues:
-            problems.append(error("config/yaml", issue.message, CONFIG_NAME, issue.line + 1, issue.column + 1))
-        if doc.data is not None and not isinstance(doc.data, dict):
-            problems.append(error("config/yaml", "the config must be a mapping of keys to values", CONFIG_NAME, 1, 1))
-        elif isinstance(doc.data, dict):
-            raw = {str(k): v for k, v in doc.data.items()}
-            lines = {k: v + 1 for k, v in doc.key_lines.items()}
+@dataclass
+class _Raw:
+    """The keys of mlnotes.yaml as written, their lines, and the problems found reading them."""
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # 1-based
+    problems: list[Problem] = field(default_factory=list)
 
-    def fail(key: str, message: str, hint: str = "") -> None:
-        problems.append(error("config/value", message, CONFIG_NAME, lines.get(key, 0), 1, hint))
+    def fail(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(error("config/value", message, CONFIG_NAME, self.lines.get(key, 0), 1, hint))
 
-    languages: tuple[str, ...] = ("zh", "en")
-    if "languages" in raw:
-        value = raw["languages"]
-        if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
-                and len(set(value)) == len(value)):
-            languages = tuple(value)
-        else:
-            fail("languages", "'languages' must be a non-empty list of distinct language codes",
-                 "e.g. languages: [zh, en] — the first is the default, served at the site root")
-
-    def positive_int(key: str, default: int) -> int:
-        value = raw.get(key, default)
+    def positive_int(self, key: str, default: int) -> int:
+        value = self.values.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            fail(key, f"'{key}' must be a positive whole number, got {value!r}")
+            self.fail(key, f"'{key}' must be a positive whole number, got {value!r}")
             return default
         return value
 
-    paginate = positive_int("paginate", 12)
-    excerpt_length = positive_int("excerpt_length", 350)
 
-    tz_name = raw.get("timezone", "UTC")
+def _read(path: Path) -> _Raw:
+    raw = _Raw()
+    if not path.is_file():
+        return raw
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raw.problems.append(error("config/read", f"cannot read {CONFIG_NAME}: {exc}", CONFIG_NAME))
+        text = ""
+    doc = load_yaml(text)
+    for issue in doc.issues:
+        raw.problems.append(error("config/yaml", issue.message, CONFIG_NAME, issue.line + 1, issue.column + 1))
+    if doc.data is not None and not isinstance(doc.data, dict):
+        raw.problems.append(error("config/yaml", "the config must be a mapping of keys to values", CONFIG_NAME, 1, 1))
+    elif isinstance(doc.data, dict):
+        raw.values = {str(k): v for k, v in doc.data.items()}
+        raw.lines = {k: v + 1 for k, v in doc.key_lines.items()}
+    return raw
+
+
+def _languages(raw: _Raw) -> tuple[str, ...]:
+    if "languages" not in raw.values:
+        return ("zh", "en")
+    value = raw.values["languages"]
+    if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
+            and len(set(value)) == len(value)):
+        return tuple(value)
+    raw.fail("languages", "'languages' must be a non-empty list of distinct language codes",
+             "e.g. languages: [zh, en] — the first is the default, served at the site root")
+    return ("zh", "en")
+
+
+def _timezone(raw: _Raw) -> tuple[str, tzinfo | None]:
+    tz_name = raw.values.get("timezone", "UTC")
     zone = get_zone(tz_name) if isinstance(tz_name, str) else None
     if zone is None:
-        fail("timezone", f"unknown timezone {tz_name!r}", "use an IANA name such as Asia/Shanghai or UTC")
-        tz_name, zone = "UTC", get_zone("UTC")
+        raw.fail("timezone", f"unknown timezone {tz_name!r}", "use an IANA name such as Asia/Shanghai or UTC")
+        return "UTC", get_zone("UTC")
+    return tz_name, zone
 
-    untranslated = raw.get("untranslated", "show")
+
+def _untranslated(raw: _Raw) -> str:
+    untranslated = raw.values.get("untranslated", "show")
     if untranslated not in ("show", "hide"):
-        fail("untranslated", f"'untranslated' must be show or hide, got {untranslated!r}")
-        untranslated = "show"
+        raw.fail("untranslated", f"'untranslated' must be show or hide, got {untranslated!r}")
+        return "show"
+    return str(untranslated)
 
-    url = base_url if base_url is not None else raw.get("base_url", "/")
+
+def _base_url(raw: _Raw, base_url: str | None) -> str:
+    """From --base-url when given, else from the config."""
+    url = base_url if base_url is not None else raw.values.get("base_url", "/")
     normalized = normalize_base_url(url) if isinstance(url, str) else None
-    if normalized is None:
-        message = f"base_url {url!r} is not an http(s) URL or an absolute path"
-        if base_url is not None:
-            problems.append(error("config/base-url", message, "--base-url",
+    if normalized is not None:
+        return normalized
+    message = f"base_url {url!r} is not an http(s) URL or an absolute path"
+    if base_url is not None:
+        raw.problems.append(error("config/base-url", message, "--base-url",
                                   hint="e.g. --base-url https://example.org/kb/"))
-        else:
-            fail("base_url", message, "e.g. base_url: https://example.org/kb/")
-        normalized = "/"
+    else:
+        raw.fail("base_url", message, "e.g. base_url: https://example.org/kb/")
+    return "/"
 
-    strings: dict[str, dict[str, str]] = {}
-    if "strings" in raw:
-        value = raw["strings"]
-        if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
-            strings = {str(lang): {str(k): str(v) for k, v in table.items()} for lang, table in value.items()}
-        else:
-            fail("strings", "'strings' must map a language to a table of UI strings",
-                 "e.g. strings: {en: {latest: Recent notes}}")
 
+def _strings(raw: _Raw) -> dict[str, dict[str, str]]:
+    if "strings" not in raw.values:
+        return {}
+    value = raw.values["strings"]
+    if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+        return {str(lang): {str(k): str(v) for k, v in table.items()} for lang, table in value.items()}
+    raw.fail("strings", "'strings' must map a language to a table of UI strings",
+             "e.g. strings: {en: {latest: Recent notes}}")
+    return {}
+
+
+def _math(raw: _Raw) -> tuple[dict[str, str], bool]:
+    """The `math:` table: (macros, number_equations)."""
     macros: dict[str, str] = {}
     number_equations = False
-    math = raw.get("math", {})
+    math = raw.values.get("math", {})
     if not isinstance(math, dict):
-        fail("math", "'math' must be a mapping", "e.g. math: {macros: {'\\\\R': '\\\\mathbb{R}'}}")
+        raw.fail("math", "'math' must be a mapping", "e.g. math: {macros: {'\\\\R': '\\\\mathbb{R}'}}")
         math = {}
     if "macros" in math:
         found = macro_table(math["macros"])
         if found is not None:
             macros = found
         else:
-            fail("math", "'math.macros' must map a macro name to its TeX", "e.g. macros: {'\\\\R': '\\\\mathbb{R}'}")
+            raw.fail("math", "'math.macros' must map a macro name to its TeX", "e.g. macros: {'\\\\R': '\\\\mathbb{R}'}")
     if "number_equations" in math:
         if isinstance(math["number_equations"], bool):
             number_equations = math["number_equations"]
         else:
-            fail("math", "'math.number_equations' must be true or false")
+            raw.fail("math", "'math.number_equations' must be true or false")
+    return macros, number_equations
 
-    unsafe_html = True
-    markdown = raw.get("markdown", {})
+
+def _unsafe_html(raw: _Raw) -> bool:
+    markdown = raw.values.get("markdown", {})
     if not isinstance(markdown, dict) or not isinstance(markdown.get("unsafe_html", True), bool):
-        fail("markdown", "'markdown.unsafe_html' must be true or false", "e.g. markdown: {unsafe_html: false}")
-    else:
-        unsafe_html = markdown.get("unsafe_html", True)
+        raw.fail("markdown", "'markdown.unsafe_html' must be true or false", "e.g. markdown: {unsafe_html: false}")
+        return True
+    return bool(markdown.get("unsafe_html", True))
 
-    author = raw.get("author", "")
+
+def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
+    """Problems returned here are configuration errors: the CLI exits with code 2."""
+    raw = _read(root / CONFIG_NAME)
+    languages = _languages(raw)
+    paginate = raw.positive_int("paginate", 12)
+    excerpt_length = raw.positive_int("excerpt_length", 350)
+    tz_name, zone = _timezone(raw)
+    untranslated = _untranslated(raw)
+    normalized = _base_url(raw, base_url)
+    strings = _strings(raw)
+    macros, number_equations = _math(raw)
+    unsafe_html = _unsafe_html(raw)
+    values, lines, problems = raw.values, raw.lines, raw.problems
+    author = values.get("author", "")
     config = Config(
         root=root,
         languages=languages,
-        title=_per_language(raw.get("title"), languages, "title", problems, lines.get("title", 0)),
-        description=_per_language(raw.get("description"), languages, "description", problems,
+        title=_per_language(values.get("title"), languages, "title", problems, lines.get("title", 0)),
+        description=_per_language(values.get("description"), languages, "description", problems,
                                   lines.get("description", 0)),
         base_url=normalized,
         paginate=paginate,
@@ -203,7 +239,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         math_macros=macros,
         math_number_equations=number_equations,
         unsafe_html=unsafe_html,
-        params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
+        params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
     )
     return config, problems
 

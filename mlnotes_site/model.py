@@ -143,6 +143,7 @@ class NoteInfo:
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
+    description: str = ""  # the meta description: the excerpt as plain text, formulas as TeX
 
 
 @dataclass(frozen=True)

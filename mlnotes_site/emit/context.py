@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
@@ -13,19 +14,28 @@ from markupsafe import Markup
 from mlnotes_site.load.content import Note
 from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, markdown_env, new_env
 from mlnotes_site.i18n import format_date, language_name, strings_for
-from mlnotes_site.render.markdown import create_markdown, restore_pipes
-from mlnotes_site.version import code_version
-from mlnotes_site.render.math.engine import MathEngine
-from mlnotes_site.render.math.html import feed_math, formula_source
-from mlnotes_site.render.cache import Bodies
+from mlnotes_site.problems import Problem, error
+from mlnotes_site.model import NoteBody
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
-from mlnotes_site.render.excerpt import plain_excerpt
 from mlnotes_site.emit.theme import template_dirs
+from mlnotes_site.emit.assets import RendererInfo
 from mlnotes_site.emit import Output
 
 VERSION = "0.1.0"
-DESCRIPTION_LENGTH = 200  # characters of a page's meta description (base.html truncates at the same length)
+
+
+class BodyStore(Protocol):
+    """Where the render stage keeps note bodies (render/cache.py's Bodies)."""
+
+    def key(self, path: str) -> str:
+        """Changes whenever the note's rendering does."""
+
+    def get(self, path: str) -> NoteBody | None:
+        """The body as a page shows it; None if the cache lost it meanwhile."""
+
+    def feed(self, path: str) -> NoteBody | None:
+        """The body as a feed carries it (formulas as MathML); None if the cache lost it meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -73,38 +83,48 @@ def theme_digest(site_root: Any) -> str:
     return h.hexdigest()
 
 
-_REFERENCES: dict[str, list[str | None]] = {}
+# Template sources already parsed, by digest: serve asks again at every change, and an edited
+# template adds a source each time, so only the latest few are kept.
+_REFERENCES: OrderedDict[str, list[str | None]] = OrderedDict()
+_REFERENCES_KEPT = 256
 
 
 def _references(env: Environment, source: str) -> list[str | None]:
-    """The templates a template's source names (None for a name computed at render time); parsed
-    once per distinct source, as serve asks again at every change."""
+    """The templates a template's source names (None for a name computed at render time)."""
     key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     found = _REFERENCES.get(key)
-    if found is None:
-        found = _REFERENCES[key] = list(meta.find_referenced_templates(env.parse(source)))
+    if found is not None:
+        _REFERENCES.move_to_end(key)
+        return found
+    found = _REFERENCES[key] = list(meta.find_referenced_templates(env.parse(source)))
+    if len(_REFERENCES) > _REFERENCES_KEPT:
+        _REFERENCES.popitem(last=False)
     return found
 
 
 class Pages:
     """Renders templates into Outputs with the context every page shares."""
 
-    def __init__(self, site: Site, env: Environment, engine: MathEngine, bodies: Bodies,
+    def __init__(self, site: Site, env: Environment, renderer: RendererInfo, bodies: BodyStore,
                  versions: dict[str, tuple[Note, str, tuple[str, str]]] | None = None,
-                 on_template_error: Callable[[TemplateError], None] | None = None) -> None:
+                 on_template_error: Callable[[TemplateError], None] | None = None,
+                 on_problem: Callable[[Problem], None] | None = None) -> None:
         self.site = site
         self.config = site.config
         self.urls = site.urls
         self.env = env
-        self.engine = engine
+        self.renderer = renderer
         self.bodies = bodies
         self.on_template_error = on_template_error
+        self.on_problem = on_problem
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
-        self.uses_katex_css = engine.uses_katex and any(i.math_count for i in site.infos.values())
+        self.uses_katex_css = renderer.katex_dist is not None and (
+            any(i.math_count for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
-        self.site_digest = digest(code_version(), repr(self.config), topics, engine.version, self.uses_katex_css)
+        self.site_digest = digest(renderer.code_version, repr(self.config), topics, renderer.math_version,
+                                  self.uses_katex_css)
         self._template_digests: dict[str, str] = {}
         # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
         # to every build, so unchanged notes are not digested again
@@ -122,7 +142,7 @@ class Pages:
         return self._versions_of(note)[1] if note is not None else "-"
 
     def _versions_of(self, note: Note) -> tuple[str, str]:
-        key = self.bodies.keys.get(note.path, "")
+        key = self.bodies.key(note.path)
         known = self._versions.get(note.path)
         if known is not None and known[0] is note and known[1] == key:
             return known[2]
@@ -192,17 +212,19 @@ class Pages:
     def href(self, path: str) -> str:
         return self.urls.href(path)
 
-    def fill(self, note: Note, html: str, lang: str, absolute: bool = False, feed: bool = False,
+    def fill(self, note: Note, html: str, lang: str, absolute: bool = False,
              math: Mapping[int, str] | Sequence[str] | None = None) -> str:
         """Put real URLs where the renderer left link placeholders, and rendered math where it left
-        formula placeholders: KaTeX HTML for pages, MathML for feeds. `math` is the note body's
-        formulas; without it, those of the excerpt."""
+        formula placeholders. `math` is the formulas of the note's body in the form wanted (a page's
+        or a feed's, see BodyStore); without it, those of the excerpt as a page shows them."""
         info = self.site.infos[note.path]
         shown = info.math if math is None else math
 
         def formula(mid: int) -> str:
-            html = shown[mid]
-            return feed_math(html) if feed else html
+            try:
+                return shown[mid]
+            except (IndexError, KeyError):
+                return ""  # the formulas of a body the cache lost (reported: the build fails)
 
         def url(index: int) -> str:
             link = info.links[index]
@@ -214,23 +236,20 @@ class Pages:
         return fill_placeholders(html, {MATH: formula, LINK: url})
 
     def description(self, note: Note) -> str:
-        """The note's meta description: its excerpt as plain text, formulas as their TeX."""
-        info = self.site.infos[note.path]
-        return plain_excerpt(info.excerpt, lambda mid: formula_source(info.math[mid]), DESCRIPTION_LENGTH)
+        """The note's meta description (plain text, made by the render stage)."""
+        return self.site.infos[note.path].description
 
-    def markdown_fragment(self, text: str, folder: str) -> Markup:
-        """Topic descriptions: Markdown with relative links kept as written, formulas rendered."""
-        env = new_env(MarkdownEnv(folder=folder))
-        html = restore_pipes(create_markdown().render(text, env))
-        found = markdown_env(env)
-        formulas = found.formulas
-        results = self.engine.render([(f.tex, f.display) for f in formulas]) if formulas else []
-
-        def formula(mid: int) -> str:
-            result = results[mid]
-            return result.html if result.error is None else f"<code>{escape(formulas[mid].tex)}</code>"
-
-        return Markup(fill_placeholders(html, {MATH: formula, LINK: lambda index: escape(found.links[index].raw)}))
+    def body(self, note: Note, feed: bool = False) -> NoteBody:
+        """The note's body, for its page or for a feed. One the cache lost since the render stage is
+        reported (the build then writes nothing) and shown empty."""
+        found = self.bodies.feed(note.path) if feed else self.bodies.get(note.path)
+        if found is None:
+            if self.on_problem is not None:
+                self.on_problem(error("cache/lost", "the rendered body of this note left the cache while the "
+                                      "site was written", note.path, 0, 0,
+                                      hint="build again (was .mlnotes-cache deleted during the build?)"))
+            return NoteBody("", ())
+        return found
 
     def item(self, item: Item, lang: str) -> dict[str, Any]:
         note = item.note
@@ -293,7 +312,7 @@ class Pages:
                 "description": description,
                 "path": path,
                 "canonical": self.urls.absolute(path),
-                "alternates": alt_links if len(alt_links) > 1 or path not in alternates.values() else alt_links,
+                "alternates": alt_links,
                 "x_default": self.urls.absolute(x_default),
                 "switch": switch,
                 "has_math": has_math,

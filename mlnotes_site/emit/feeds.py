@@ -48,10 +48,11 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
     ]
     for item in items:
         note = item.note
-        info, note_body = site.infos[note.path], pages.bodies.get(note.path)
+        info, note_body = site.infos[note.path], pages.body(note, feed=True)
         url = urls.absolute(site.note_url(note))
-        body = pages.fill(note, note_body.html, note.lang, absolute=True, feed=True, math=note_body.math)
-        summary = pages.fill(note, info.excerpt, note.lang, absolute=True, feed=True)
+        # the excerpt's formulas are the body's (same ids): both take the feed's form from the body
+        body = pages.fill(note, note_body.html, note.lang, absolute=True, math=note_body.math)
+        summary = pages.fill(note, info.excerpt, note.lang, absolute=True, math=note_body.math)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
             f"    <title>{escape(note.title)}</title>",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from markupsafe import Markup
+
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.index.site import Item
 from mlnotes_site.emit import Output
@@ -11,21 +13,23 @@ from mlnotes_site.emit.context import Pages, page_count, paginate, pager
 
 def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: Callable[[int], str],
            title: str, alternates_of: Callable[[int], dict[str, str]], kind: str, origin: str,
-           lazy: dict[str, Callable[[], Any]] | None = None, **extra: Any) -> Iterator[Output]:
-    """One page per chunk of items. `extra` goes to the template and into the fingerprint; `lazy`
-    values are made only when the page is (their inputs are part of the site digest)."""
+           first: dict[str, Any] | None = None, first_has_math: bool = False, **extra: Any) -> Iterator[Output]:
+    """One page per chunk of items. `extra` goes to the template and into the fingerprint; `first`
+    likewise, on the first page only (whose formulas, if it has any, `first_has_math` says)."""
     chunks = paginate(items, pages.config.paginate)
     for number, chunk in enumerate(chunks, start=1):
-        inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra,
+        own = dict(first or {}) if number == 1 else {}
+        inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra, own,
                   [(pages.listing(item.note), item.foreign) for item in chunk])
 
-        def make(number: int = number, chunk: list[Item] = chunk) -> Output:
+        def make(number: int = number, chunk: list[Item] = chunk, own: dict[str, Any] = own) -> Output:
             entries = [pages.item(item, lang) for item in chunk]
             return pages.render(
                 template, lang=lang, path=path_of(number), title=title, alternates=alternates_of(number),
-                kind=kind, origin=origin, has_math=any(e["has_math"] for e in entries),
+                kind=kind, origin=origin,
+                has_math=any(e["has_math"] for e in entries) or (number == 1 and first_has_math),
                 entries=entries, pager=pager(number, len(chunks), lambda n: pages.href(path_of(n))),
-                page_number=number, **extra, **{name: value() for name, value in (lazy or {}).items()})
+                page_number=number, **extra, **own)
 
         yield pages.output(path_of(number), origin, inputs, make, template)
 
@@ -51,8 +55,7 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
             items = site.in_topic(topic, lang)
             sizes = {other: page_count(site.topic_count(topic, other), pages.config.paginate)
                      for other in pages.config.languages}
-            description = site.topics[topic].descriptions.get(lang) \
-                or site.topics[topic].descriptions.get(pages.config.default_language, "")
+            described = site.topic_description(topic, lang)
             parents = []
             parent = site.topics[topic].parent
             while parent:
@@ -65,8 +68,9 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
                                                      for other in pages.config.languages if n <= sizes[other]},
                 kind="topic", origin=f"content/{topic}/",
                 heading=site.topic_title(topic, lang),
-                lazy={"description": lambda description=description, topic=topic:
-                      pages.markdown_fragment(description, topic) if description else ""},
+                description=described.text if described else "",  # the meta description: plain text
+                first={"topic_description": Markup(described.html) if described else ""},
+                first_has_math=bool(described and described.has_math),
                 parents=parents,
                 subtopics=[{"title": c.title(lang, pages.config.default_language),
                             "href": pages.href(urls.topic(c.path, lang)), "count": site.topic_count(c.path, lang)}

@@ -34,7 +34,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
                next_note: Note | None) -> Output:
     site = pages.site
     info = site.infos[note.path]
-    body = pages.bodies.get(note.path)
+    body = pages.body(note)
     path = site.note_url(note)
     alternates = {lang: site.note_url(n) for lang, n in translations.items()}
 

@@ -13,14 +13,12 @@ from typing import Iterator
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from mlnotes_site.load.content import Note
-from mlnotes_site.render.math.engine import MathEngine
-from mlnotes_site.render.cache import Bodies
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.index.site import Site
 from mlnotes_site.emit.theme import make_environment
 from mlnotes_site.emit import Output
-from mlnotes_site.emit.assets import katex_assets, note_assets, static_files
-from mlnotes_site.emit.context import Pages, digest, theme_digest
+from mlnotes_site.emit.assets import RendererInfo, katex_assets, note_assets, static_files
+from mlnotes_site.emit.context import BodyStore, Pages, digest, theme_digest
 from mlnotes_site.emit.feeds import feeds
 from mlnotes_site.emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
 from mlnotes_site.emit.notes import alias_pages, note_pages
@@ -28,14 +26,15 @@ from mlnotes_site.emit.sitemap import sitemap
 
 
 class SiteOutputs:
-    def __init__(self, site: Site, engine: MathEngine, bodies: Bodies, problems: list[Problem],
+    def __init__(self, site: Site, renderer: RendererInfo, bodies: BodyStore, problems: list[Problem],
                  env: Environment | None = None,
                  versions: dict[str, tuple[Note, str, tuple[str, str]]] | None = None) -> None:
-        """`problems` receives template errors met while pages are made (once per template and
-        message). A long-lived caller passes its template environment and version memo every time."""
-        self.site, self.engine, self.problems = site, engine, problems
-        self.pages = Pages(site, env or make_environment(site.config.root), engine, bodies, versions,
-                           on_template_error=self._report)
+        """`problems` receives the problems met while pages are made: template errors (once per
+        template and message), bodies the cache lost. A long-lived caller passes its template
+        environment and version memo every time."""
+        self.site, self.renderer, self.problems = site, renderer, problems
+        self.pages = Pages(site, env or make_environment(site.config.root), renderer, bodies, versions,
+                           on_template_error=self._report, on_problem=self._add)
         self._seen: set[tuple[str, str]] = set()
 
     def _report(self, exc: TemplateError) -> None:
@@ -45,6 +44,9 @@ class SiteOutputs:
         else:
             problem = error("template/error", f"{type(exc).__name__}: {exc}", "templates", 0, 0,
                             hint="check the template for undefined names")
+        self._add(problem)
+
+    def _add(self, problem: Problem) -> None:
         if (problem.path, problem.message) not in self._seen:
             self._seen.add((problem.path, problem.message))
             self.problems.append(problem)
@@ -59,17 +61,17 @@ class SiteOutputs:
                 yield from emitter
         except TemplateError as exc:  # aliases render their small template at once
             self._report(exc)
-        yield from static_files(self.site)
+        yield from static_files(self.site, self.renderer)
         yield from note_assets(self.site)
         if pages.uses_katex_css:
-            yield from katex_assets(self.engine)
+            yield from katex_assets(self.renderer)
 
     def shape(self) -> str:
         """What every output but a note's own page and the feeds depends on: theme, config, topics,
         which notes there are and how they are listed, and the files beside them."""
         site = self.site
         files = [(a.content_path, _stat(a.source)) for a in sorted(site.assets.values(), key=lambda a: a.content_path)]
-        files += [(o.path, _stat(o.copy_from)) for o in static_files(site) if o.copy_from is not None]
+        files += [(o.path, _stat(o.copy_from)) for o in static_files(site, self.renderer) if o.copy_from is not None]
         return digest(self.pages.site_digest, theme_digest(site.config.root), site.structure,
                       [self.pages.listing(n) for n in site.notes], files)
 

@@ -9,12 +9,14 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Mapping
 
 from mlnotes_site.config import Config
 from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.model import LinkRef, NoteInfo
+from mlnotes_site.render.topics import TopicDescription
 from mlnotes_site.slugs import heading_id, tag_slug
 from mlnotes_site.index.urls import Urls
 
@@ -51,10 +53,12 @@ class Tag:
 class Site:
     def __init__(self, config: Config, content: Content, infos: dict[str, NoteInfo],
                  drafts_left_out: frozenset[str] = frozenset(),
-                 memo: dict[tuple[object, ...], tuple[object, ...]] | None = None) -> None:
+                 memo: dict[tuple[object, ...], tuple[object, ...]] | None = None,
+                 topic_html: Mapping[tuple[str, str], TopicDescription] | None = None) -> None:
         """`content` holds the notes to publish (see build.select_notes); `drafts_left_out` the content
         paths of the drafts it left out, so that a link to one says so."""
         self.config = config
+        self.topic_html = topic_html or {}  # (topic, language) -> its rendered description (render/topics.py)
         self.urls = Urls(config)
         self.problems: list[Problem] = []
         self.notes: list[Note] = list(content.notes)
@@ -172,6 +176,12 @@ class Site:
 
     def topic_title(self, topic: str, lang: str) -> str:
         return self.topics[topic].title(lang, self.config.default_language)
+
+    def topic_description(self, topic: str, lang: str) -> TopicDescription | None:
+        """The topic's description in `lang`, else in the default language, else None."""
+        descriptions = self.topics[topic].descriptions
+        chosen = lang if descriptions.get(lang) else self.config.default_language
+        return self.topic_html.get((topic, chosen)) if descriptions.get(chosen) else None
 
     def neighbour_map(self, only: set[str] | None = None) -> dict[str, tuple[Note | None, Note | None]]:
         """Previous and next note of the same language in each note's folder topic (reading order);

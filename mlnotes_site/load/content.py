@@ -1,36 +1,28 @@
-"""Find notes under content/, split and validate front matter, make Notes, TopicMetas and Problems."""
+"""Make Notes, TopicMetas and Problems from the files under content/ (found by discover.py, their
+front matter read by frontmatter.py)."""
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from mlnotes_site.config import Config, macro_table
-from mlnotes_site.dates import parse_date
 from mlnotes_site.i18n import split_lang_suffix
+from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
+from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.problems import Problem, error
 from mlnotes_site.slugs import tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
 # GitLab "[[_TOC_]]" (lower-cased here).
 TOC_MARKERS = ("[toc]", "[[_toc_]]", "[[toc]]")
-from mlnotes_site.load.tomlfile import load_toml
-from mlnotes_site.load.yamlfile import load_yaml
-
-NOTE_SUFFIXES = (".md", ".markdown")
-_FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it
 DATE_KEYS = ("date", "created")
 UPDATED_KEYS = ("updated", "lastmod", "modified")
-_END_RE = {"---": re.compile(r"^(---|\.\.\.)[ \t]*$"), "+++": re.compile(r"^\+\+\+[ \t]*$")}
 _H1_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
-_BOOL_KEYS = ("draft", "toc")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-_YAML_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0b: "\\v", 0x0c: "\\f", 0x0d: "\\r",
-                 0x1b: "\\e", 0x00: "\\0"}
 
 
 @dataclass(frozen=True)
@@ -86,203 +78,6 @@ class Content:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class SourceText:
-    text: str
-    front: dict[str, Any]
-    key_lines: dict[str, int]  # 0-based file line of each front matter key
-    body: str
-    body_line: int
-    has_front_matter: bool
-
-
-_DEBRIS_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap", ".part", ".kate-swp")
-_DEBRIS_NAMES = {"4913", "Thumbs.db"}  # 4913: vim's probe file
-
-
-def is_debris(name: str) -> bool:
-    """Hidden files and editor leftovers (swap, backup, lock files): never content, never a rebuild."""
-    return name.startswith((".", "#")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
-
-
-def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
-    """All Markdown files and other files under content/, sorted; symlinked folders are not entered."""
-    notes: list[Path] = []
-    others: list[Path] = []
-    folders: set[str] = set()
-    problems: list[Problem] = []
-    for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=False):
-        here = Path(dirpath)
-        kept = []
-        for name in sorted(dirnames):
-            if is_debris(name) or name in ("node_modules", "__pycache__"):
-                continue
-            if (here / name).is_symlink():
-                problems.append(warning("content/symlink", f"symbolic link to a folder '{name}' is not followed",
-                                        _site_rel(content_dir, here / name),
-                                        hint="move the folder into content/ or copy it"))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        rel = here.relative_to(content_dir).as_posix()
-        folders.add("" if rel == "." else rel)
-        for name in sorted(filenames):
-            if is_debris(name):
-                continue
-            path = here / name
-            (notes if name.endswith(NOTE_SUFFIXES) else others).append(path)
-    return sorted(notes), sorted(others), folders, problems
-
-
-def _site_rel(content_dir: Path, path: Path) -> str:
-    return (PurePosixPath("content") / path.relative_to(content_dir).as_posix()).as_posix()
-
-
-def decode(data: bytes) -> str | Problem:
-    """UTF-8 text with newlines normalized, or a problem saying where the bad byte is."""
-    if b"\x00" in data[:8192]:
-        return error("content/binary", "this file is binary, not Markdown text",
-                     hint="rename it so it does not end in .md, or remove it")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return error("content/encoding", f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
-                     line=line, column=column, hint="save the file as UTF-8")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def split_front_matter(text: str, path: str) -> tuple[SourceText | None, list[Problem]]:
-    problems: list[Problem] = []
-    lines = text.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start >= len(lines) or not _FENCE_RE.match(lines[start]):
-        return SourceText(text, {}, {}, text, 0, False), problems
-    fence = lines[start].strip()
-    if start > 0:
-        problems.append(warning("front-matter/leading-blank", "blank lines before the front matter",
-                                path, 1, 1, hint=f"start the file with the '{fence}' line"))
-    end = next((i for i in range(start + 1, len(lines)) if _END_RE[fence].match(lines[i])), None)
-    if end is None:
-        problems.append(error("front-matter/unclosed", f"front matter opened with '{fence}' is never closed",
-                              path, start + 1, 1, hint=f"add a line '{fence}' after the last front matter key"))
-        return None, problems
-    front_text = "\n".join(lines[start + 1:end])
-    doc = load_yaml(front_text) if fence == "---" else load_toml(front_text)
-    offset = start + 1
-    code, hint = ("front-matter/yaml", "check indentation, quote values that contain ': ' or start with a special "
-                  "character") if fence == "---" else ("front-matter/toml", "write each key as key = value, text in "
-                                                       "double quotes")
-    for issue in doc.issues:
-        is_dup = issue.message.startswith("duplicate key")
-        problems.append(error("front-matter/duplicate-key" if is_dup else code, issue.message,
-                              path, issue.line + offset + 1, issue.column + 1,
-                              hint="keep one of the two" if is_dup else hint))
-    if doc.data is None and any(not i.message.startswith("duplicate") for i in doc.issues):
-        return None, problems
-    data = doc.data if doc.data is not None else {}
-    if not isinstance(data, dict):
-        problems.append(error("front-matter/not-mapping",
-                              f"front matter must be a mapping of keys to values, not a {type(data).__name__}",
-                              path, offset + 1, 1, hint="write it as 'key: value' lines, e.g. 'title: DDIM'"))
-        return None, problems
-    front = {str(k): v for k, v in data.items()}
-    key_lines = {k: v + offset for k, v in doc.key_lines.items()}
-    body = "\n".join(lines[end + 1:])
-    return SourceText(text, front, key_lines, body, end + 1, True), problems
-
-
-def _strings(value: Any) -> list[str] | None:
-    """A list of strings; a lone string is accepted (split on commas) as writers often do."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in re.split(r"[,，]", value) if part.strip()]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return None
-
-
-class _FrontMatter:
-    """Typed access to front matter values, each failure a problem at the key's line."""
-
-    def __init__(self, source: SourceText, path: str, zone: tzinfo) -> None:
-        self.front = source.front
-        self.lines = source.key_lines
-        self.path = path
-        self.zone = zone
-        self.problems: list[Problem] = []
-
-    def _line(self, key: str) -> int:
-        return self.lines.get(key, 0) + 1 if key in self.lines else 0
-
-    def fail(self, key: str, message: str, hint: str = "", code: str = "front-matter/type") -> None:
-        self.problems.append(error(code, message, self.path, self._line(key), 1, hint))
-
-    def warn(self, key: str, message: str, hint: str = "", code: str = "front-matter/type") -> None:
-        self.problems.append(warning(code, message, self.path, self._line(key), 1, hint))
-
-    def text(self, key: str) -> str | None:
-        value = self.front.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            if _CONTROL_RE.search(value) or ("$" in value and any(c in value for c in "\t\n\r")):
-                # In double quotes YAML reads "\alpha" as BEL + "lpha", "\nabla" as a line break + "abla"
-                # and so on. Beside a formula those were TeX: they get their backslash back.
-                tex = "$" in value
-                self.warn(key, f"'{key}' holds a control character that YAML made of a backslash escape "
-                          f"in double quotes; {'read as the TeX it was' if tex else 'dropped'}",
-                          hint=f"quote the value with single quotes, e.g. {key}: '$\\alpha$-散度'",
-                          code="front-matter/control-character")
-                value = value.translate(_YAML_ESCAPES) if tex else value
-                value = _CONTROL_RE.sub("", value)
-            return value.strip() or None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            self.warn(key, f"'{key}' is a number ({value}); it is used as text",
-                      hint=f"quote it: {key}: \"{value}\"")
-            return str(value)
-        self.fail(key, f"'{key}' must be text, got {type(value).__name__}", hint=f"write {key}: some text")
-        return None
-
-    def date(self, key: str) -> datetime | None:
-        if self.front.get(key) is None:
-            return None
-        parsed = parse_date(self.front[key], self.zone)
-        if isinstance(parsed, str):
-            self.fail(key, f"'{key}': {parsed}", hint=f"write {key}: 2025-03-01", code="front-matter/date")
-            return None
-        return parsed
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.front.get(key, default)
-        if isinstance(value, bool):
-            return value
-        self.fail(key, f"'{key}' must be true or false, got {value!r}")
-        return default
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.front.get(key, default)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        self.fail(key, f"'{key}' must be a whole number, got {value!r}")
-        return default
-
-    def strings(self, key: str) -> list[str]:
-        values = _strings(self.front.get(key))
-        if values is None:
-            self.fail(key, f"'{key}' must be a list of text values", hint=f"e.g. {key}: [diffusion, 采样]")
-            return []
-        return values
-
-
 def _tags(values: list[str]) -> tuple[str, ...]:
     """Tags as written, without Obsidian's leading '#', once each (`ML` and `ml` are one tag)."""
     kept: dict[str, str] = {}
@@ -313,54 +108,28 @@ def _check_slug(slug: str) -> str | None:
     return None
 
 
-def read_source(path: Path, site_path: str) -> tuple[SourceText | None, list[Problem]]:
-    """Read, decode and split one Markdown file; problems carry the file's path."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [error("content/read", f"cannot read file: {exc.strerror or exc}", site_path)]
-    text = decode(data)
-    if isinstance(text, Problem):
-        return None, [Problem(text.severity, text.code, text.message, site_path, text.line, text.column, text.hint)]
-    return split_front_matter(text, site_path)
-
-
-def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
-    site_path = _site_rel(content_dir, path)
-    content_path = path.relative_to(content_dir).as_posix()
-    source, problems = read_source(path, site_path)
-    if source is None:
-        return None, problems
-    zone = config.zone
-    assert zone is not None
-    fm = _FrontMatter(source, site_path, zone)
-
-    folder = PurePosixPath(content_path).parent.as_posix()
-    folder = "" if folder == "." else folder
-    stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
+def _language(stem: str, fm: FrontMatter, config: Config) -> tuple[str, str] | None:
+    """(the file name without its language suffix, the note's language), or None when the language
+    is not one of the site's (a problem in `fm`)."""
     name, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
     front_lang = fm.text("lang")
     if suffix_lang is None and looked_like_lang:
         fm.problems.append(error("lang/unknown", f"language '{stem.rpartition('.')[2]}' in the file name is not one of "
-                                 f"the site languages {list(config.languages)}", site_path,
+                                 f"the site languages {list(config.languages)}", fm.path,
                                  hint="add it to 'languages' in mlnotes.yaml or rename the file"))
-        return None, problems + fm.problems
-    lang = suffix_lang or front_lang or config.default_language
+        return None
     if front_lang and front_lang not in config.languages:
         fm.fail("lang", f"language '{front_lang}' is not one of the site languages {list(config.languages)}",
                 hint="add it to 'languages' in mlnotes.yaml", code="lang/unknown")
-        return None, problems + fm.problems
+        return None
     if suffix_lang and front_lang and front_lang != suffix_lang:
         fm.warn("lang", f"'lang: {front_lang}' disagrees with the file name suffix '.{suffix_lang}'; "
                 f"the suffix wins", code="lang/mismatch")
+    return name, suffix_lang or front_lang or config.default_language
 
-    body = source.body
-    title = fm.text("title")
-    if title is None:
-        heading, body = first_heading(body)
-        title = heading or name
 
-    git_info = git.get(content_path)
+def _dates(source: SourceText, fm: FrontMatter, git_info: GitDates | None) -> tuple[datetime | None, datetime | None]:
+    """(date, updated) from the front matter, else from git; None where neither has one."""
     # the first of these a note has: ours, then Obsidian's (created/modified) and Hugo's (lastmod)
     date_key = next((k for k in DATE_KEYS if k in source.front), DATE_KEYS[0])
     updated_key = next((k for k in UPDATED_KEYS if k in source.front), UPDATED_KEYS[0])
@@ -370,33 +139,66 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
             date = git_info.created
         else:
             fm.problems.append(error("front-matter/missing-date", "the note has no date and is not committed to git",
-                                     site_path, 1, 1, hint="add 'date: YYYY-MM-DD' to the front matter"))
+                                     fm.path, 1, 1, hint="add 'date: YYYY-MM-DD' to the front matter"))
     updated = fm.date(updated_key)
     if updated is None and updated_key not in source.front and git_info:
         updated = git_info.modified
     if date is not None and updated is not None and updated < date:
         fm.warn(updated_key, f"'{updated_key}' is earlier than '{date_key}'", code="front-matter/date")
+    return date, updated
 
+
+def _slug(fm: FrontMatter, name: str) -> str:
+    """`slug:` when it is one usable path segment, else made from the file name."""
     slug_value = fm.text("slug")
     if slug_value is not None:
         reason = _check_slug(slug_value)
         slug = url_slug(slug_value)
-        if reason or not slug:
-            fm.fail("slug", f"slug {slug_value!r} {reason or 'has no usable characters'}", code="url/slug",
-                    hint="use letters, digits and '-', e.g. slug: ddim-sampling")
-            slug = url_slug(name) or "note"
-    else:
-        slug = url_slug(name) or "note"
+        if not reason and slug:
+            return slug
+        fm.fail("slug", f"slug {slug_value!r} {reason or 'has no usable characters'}", code="url/slug",
+                hint="use letters, digits and '-', e.g. slug: ddim-sampling")
+    return url_slug(name) or "note"
 
-    if "macros" in source.front and macro_table(source.front["macros"]) is None:
-        fm.fail("macros", "'macros' must map a macro name to its TeX",
-                hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
 
+def _topics(folder: str, fm: FrontMatter) -> tuple[str, ...]:
+    """The folder's topic first, then those named in `topics:`, once each."""
     topics = [folder] if folder else []
     for extra in fm.strings("topics"):
         extra = extra.strip("/")
         if extra and extra not in topics:
             topics.append(extra)
+    return tuple(topics)
+
+
+def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
+    site_path = site_rel(content_dir, path)
+    content_path = path.relative_to(content_dir).as_posix()
+    source, problems = read_source(path, site_path)
+    if source is None:
+        return None, problems
+    zone = config.zone
+    assert zone is not None
+    fm = FrontMatter(source, site_path, zone)
+
+    folder = PurePosixPath(content_path).parent.as_posix()
+    folder = "" if folder == "." else folder
+    named = _language(PurePosixPath(content_path).name.rsplit(".", 1)[0], fm, config)
+    if named is None:
+        return None, problems + fm.problems
+    name, lang = named
+
+    body = source.body
+    title = fm.text("title")
+    if title is None:
+        heading, body = first_heading(body)
+        title = heading or name
+    date, updated = _dates(source, fm, git.get(content_path))
+    slug = _slug(fm, name)
+    if "macros" in source.front and macro_table(source.front["macros"]) is None:
+        fm.fail("macros", "'macros' must map a macro name to its TeX",
+                hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
+    topics = _topics(folder, fm)
 
     note = Note(
         path=site_path,
@@ -408,7 +210,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         title=title,
         date=date or datetime(1970, 1, 1, tzinfo=zone),
         updated=updated or date or datetime(1970, 1, 1, tzinfo=zone),
-        topics=tuple(topics),
+        topics=topics,
         tags=_tags(fm.strings("tags")),
         summary=fm.text("summary"),
         # Obsidian Publish's `publish: false` keeps a note private: left out like a draft
@@ -425,13 +227,13 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
 
 
 def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
-    site_path = _site_rel(content_dir, path)
+    site_path = site_rel(content_dir, path)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
     assert config.zone is not None
-    fm = _FrontMatter(source, site_path, config.zone)
+    fm = FrontMatter(source, site_path, config.zone)
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
     _, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
     if suffix_lang is None and looked_like_lang:

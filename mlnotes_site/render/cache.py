@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from mlnotes_site.render.math import cache as mathcache
 from mlnotes_site.version import code_version
@@ -21,6 +21,7 @@ from mlnotes_site.load.content import Note
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.problems import Problem, Severity
 from mlnotes_site.model import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
+from mlnotes_site.render.math.html import feed_math
 
 INFO = "noteinfo"
 BODY = mathcache.NOTE_BODY
@@ -51,6 +52,7 @@ def dump_info(info: NoteInfo) -> dict[str, Any]:
         "reading_minutes": info.reading_minutes,
         "problems": [{**{f.name: getattr(p, f.name) for f in dataclasses.fields(p)}, "severity": p.severity.value}
                      for p in info.problems],
+        "description": info.description,
     }
 
 
@@ -66,6 +68,7 @@ def load_info(data: Any) -> NoteInfo | None:
             words=int(data["words"]),
             reading_minutes=int(data["reading_minutes"]),
             problems=tuple(Problem(**{**p, "severity": Severity(p["severity"])}) for p in data["problems"]),
+            description=str(data["description"]),
         )
     except (KeyError, TypeError, ValueError):
         return None  # an entry from another layout or a damaged one: render again
@@ -99,23 +102,43 @@ def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list
 
 class Bodies:
     """Note bodies for the emitters: kept in memory only where the cache could not take them, else
-    read back from the cache (a few recent ones remembered, as feeds ask for the same notes)."""
+    read back from the cache (a few recent ones remembered, as feeds ask for the same notes). A body
+    the cache lost since the note was rendered (a damaged entry, the cache deleted by hand) is None:
+    the emitter reports it, and its info is dropped too, so that the next build renders the note again."""
 
-    def __init__(self, cache: Cache, keys: dict[str, str], memory: dict[str, NoteBody],
-                 rerender: Callable[[str], NoteBody]) -> None:
-        self.cache, self.keys, self.memory, self.rerender = cache, keys, memory, rerender
-        self.recent: OrderedDict[str, NoteBody] = OrderedDict()
+    RECENT = 64  # bodies remembered, in each form
 
-    def get(self, path: str) -> NoteBody:
-        if path in self.memory:
+    def __init__(self, cache: Cache, keys: dict[str, str], memory: dict[str, NoteBody]) -> None:
+        self.cache, self.keys, self.memory = cache, keys, memory
+        self.recent: OrderedDict[tuple[str, bool], NoteBody] = OrderedDict()
+
+    def key(self, path: str) -> str:
+        """The note's cache key: it changes whenever its rendering does."""
+        return self.keys.get(path, "")
+
+    def get(self, path: str) -> NoteBody | None:
+        """The body as a page shows it: formulas as KaTeX HTML (or math-core's MathML)."""
+        return self._remembered(path, False)
+
+    def feed(self, path: str) -> NoteBody | None:
+        """The body as a feed carries it: formulas as MathML (the TeX of a failed one)."""
+        return self._remembered(path, True)
+
+    def _remembered(self, path: str, feed: bool) -> NoteBody | None:
+        if not feed and path in self.memory:
             return self.memory[path]
-        if path in self.recent:
-            self.recent.move_to_end(path)
-            return self.recent[path]
-        body = get_body(self.cache, self.keys[path]) if path in self.keys else None
+        found = self.recent.get((path, feed))
+        if found is not None:
+            self.recent.move_to_end((path, feed))
+            return found
+        body = self.memory.get(path) or (get_body(self.cache, self.keys[path]) if path in self.keys else None)
         if body is None:
-            body = self.rerender(path)  # the cache lost it meanwhile (deleted by hand): render again
-        self.recent[path] = body
-        if len(self.recent) > 64:
+            if path in self.keys:
+                self.cache.drop(INFO, [self.keys[path]])
+            return None
+        if feed:
+            body = NoteBody(body.html, tuple(feed_math(html) for html in body.math))
+        self.recent[(path, feed)] = body
+        if len(self.recent) > self.RECENT:
             self.recent.popitem(last=False)
         return body

@@ -6,10 +6,13 @@ import math
 import re
 from dataclasses import dataclass
 from html import escape, unescape
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 from mlnotes_site.model import MATH, find_placeholders
+from mlnotes_site.render.math.html import formula_source
 from mlnotes_site.slugs import CJK_CHAR
+
+DESCRIPTION_LENGTH = 200  # characters of a page's meta description (base.html truncates at the same length)
 
 _CJK_RE = re.compile(f"[{CJK_CHAR}]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -186,3 +189,9 @@ def plain_excerpt(html: str, formula_text: Callable[[int], str], limit: int) -> 
         boundary = max((m.end() for m in _CUT_RE.finditer(text, 0, cut + 1)), default=0)
         cut = boundary if boundary > limit // 2 else cut
     return text[:cut].rstrip(" ，、；：,;:") + "…"
+
+
+def meta_description(excerpt: str, math: Mapping[int, str]) -> str:
+    """A note's meta description: its excerpt (`math`: the HTML of its formulas, by id) as plain
+    text, formulas as their TeX."""
+    return plain_excerpt(excerpt, lambda mid: formula_source(math[mid]), DESCRIPTION_LENGTH)

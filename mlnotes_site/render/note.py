@@ -29,7 +29,8 @@ from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
-from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
+from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
+                                         reading_minutes)
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -355,16 +356,18 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     links = tuple(replace(link, line=link.line + note.body_line + 1) for link in state.links)
     han, words = _count(tokens)
     shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
+    excerpt_math = {mid: page[mid] for mid in sorted(shown)}
     info = NoteInfo(
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math={mid: page[mid] for mid in sorted(shown)},
+        math=excerpt_math,
         math_count=body_count,
         han=han,
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
+        description=meta_description(excerpt, excerpt_math),
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
 

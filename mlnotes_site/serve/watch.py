@@ -11,7 +11,7 @@ from watchdog.observers.api import ObservedWatch
 
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import CONFIG_NAME
-from mlnotes_site.load.content import is_debris
+from mlnotes_site.load.discover import is_debris
 
 WATCHED_DIRS = ("content", "templates", "static")
 def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:
