@@ -32,3 +32,32 @@ def test_citation_links_are_markdown_links_not_wikilinks(tmp_path, run_cli):
     assert anchors["[1]"]["href"] == "#ref1"
     assert anchors["[2]"]["href"] == "https://example.org/survey"
     assert "wikilink" not in page and "(#ref1)" not in page
+
+
+def test_a_wikilink_to_nothing_is_marked_text_not_a_made_up_link(tmp_path, run_cli):
+    body = """
+    See [[kv-cache]], [[missing note|the **missing** one]], [[3]] and ![[nowhere.png]].
+
+    ## About [[gone]]
+    """
+    site = write_site(tmp_path / "s", {
+        "content/ml/attention.en.md": note("Attention", "2025-01-01", body),
+        "content/ml/kv-cache.en.md": note("KV cache", "2025-01-02", "Pages."),
+    }, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    for name in ("[[missing note|the **missing** one]]", "[[3]]", "![[nowhere.png]]", "[[gone]]"):
+        assert f"warning[link/broken]: wikilink '{name}'" in result.err  # the warning stays
+    page = read(site / "public", "en/ml/attention/index.html")
+    hrefs = [attrs.get("href", "") for tag, attrs in parse(page).tags if tag == "a"]
+    assert "/en/ml/kv-cache/" in hrefs  # a wikilink that resolves is still a link
+    assert not any(h in ("3", "missing%20note", "gone", "nowhere.png") for h in hrefs)
+    assert not any(attrs.get("src") == "nowhere.png" for tag, attrs in parse(page).tags if tag == "img")
+    spans = {text: attrs for tag, attrs, text in parse(page).texts if tag == "span" and "unresolved" in attrs.get("class", "")}
+    assert spans["the missing one"]["class"] == "wikilink unresolved"
+    assert spans["the missing one"]["title"] == "Not found: no note or file is named “missing note”"
+    assert '<strong>missing</strong> one</span>' in page  # the text keeps its Markdown
+    assert spans["3"]["title"] == "Not found: no note or file is named “3”"
+    assert spans["nowhere.png"]["class"] == "wikilink embed unresolved"
+    toc = page[page.index('class="toc"'):] if 'class="toc"' in page else page
+    assert re.search(r'About <span class="wikilink unresolved" title="[^"]*">gone</span>', toc)

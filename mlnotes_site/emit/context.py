@@ -15,6 +15,7 @@ from mlnotes_site.load.content import Note
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
+from mlnotes_site.render.markdown.wikilinks import unresolved_as_text
 from mlnotes_site.version import code_version
 from mlnotes_site.render.math.katex import MathEngine, formula_source
 from mlnotes_site.render.cache import Bodies
@@ -211,6 +212,11 @@ class Pages:
                 return escape(quote(link.target) if link.wiki else link.raw)
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
+        def unresolved(index: int) -> str | None:  # the name a wikilink that resolves to nothing wrote
+            link = info.links[index]
+            return link.target if link.wiki and self.site.resolve(note, link, lang) is None else None
+
+        html = unresolved_as_text(html, unresolved, strings_for(lang, self.config)["wikilink_unresolved"])
         return PLACEHOLDER_RE.sub(repl, html)
 
     def description(self, note: Note) -> str:

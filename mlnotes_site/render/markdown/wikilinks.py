@@ -9,6 +9,8 @@ once every note is known. In a table the `|` before the text is written `\\|`, a
 from __future__ import annotations
 
 import re
+from html import escape
+from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
@@ -73,6 +75,8 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
                 for token in state.tokens[first:]:
                     if token.type == "html_inline":
                         token.type = "text"
+                # a link inside a link is not HTML (an autolink in the text): its text stays
+                state.tokens[first:] = [t for t in state.tokens[first:] if t.type not in ("link_open", "link_close")]
             else:
                 state.push("text", "", 0).content = f"{name} > {heading}" if name and heading else name or heading
             state.push("link_close", "a", -1)
@@ -126,6 +130,28 @@ def _sized_images(state: StateCore) -> None:
             image.attrSet("width", size.group(1))
             if size.group(2):
                 image.attrSet("height", size.group(2))
+
+
+# How a wikilink and a wikilink image come out of the renderer, their URL still a placeholder
+# (links.py): a link's text holds no other link (see _wikilink), so its first "</a>" closes it.
+_RENDERED_RE = re.compile('<a href="\x00(\\d+)\x00" class="(wikilink(?: embed)?)">(.*?)</a>|<img src="\x00(\\d+)\x00"[^>]*>',
+                          re.S)
+
+
+def unresolved_as_text(html: str, unresolved: Callable[[int], str | None], title: str) -> str:
+    """Each wikilink whose name `unresolved(link index)` says resolves to nothing (returning the name
+    as written) becomes its text in a span marked unresolved, with `title` ("{name}" filled in) saying
+    so: never a link to a page or an image that does not exist. Other links are left as they are."""
+    def text(match: re.Match[str]) -> str:
+        index = match.group(1) or match.group(4)
+        name = unresolved(int(index))
+        if name is None:
+            return match.group(0)
+        kind = match.group(2) or "wikilink embed"
+        shown = match.group(3) if match.group(1) else escape(name, quote=False)
+        return f'<span class="{kind} unresolved" title="{escape(title.format(name=name))}">{shown}</span>'
+
+    return _RENDERED_RE.sub(text, html)
 
 
 def wikilinks_plugin(md: MarkdownIt) -> None:
