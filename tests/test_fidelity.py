@@ -61,3 +61,34 @@ def test_a_wikilink_to_nothing_is_marked_text_not_a_made_up_link(tmp_path, run_c
     assert spans["nowhere.png"]["class"] == "wikilink embed unresolved"
     toc = page[page.index('class="toc"'):] if 'class="toc"' in page else page
     assert re.search(r'About <span class="wikilink unresolved" title="[^"]*">gone</span>', toc)
+
+
+def test_topics_named_in_front_matter_are_the_existing_topics(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {
+        # Obsidian habit: the folder's topic named as the reader sees it
+        "content/computer-science/algorithms.md": note("Algorithms", "2025-01-01", topics="[Computer Science]"),
+        "content/computer-science/_index.zh.md": "---\ntitle: 计算机科学\n---\n",
+        "content/computer-science/_index.en.md": "---\ntitle: CS Basics\n---\n",
+        "content/ml/diffusion/ddim.md": note("DDIM", "2025-01-02", topics="['cs basics', 计算机科学, Diffusion]"),
+        "content/ml/notes.md": note("Notes", "2025-01-03", topics="[Deep Learning]"),
+        "content/ml/more.md": note("More", "2025-01-04", topics="[deep-learning, ML]"),
+    }, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err  # no url/duplicate
+    out = site / "public"
+    page = read(out, "ml/diffusion/ddim/index.html")
+    topic_links = [attrs["href"] for tag, attrs in parse(page).tags if tag == "a" and attrs.get("class") == "topic"]
+    # by title in either language, by folder name; each once
+    assert topic_links == ["/ml/diffusion/", "/computer-science/"]
+    algorithms = read(out, "computer-science/algorithms/index.html")
+    assert [a["href"] for t, a in parse(algorithms).tags if t == "a" and a.get("class") == "topic"] == ["/computer-science/"]
+    # a truly new name makes one topic, however it is spelled
+    assert (out / "deep-learning/index.html").is_file()
+    listed = read(out, "deep-learning/index.html")
+    assert "Notes" in listed and "More" in listed
+    topic_dirs = sorted(p.parent.relative_to(out).as_posix() for p in out.glob("*/index.html"))
+    assert "computer-science" in topic_dirs and "deep-learning" in topic_dirs and "ml" in topic_dirs
+    assert not any(d.startswith(("computer-science-", "cs-basics")) for d in topic_dirs)
+    # "ML" is the folder ml, not a new topic
+    more = read(out, "ml/more/index.html")
+    assert [a["href"] for t, a in parse(more).tags if t == "a" and a.get("class") == "topic"] == ["/ml/", "/deep-learning/"]
