@@ -22,6 +22,7 @@ KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "exce
 class Config:
     root: Path
     languages: tuple[str, ...] = ("zh", "en")
+    languages_from_files: bool = False  # no `languages:` key: the languages the files use (load/languages.py)
     title: Mapping[str, str] = field(default_factory=dict)
     description: Mapping[str, str] = field(default_factory=dict)
     base_url: str = "/"  # always ends with "/"; either "/" + path or an absolute URL
@@ -110,7 +111,11 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         problems.append(error("config/value", message, CONFIG_NAME, lines.get(key, 0), 1, hint))
 
     languages: tuple[str, ...] = ("zh", "en")
-    if "languages" in raw:
+    from_files = "languages" not in raw
+    if from_files:
+        from mlnotes_site.load.languages import languages_used  # load/ reads notes, which need a Config
+        languages = languages_used(root / "content")
+    else:
         value = raw["languages"]
         if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
                 and len(set(value)) == len(value)):
@@ -189,6 +194,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     config = Config(
         root=root,
         languages=languages,
+        languages_from_files=from_files,
         title=_per_language(raw.get("title"), languages, "title", problems, lines.get("title", 0)),
         description=_per_language(raw.get("description"), languages, "description", problems,
                                   lines.get("description", 0)),

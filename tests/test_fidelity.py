@@ -92,3 +92,64 @@ def test_topics_named_in_front_matter_are_the_existing_topics(tmp_path, run_cli)
     # "ML" is the folder ml, not a new topic
     more = read(out, "ml/more/index.html")
     assert [a["href"] for t, a in parse(more).tags if t == "a" and a.get("class") == "topic"] == ["/ml/", "/deep-learning/"]
+
+
+def test_without_languages_key_the_site_speaks_the_languages_of_its_files(tmp_path, run_cli):
+    english = write_site(tmp_path / "en", {
+        "content/basics/intro.en.md": note("Intro", "2025-01-01", "Hello."),
+        "content/basics/setup.md": note("Setup", "2025-01-02", "Install.", lang="en"),
+    }, "title: Notes\n")
+    result = run_cli("build", english, "-o", english / "public")
+    assert result.code == 0, result.err
+    home = read(english / "public", "index.html")
+    assert '<html lang="en"' in home
+    assert (english / "public/basics/intro/index.html").is_file() and (english / "public/basics/setup/index.html").is_file()
+    assert not (english / "public/en").exists() and not (english / "public/zh").exists()
+
+    # a textbook with French chapters beside the Chinese ones (and more French than English)
+    book = write_site(tmp_path / "book", {
+        "content/ch/chapter1.zh.md": note("第一章", "2025-01-01", "正文。"),
+        "content/ch/chapter1.fr.md": note("Chapitre 1", "2025-01-01", "Texte."),
+        "content/ch/chapter2.fr.md": note("Chapitre 2", "2025-01-02", "Texte."),
+        "content/ch/chapter2.en.md": note("Chapter 2", "2025-01-02", "Text."),
+    }, "title: Book\n")
+    result = run_cli("build", book, "-o", book / "public")
+    assert result.code == 0, result.err
+    assert '<html lang="zh"' in read(book / "public", "ch/chapter1/index.html")  # zh first, at the root
+    assert '<html lang="en"' in read(book / "public", "en/ch/chapter2/index.html")  # then en
+    assert '<html lang="fr"' in read(book / "public", "fr/ch/chapter1/index.html")  # then the others
+
+    # with the key, a suffix outside it stays an error
+    (book / "mlnotes.yaml").write_text("title: Book\nlanguages: [zh, en]\n", encoding="utf-8")
+    result = run_cli("build", book, "-o", book / "public")
+    assert result.code != 0 and "content/ch/chapter1.fr.md" in result.err and "error[lang/unknown]" in result.err
+
+
+def test_serve_follows_the_languages_the_files_use(tmp_path):
+    from mlnotes_site.build import BuildOptions, build
+    from mlnotes_site.serve.live import LiveSite
+    from helpers import tree_digest
+
+    site = write_site(tmp_path / "s", {"content/ch/chapter1.en.md": note("Chapter 1", "2025-01-01", "Text.")},
+                      "title: Book\n")
+    live = LiveSite(site, tmp_path / "serve")
+
+    def same_as_clean() -> bool:
+        out = tmp_path / "clean"
+        assert not build(BuildOptions(site, out)).failed
+        return {k: v for k, v in tree_digest(out).items() if not k.startswith(".")} == \
+            {k: v for k, v in tree_digest(live.output).items() if not k.startswith(".")}
+
+    try:
+        assert not live.update(None).failed
+        assert '<html lang="en"' in (live.output / "index.html").read_text(encoding="utf-8")
+        (site / "content/ch/chapter1.zh.md").write_text(note("第一章", "2025-01-01", "正文。"), encoding="utf-8")
+        assert not live.update({"content/ch/chapter1.zh.md"}).failed
+        assert '<html lang="zh"' in (live.output / "index.html").read_text(encoding="utf-8")
+        assert same_as_clean()
+        (site / "content/ch/chapter1.zh.md").unlink()
+        assert not live.update({"content/ch/chapter1.zh.md"}).failed
+        assert '<html lang="en"' in (live.output / "index.html").read_text(encoding="utf-8")
+        assert same_as_clean()
+    finally:
+        live.close()

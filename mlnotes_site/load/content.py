@@ -21,6 +21,7 @@ from mlnotes_site.load.tomlfile import load_toml
 from mlnotes_site.load.yamlfile import load_yaml
 
 NOTE_SUFFIXES = (".md", ".markdown")
+LANG_SUFFIX_RE = re.compile(r"[a-z]{2}(-[A-Za-z]{2,4})?")  # a file name suffix that names a language: .fr, .zh-TW
 _FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it
 DATE_KEYS = ("date", "created")
 UPDATED_KEYS = ("updated", "lastmod", "modified")
@@ -203,7 +204,7 @@ def _lang_from_name(stem: str, config: Config) -> tuple[str, str | None, bool]:
         return stem, None, False
     if suffix in config.languages:
         return name, suffix, True
-    if re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2,4})?", suffix):
+    if LANG_SUFFIX_RE.fullmatch(suffix):
         return name, None, True
     return stem, None, False
 
