@@ -4,7 +4,7 @@ A note names its language by a file name suffix (`chapter1.fr.md`) or by `lang:`
 a note that names none is in the default language, Chinese, as everywhere else. The site's languages
 are those its notes are in, Chinese first when present (the default, at the root), then English, then
 the others by how many notes use them: an English-only site is English at the root, and French
-chapters make a French part. A site without notes keeps the built-in `[zh, en]`.
+chapters make a French part. A site where no file names a language keeps the built-in `[zh, en]`.
 """
 from __future__ import annotations
 
@@ -20,24 +20,21 @@ _LANG_KEY_RE = re.compile(r"^\s*lang\s*[:=]", re.MULTILINE)
 
 
 def note_language(path: Path) -> str | None:
-    """The language a note file is in: its suffix, else its front matter's `lang:`, else the default;
-    None for a topic's `_index.md` (and other `_` files), which names none."""
+    """The language a note file names: its suffix, else its front matter's `lang:`; else None."""
     stem = path.name.rsplit(".", 1)[0]
     name, dot, suffix = stem.rpartition(".")
     if dot and name and LANG_SUFFIX_RE.fullmatch(suffix):
         return suffix
-    if path.name.startswith("_"):
-        return None
     try:
         with path.open("rb") as handle:
             head = handle.read(_HEAD).decode("utf-8-sig", errors="replace")
     except OSError:
         return None
     if not _LANG_KEY_RE.search(head):  # the common case: no front matter lang, no YAML to parse
-        return DEFAULT_LANGUAGES[0]
+        return None
     source, _ = split_front_matter(path.read_text(encoding="utf-8-sig", errors="replace"), "")
     lang = source.front.get("lang") if source is not None else None
-    return lang if isinstance(lang, str) and LANG_SUFFIX_RE.fullmatch(lang) else DEFAULT_LANGUAGES[0]
+    return lang if isinstance(lang, str) and LANG_SUFFIX_RE.fullmatch(lang) else None
 
 
 def order_languages(counts: Counter[str]) -> tuple[str, ...]:
@@ -52,5 +49,9 @@ def languages_used(content_dir: Path) -> tuple[str, ...]:
     if not content_dir.is_dir():
         return DEFAULT_LANGUAGES
     notes, _, _, _ = discover(content_dir)
-    counts = Counter(lang for lang in map(note_language, notes) if lang)
-    return order_languages(counts) or DEFAULT_LANGUAGES
+    named = [(path, note_language(path)) for path in notes]
+    if not any(lang for _, lang in named):
+        return DEFAULT_LANGUAGES
+    # a note that names no language is in the default one (a topic's _index.md is not a note)
+    counts = Counter(lang or DEFAULT_LANGUAGES[0] for path, lang in named if lang or not path.name.startswith("_"))
+    return order_languages(counts)
