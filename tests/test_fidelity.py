@@ -153,3 +153,27 @@ def test_serve_follows_the_languages_the_files_use(tmp_path):
         assert same_as_clean()
     finally:
         live.close()
+
+
+def test_notes_without_date_outside_git_use_the_file_time_with_one_warning(tmp_path, run_cli):
+    import os
+    from datetime import datetime, timezone
+
+    site = write_site(tmp_path / "s", {
+        "content/export/a.md": "# Alpha\n\nExported without front matter.\n",
+        "content/export/b.md": "---\ntitle: Beta\n---\n\nNo date either.\n",
+        "content/export/c.md": "---\ntitle: Gamma\nupdated: 2025-03-01\n---\n\nAn updated but no date.\n",
+        "content/export/d.md": note("Delta", "2025-01-01", "Dated."),
+    }, "timezone: UTC\n")
+    when = datetime(2024, 6, 7, 8, 9, 10, tzinfo=timezone.utc).timestamp()
+    for name in "abc":
+        os.utime(site / f"content/export/{name}.md", (when, when))
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "front-matter/missing-date" in line]
+    assert len(warnings) == 1 and "warning[" in warnings[0] and "3 note(s)" in warnings[0]
+    page = read(site / "public", "export/a/index.html")
+    assert "2024年6月7日" in page and 'datetime="2024-06-07T08:09:10+00:00"' in page
+    assert "2025年3月1日" in read(site / "public", "export/c/index.html")  # its own updated stays
+    strict = run_cli("build", site, "-o", site / "public", "--strict")
+    assert strict.code == 1 and "error[front-matter/missing-date]" in strict.err

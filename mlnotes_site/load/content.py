@@ -55,6 +55,7 @@ class Note:
     body: str
     body_line: int  # 0-based line of the file where the body starts
     key_lines: Mapping[str, int] = field(default_factory=dict)  # 1-based line of each front matter key
+    dated_by_mtime: bool = False  # no date and no git history: the file's modification time stands in
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -377,15 +378,13 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     date_key = next((k for k in DATE_KEYS if k in source.front), DATE_KEYS[0])
     updated_key = next((k for k in UPDATED_KEYS if k in source.front), UPDATED_KEYS[0])
     date = fm.date(date_key)
+    by_mtime = date is None and date_key not in source.front and not git_info
     if date is None and date_key not in source.front:
-        if git_info:
-            date = git_info.created
-        else:
-            fm.problems.append(error("front-matter/missing-date", "the note has no date and is not committed to git",
-                                     site_path, 1, 1, hint="add 'date: YYYY-MM-DD' to the front matter"))
+        # an unzipped export has neither: the file's time, said once for all such notes (load_content)
+        date = git_info.created if git_info else _file_time(path, zone)
     updated = fm.date(updated_key)
-    if updated is None and updated_key not in source.front and git_info:
-        updated = git_info.modified
+    if updated is None and updated_key not in source.front:
+        updated = git_info.modified if git_info else _file_time(path, zone) if by_mtime else None
     if date is not None and updated is not None and updated < date:
         fm.warn(updated_key, f"'{updated_key}' is earlier than '{date_key}'", code="front-matter/date")
 
@@ -432,8 +431,25 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         body=body,
         body_line=source.body_line,
         key_lines={k: v + 1 for k, v in source.key_lines.items()},
+        dated_by_mtime=by_mtime,
     )
     return note, problems + fm.problems
+
+
+def _file_time(path: Path, zone: tzinfo) -> datetime:
+    """The file's modification time, to the second (as a front matter date would be)."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=zone)
+
+
+def mtime_dates_problem(notes: list[Note]) -> Problem | None:
+    """One warning for every note dated by its file's modification time (an error with --strict)."""
+    dated = [n.path for n in notes if n.dated_by_mtime]
+    if not dated:
+        return None
+    shown = ", ".join(dated[:3]) + (f" and {len(dated) - 3} more" if len(dated) > 3 else "")
+    return warning("front-matter/missing-date", f"{len(dated)} note(s) have no date and are not committed to git, "
+                   f"so their file's modification time is used: {shown}", dated[0], 1, 1,
+                   hint="add 'date: YYYY-MM-DD' to their front matter, or commit them to git")
 
 
 def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
@@ -525,6 +541,9 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if memo is not None:
         memo.files = kept
     result.assets = [Asset(p.relative_to(content_dir).as_posix(), p) for p in other_paths]
+    undated = mtime_dates_problem(result.notes)
+    if undated is not None:
+        result.problems.append(undated)
     return result
 
 
