@@ -177,3 +177,19 @@ def test_notes_without_date_outside_git_use_the_file_time_with_one_warning(tmp_p
     assert "2025年3月1日" in read(site / "public", "export/c/index.html")  # its own updated stays
     strict = run_cli("build", site, "-o", site / "public", "--strict")
     assert strict.code == 1 and "error[front-matter/missing-date]" in strict.err
+
+
+def test_a_first_heading_repeating_the_title_is_dropped(tmp_path, run_cli):
+    site = write_site(tmp_path / "s", {
+        "content/book/ch1.en.md": note("Linear  Models", "2025-01-01", "# Linear Models\n\nIntro.\n\n## Least squares\n\nText."),
+        "content/book/ch2.en.md": note("Trees", "2025-01-02", "# Forests\n\nNot the title.\n\n## Bagging\n\nText."),
+    }, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    page = read(site / "public", "en/book/ch1/index.html")
+    assert len(re.findall(r"<h1[^>]*>\s*Linear\s+Models", page)) == 1  # the page's own <h1> only
+    assert re.search(r'<h2 id="least-squares">Least squares', page)
+    toc = re.findall(r'<nav class="toc".*?</nav>', page, re.S)
+    assert not toc or "Linear Models" not in toc[0]
+    other = read(site / "public", "en/book/ch2/index.html")
+    assert re.search(r"<h1[^>]*>Forests", other)  # a different first heading stays

@@ -320,6 +320,11 @@ def first_heading(body: str) -> tuple[str | None, str]:
     return None, body
 
 
+def _same_text(a: str, b: str) -> bool:
+    """Equal but for case and runs of white space."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 def _check_slug(slug: str) -> str | None:
     if not slug or slug in (".", "..") or "/" in slug or "\\" in slug or slug.startswith("."):
         return "must be a single path segment (no '/', '..' or leading '.')"
@@ -372,6 +377,10 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     if title is None:
         heading, body = first_heading(body)
         title = heading or name
+    else:  # a body that starts by repeating the title (`# Title`): the page's own <h1> already shows it
+        heading, rest = first_heading(body)
+        if heading is not None and _same_text(heading, title):
+            body = rest
 
     git_info = git.get(content_path)
     # the first of these a note has: ours, then Obsidian's (created/modified) and Hugo's (lastmod)
