@@ -193,3 +193,36 @@ def test_a_first_heading_repeating_the_title_is_dropped(tmp_path, run_cli):
     assert not toc or "Linear Models" not in toc[0]
     other = read(site / "public", "en/book/ch2/index.html")
     assert re.search(r"<h1[^>]*>Forests", other)  # a different first heading stays
+
+
+def test_kramdown_dollars_inline_in_a_sentence_display_alone(tmp_path, run_cli):
+    body = r"""
+    The density (where $$\mathbf{x} \in \mathcal{D}$$) --- because $$p(x)$$ is normalized.
+
+    $$
+    \int p(x)\,dx = 1
+    $$
+
+    $$E = mc^2$$
+
+    A sentence, then on its own line
+    $$a^2 + b^2 = c^2$$
+    and on.
+
+    | cell |
+    |---|
+    | $$k$$ |
+    """
+    site = write_site(tmp_path / "s", {"content/k/notes.en.md": note("Kramdown", "2025-01-01", body)}, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    page = read(site / "public", "en/k/notes/index.html")
+    body_html = page[page.index('<div class="note-body'):] if '<div class="note-body' in page else page
+    first = re.search(r"<p>The density.*?</p>", body_html, re.S)
+    assert first and "katex-display" not in first.group(0) and first.group(0).count('class="katex"') == 2
+    assert "normalized.</p>" in first.group(0)  # the sentence is whole, its "." not on a line of its own
+    annotations = re.findall(r'class="katex-display".*?<annotation encoding="application/x-tex">(.*?)</annotation>',
+                             body_html, re.S)
+    assert [a.strip() for a in annotations] == [r"\int p(x)\,dx = 1", "E = mc^2", "a^2 + b^2 = c^2"]
+    cell = re.search(r"<td>(.*?)</td>", body_html, re.S)
+    assert cell and "katex-display" not in cell.group(0) and 'class="katex"' in cell.group(0)
