@@ -41,6 +41,8 @@ DEPARTURES: dict[int, str] = {
     630: "a relative URL in raw HTML is rewritten to the page it names (written with its entities decoded)",
     548: "`[[foo]]` is a wikilink (Obsidian) unless CommonMark reads a link there",
     590: "`![[foo]]` is a wikilink embed (Obsidian) unless CommonMark reads an image there",
+    **{n: "an image alone in its paragraph with a title is a <figure>, the title its <figcaption>"
+       for n in (572, 573, 576, 577, 584, 585, 586, 588, 589, 591)},
     602: "a bare URL becomes a link (GFM's autolink extension, linkify)",
     608: "a bare URL becomes a link (GFM's autolink extension, linkify)",
     611: "a bare URL becomes a link (GFM's autolink extension, linkify)",
@@ -56,6 +58,8 @@ EXTRA_EXAMPLES: dict[str, str] = {
     "bracketed text of a defined reference": "See [[x]].\n\n[x]: /target\n",
     "bracketed image description": "![[figure]](fig.png)\n",
     "citation links in a list": "- one [[1]](#ref1)\n- two [[2]](#ref2)\n",
+    "tildes and carets in prose": "About ~5 minutes in ~/notes, 2^10 and a^b c^d, x ~ y ^ z.\n",
+    "an image with a title beside text": 'See ![plot](p.png "Figure 1") here.\n',
 }
 
 _HEADING_RE = re.compile(r'<(h[1-6]) id="[^"]*">(.*?)<a class="heading-anchor" href="[^"]*" aria-hidden="true" '

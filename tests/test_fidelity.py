@@ -226,3 +226,35 @@ def test_kramdown_dollars_inline_in_a_sentence_display_alone(tmp_path, run_cli):
     assert [a.strip() for a in annotations] == [r"\int p(x)\,dx = 1", "E = mc^2", "a^2 + b^2 = c^2"]
     cell = re.search(r"<td>(.*?)</td>", body_html, re.S)
     assert cell and "katex-display" not in cell.group(0) and 'class="katex"' in cell.group(0)
+
+
+def test_definition_lists_figures_and_sub_superscripts(tmp_path, run_cli):
+    body = r"""
+    Softmax
+    : turns scores into probabilities, $\sigma(z)_i = e^{z_i} / \sum_j e^{z_j}$.
+
+    ![loss curve](loss.png "Figure 1: the loss $\mathcal{L}$ falls")
+
+    ![no title](loss.png)
+
+    Water is H~2~O, energy grows as x^2^, ~~struck~~ stays struck, ~5 minutes stays, 2^10 stays.
+    `H~2~O` in code and $a~b~c$ in math are untouched.
+    """
+    site = write_site(tmp_path / "s", {
+        "content/f/figs.en.md": note("Figures", "2025-01-01", body),
+        "content/f/loss.png": b"\x89PNG\r\n\x1a\n",
+    }, CONFIG)
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    page = read(site / "public", "en/f/figs/index.html")
+    assert re.search(r"<dl>\s*<dt>Softmax</dt>\s*<dd>turns scores into probabilities, <span class=\"katex\">", page)
+    figure = re.search(r"<figure>(.*?)</figure>", page, re.S)
+    assert figure and '<img src="/en/f/loss.png"' not in figure.group(1)  # an asset: not under /en/
+    assert re.search(r'<img src="/f/loss\.png" alt="loss curve"', figure.group(1))
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", figure.group(1), re.S)
+    assert caption and caption.group(1).startswith("Figure 1: the loss <span class=\"katex\">")
+    assert "\\mathcal{L}</annotation>" in caption.group(1) and caption.group(1).endswith(" falls")
+    assert page.count("<figure>") == 1  # the image without a title stays an image in a paragraph
+    assert "H<sub>2</sub>O" in page and "x<sup>2</sup>" in page
+    assert "<s>struck</s>" in page and "~5 minutes" in page and "2^10" in page
+    assert "<code>H~2~O</code>" in page and "a~b~c</annotation>" in page
