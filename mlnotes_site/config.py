@@ -22,6 +22,7 @@ KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "exce
 class Config:
     root: Path
     languages: tuple[str, ...] = ("zh", "en")
+    languages_from_files: bool = False  # no `languages:` key: the languages the files use (load/languages.py)
     title: Mapping[str, str] = field(default_factory=dict)
     description: Mapping[str, str] = field(default_factory=dict)
     base_url: str = "/"  # always ends with "/"; either "/" + path or an absolute URL
@@ -123,9 +124,10 @@ def _read(path: Path) -> _Raw:
     return raw
 
 
-def _languages(raw: _Raw) -> tuple[str, ...]:
-    if "languages" not in raw.values:
-        return ("zh", "en")
+def _languages(raw: _Raw, root: Path) -> tuple[str, ...]:
+    if "languages" not in raw.values:  # the ones the files use
+        from mlnotes_site.load.languages import languages_used  # load/ reads notes, which need a Config
+        return languages_used(root / "content")
     value = raw.values["languages"]
     if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
             and len(set(value)) == len(value)):
@@ -211,7 +213,7 @@ def _unsafe_html(raw: _Raw) -> bool:
 def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
-    languages = _languages(raw)
+    languages = _languages(raw, root)
     paginate = raw.positive_int("paginate", 12)
     excerpt_length = raw.positive_int("excerpt_length", 350)
     tz_name, zone = _timezone(raw)
@@ -225,6 +227,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     config = Config(
         root=root,
         languages=languages,
+        languages_from_files="languages" not in values,
         title=_per_language(values.get("title"), languages, "title", problems, lines.get("title", 0)),
         description=_per_language(values.get("description"), languages, "description", problems,
                                   lines.get("description", 0)),

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 LANGUAGE_NAMES = {"zh": "中文", "en": "English", "ja": "日本語", "ko": "한국어", "fr": "Français",
                   "de": "Deutsch", "es": "Español", "ru": "Русский", "zh-TW": "繁體中文"}
 
-_LANG_CODE_RE = re.compile(r"[a-z]{2}(-[A-Za-z]{2,4})?")
+LANG_CODE_RE = re.compile(r"[a-z]{2}(-[A-Za-z]{2,4})?")
 
 
 class LangSuffix(NamedTuple):
@@ -28,7 +28,7 @@ def split_lang_suffix(stem: str, languages: Sequence[str]) -> LangSuffix:
         return LangSuffix(stem, None, False)
     if suffix in languages:
         return LangSuffix(name, suffix, True)
-    if _LANG_CODE_RE.fullmatch(suffix):
+    if LANG_CODE_RE.fullmatch(suffix):
         return LangSuffix(name, None, True)
     return LangSuffix(stem, None, False)
 
@@ -48,6 +48,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "小心", "callout_info": "信息", "callout_abstract": "摘要", "callout_todo": "待办",
         "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
         "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
+        "wikilink_unresolved": "未找到：没有名为“{name}”的笔记或文件",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -64,6 +65,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "Caution", "callout_info": "Info", "callout_abstract": "Summary", "callout_todo": "To do",
         "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
         "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
+        "wikilink_unresolved": "Not found: no note or file is named “{name}”",
     },
 }
 

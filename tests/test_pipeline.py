@@ -18,7 +18,7 @@ def test_problems_are_reported_all_at_once_with_locations(tmp_path, run_cli):
         "content/a/escape.md": note("Escape", "2025-01-01", slug="../../etc"),
         "content/a/lang.ja.md": note("Japanese", "2025-01-01"),
         "content/a/links.md": note("Links", "2025-01-01", "see [missing](nope.md) and ![img](gone.png)"),
-    })
+    }, "languages: [zh, en]\n")  # with the key, a suffix outside it is an error
     result = run_cli("build", site, "-o", site / "public")
     assert result.code == 1
     err = result.err

@@ -16,6 +16,7 @@ from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, markd
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody
+from mlnotes_site.emit.wikilinks import unresolved_as_text
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit.theme import template_dirs
@@ -233,6 +234,11 @@ class Pages:
                 return escape(quote(link.target) if link.wiki else link.raw)
             return escape(self.urls.absolute(path) if absolute else self.urls.href(path))
 
+        def unresolved(index: int) -> str | None:  # the name a wikilink that resolves to nothing wrote
+            link = info.links[index]
+            return link.target if link.wiki and self.site.resolve(note, link, lang) is None else None
+
+        html = unresolved_as_text(html, unresolved, strings_for(lang, self.config)["wikilink_unresolved"])
         return fill_placeholders(html, {MATH: formula, LINK: url})
 
     def description(self, note: Note) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Mapping
 
@@ -18,6 +18,7 @@ from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.model import LinkRef, NoteInfo
 from mlnotes_site.render.topics import TopicDescription
 from mlnotes_site.slugs import heading_id, tag_slug
+from mlnotes_site.index.topicnames import topic_for_names
 from mlnotes_site.index.urls import Urls
 
 
@@ -61,7 +62,12 @@ class Site:
         self.topic_html = topic_html or {}  # (topic, language) -> its rendered description (render/topics.py)
         self.urls = Urls(config)
         self.problems: list[Problem] = []
-        self.notes: list[Note] = list(content.notes)
+        # (note path, reader language) -> what its links resolve to, ("item", path, foreign) -> the
+        # note's list item, ("topics", path) -> the note with its topic names resolved; a long-lived
+        # caller passes the same dict to every Site, and an entry holds while the note (and for links,
+        # the site's structure) is the same
+        self._memo: dict[tuple[object, ...], tuple[object, ...]] = {} if memo is None else memo
+        self.notes: list[Note] = self._named_topics(content, list(content.notes))
         self.drafts_left_out = set(drafts_left_out)
         self.infos = infos
         self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
@@ -81,10 +87,6 @@ class Site:
             group[note.lang] = note
         self.topics = self._topics(content)
         self._note_urls: dict[str, str] = {}
-        # (note path, reader language) -> what its links resolve to, and ("item", path, foreign) -> the
-        # note's list item; a long-lived caller passes the same dict to every Site, and an entry holds
-        # while the note (and for links, the site's structure) is the same
-        self._memo: dict[tuple[object, ...], tuple[object, ...]] = {} if memo is None else memo
         self._tags: dict[str, dict[Tag, list[Item]]] = {}
 
     # --- translations and listing ---------------------------------------------------------
@@ -145,6 +147,32 @@ class Site:
         return len(self.in_topic(topic, lang))
 
     # --- topics ------------------------------------------------------------------------------
+
+    def _named_topics(self, content: Content, notes: list[Note]) -> list[Note]:
+        """The notes with each name in their `topics:` replaced by the topic it means (topicnames.py):
+        a folder's topic named by its title or folder name is that topic, not a second one."""
+        existing: set[str] = set()
+        for folder in [n.topic for n in notes] + [m.topic for m in content.topic_metas]:
+            parts = folder.split("/") if folder else []
+            existing.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+        titles: dict[str, list[str]] = {}
+        for meta in content.topic_metas:
+            if meta.title:
+                titles.setdefault(meta.topic, []).append(meta.title)
+        named = [name for n in notes for name in n.topics if name != n.topic]
+        meant = topic_for_names(sorted(existing), titles, named)
+        resolved: list[Note] = []
+        for note in notes:
+            topics = tuple(dict.fromkeys(meant.get(t, t) if t != note.topic else t for t in note.topics))
+            if topics == note.topics:
+                resolved.append(note)
+                continue
+            known = self._memo.get(("topics", note.path))
+            if known is None or known[0] is not note or known[1] != topics:  # same object for an unchanged note
+                known = (note, topics, replace(note, topics=topics))
+                self._memo[("topics", note.path)] = known
+            resolved.append(known[2])  # type: ignore[arg-type]
+        return resolved
 
     def _topics(self, content: Content) -> dict[str, Topic]:
         topics: dict[str, Topic] = {"": Topic("", None)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
@@ -14,7 +14,7 @@ from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.problems import Problem, error
+from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.slugs import tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
@@ -47,6 +47,7 @@ class Note:
     body: str
     body_line: int  # 0-based line of the file where the body starts
     key_lines: Mapping[str, int] = field(default_factory=dict)  # 1-based line of each front matter key
+    dated_by_mtime: bool = False  # no date and no git history: the file's modification time stands in
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -128,24 +129,45 @@ def _language(stem: str, fm: FrontMatter, config: Config) -> tuple[str, str] | N
     return name, suffix_lang or front_lang or config.default_language
 
 
-def _dates(source: SourceText, fm: FrontMatter, git_info: GitDates | None) -> tuple[datetime | None, datetime | None]:
-    """(date, updated) from the front matter, else from git; None where neither has one."""
+def _dates(source: SourceText, fm: FrontMatter, git_info: GitDates | None,
+           path: Path) -> tuple[datetime | None, datetime | None, bool]:
+    """(date, updated, dated by the file's time) from the front matter, else from git, else (an
+    unzipped export has neither) from the file's modification time."""
     # the first of these a note has: ours, then Obsidian's (created/modified) and Hugo's (lastmod)
     date_key = next((k for k in DATE_KEYS if k in source.front), DATE_KEYS[0])
     updated_key = next((k for k in UPDATED_KEYS if k in source.front), UPDATED_KEYS[0])
     date = fm.date(date_key)
+    by_mtime = date is None and date_key not in source.front and not git_info
     if date is None and date_key not in source.front:
-        if git_info:
-            date = git_info.created
-        else:
-            fm.problems.append(error("front-matter/missing-date", "the note has no date and is not committed to git",
-                                     fm.path, 1, 1, hint="add 'date: YYYY-MM-DD' to the front matter"))
+        # said once for all such notes (load_content)
+        date = git_info.created if git_info else _file_time(path, fm.zone)
     updated = fm.date(updated_key)
-    if updated is None and updated_key not in source.front and git_info:
-        updated = git_info.modified
+    if updated is None and updated_key not in source.front:
+        updated = git_info.modified if git_info else _file_time(path, fm.zone) if by_mtime else None
     if date is not None and updated is not None and updated < date:
         fm.warn(updated_key, f"'{updated_key}' is earlier than '{date_key}'", code="front-matter/date")
-    return date, updated
+    return date, updated, by_mtime
+
+
+def _file_time(path: Path, zone: tzinfo) -> datetime:
+    """The file's modification time, to the second (as a front matter date would be)."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=zone)
+
+
+def mtime_dates_problem(notes: list[Note]) -> Problem | None:
+    """One warning for every note dated by its file's modification time (an error with --strict)."""
+    dated = [n.path for n in notes if n.dated_by_mtime]
+    if not dated:
+        return None
+    shown = ", ".join(dated[:3]) + (f" and {len(dated) - 3} more" if len(dated) > 3 else "")
+    return warning("front-matter/missing-date", f"{len(dated)} note(s) have no date and are not committed to git, "
+                   f"so their file's modification time is used: {shown}", dated[0], 1, 1,
+                   hint="add 'date: YYYY-MM-DD' to their front matter, or commit them to git")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal but for case and runs of white space."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _slug(fm: FrontMatter, name: str) -> str:
@@ -193,7 +215,11 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     if title is None:
         heading, body = first_heading(body)
         title = heading or name
-    date, updated = _dates(source, fm, git.get(content_path))
+    else:  # a body that starts by repeating the title (`# Title`): the page's own <h1> already shows it
+        heading, rest = first_heading(body)
+        if heading is not None and _same_text(heading, title):
+            body = rest
+    date, updated, by_mtime = _dates(source, fm, git.get(content_path), path)
     slug = _slug(fm, name)
     if "macros" in source.front and macro_table(source.front["macros"]) is None:
         fm.fail("macros", "'macros' must map a macro name to its TeX",
@@ -222,6 +248,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         body=body,
         body_line=source.body_line,
         key_lines={k: v + 1 for k, v in source.key_lines.items()},
+        dated_by_mtime=by_mtime,
     )
     return note, problems + fm.problems
 
@@ -315,6 +342,9 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if memo is not None:
         memo.files = kept
     result.assets = [Asset(p.relative_to(content_dir).as_posix(), p) for p in other_paths]
+    undated = mtime_dates_problem(result.notes)
+    if undated is not None:
+        result.problems.append(undated)
     return result
 
 

@@ -14,6 +14,8 @@ from jinja2 import Environment
 from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, describe
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import CONFIG_NAME, Config, load_config
+from mlnotes_site.load.content import NOTE_SUFFIXES
+from mlnotes_site.load.languages import languages_used
 from mlnotes_site.emit import Output
 from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.problems import Problem, escalate, has_errors
@@ -93,12 +95,29 @@ class LiveSite:
 
     def _refresh(self, changed: set[str] | None) -> list[Problem]:
         """Start afresh after a config change (or at first); a new template environment after a theme change."""
-        if self.config is None or changed is None or CONFIG_NAME in changed:
+        if self.config is None or changed is None or CONFIG_NAME in changed or self._languages_changed(changed):
             return self._reset()
         if any(touches_theme(p) for p in changed):
             self.env = make_environment(self.config.root, auto_reload=True)
             self.written.produced = None
         return []
+
+    def _languages_changed(self, changed: set[str]) -> bool:
+        """A site without `languages:` takes them from its files (load/languages.py): a note added,
+        removed or edited (its `lang:`) may change them, and with them every page."""
+        config = self.config
+        if config is None or not config.languages_from_files:
+            return False
+        def settled(path: str) -> bool:  # an edit of a known note whose suffix names a language it keeps
+            rel = path[len("content/"):]
+            stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            return (rel in self.memo.load.files and (config.root / path).is_file()
+                    and "." in stem and stem.rsplit(".", 1)[1] in config.languages)
+
+        notes = [p for p in changed if p.startswith("content/") and p.endswith(NOTE_SUFFIXES)]
+        if all(settled(p) for p in notes):
+            return False
+        return languages_used(config.content_dir) != config.languages
 
     def update(self, changed: set[str] | None = None, strict: bool = False) -> Update:
         """Bring the output up to date after `changed` (site-relative paths; None: anything)."""

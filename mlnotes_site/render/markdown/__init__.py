@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -11,11 +12,13 @@ from mlnotes_site.render.markdown.autolinks import autolinks_plugin
 from mlnotes_site.render.markdown.callouts import callouts_plugin
 from mlnotes_site.render.markdown.code import code_plugin
 from mlnotes_site.render.markdown.comments import comments_plugin
+from mlnotes_site.render.markdown.figures import figures_plugin
 from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
 from mlnotes_site.render.markdown.links import links_plugin
 from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
 from mlnotes_site.render.markdown.rawhtml import rawhtml_plugin
+from mlnotes_site.render.markdown.subsup import subsup_plugin
 from mlnotes_site.render.markdown.tabs import tabs_plugin
 from mlnotes_site.render.markdown.wikilinks import wikilinks_plugin
 
@@ -33,10 +36,13 @@ def create_markdown() -> MarkdownIt:
     md.use(tabs_plugin)
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
+    md.use(deflist_plugin)
+    md.use(subsup_plugin)
     md.use(headings_plugin)
     md.use(code_plugin)
     md.use(highlight_plugin)
     md.use(wikilinks_plugin)
+    md.use(figures_plugin)  # after the image rules (wikilinks' sizes too), before the links rule
     md.use(links_plugin)
     md.use(rawhtml_plugin)
     return md

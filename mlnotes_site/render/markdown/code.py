@@ -8,6 +8,7 @@ from html import escape
 import pygments
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -42,7 +43,8 @@ def code_key(code: str, lang: str) -> str:
 
 
 def fence_lang(token: Token) -> str:
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    info = unescapeAll(token.info).strip()  # as CommonMark reads it: "c\+\+" and "f&ouml;o" are "c++" and "föo"
+    lang = info.split(maxsplit=1)[0] if info else ""
     return lang.strip("{}.")
 
 

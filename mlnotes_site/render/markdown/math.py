@@ -27,9 +27,11 @@ ENVIRONMENTS = (
     "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "array", "subarray", "CD",
 )
 _BEGIN_RE = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}")
-# Inline openers, longest first: (opener, closer, display)
+# Inline openers, longest first: (opener, closer, display). `$$..$$` with text beside it on its line is
+# inline math, as kramdown (Jekyll) reads it: its writers put every formula in `$$`, mid-sentence ones
+# too. Alone on its line(s) it is a display block (the block rule below takes it first).
 _INLINE = ((r"\\(", r"\\)", False), (r"\\[", r"\\]", True), ("\\(", "\\)", False), ("\\[", "\\]", True),
-           ("$$", "$$", True))
+           ("$$", "$$", False))
 # Block openers at the start of a line: (opener, closer)
 _BLOCK = ((r"\\[", r"\\]"), ("$$", "$$"), ("\\[", "\\]"))
 

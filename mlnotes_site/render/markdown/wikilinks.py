@@ -9,10 +9,15 @@ once every note is known. In a table the `|` before the text is written `\\|`, a
 from __future__ import annotations
 
 import re
+from html import escape
+from typing import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.image import image as standard_image
+from markdown_it.rules_inline.link import link as standard_link
 from markdown_it.token import Token
 
 from mlnotes_site.slugs import heading_id
@@ -45,6 +50,8 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     inner = src[start:end]
     if not inner.strip() or any(c in inner for c in "[]\n"):
         return False
+    if _commonmark_reads_a_link(state, embed, inner, end):
+        return False
     name, heading, text = split_wikilink(inner)
     if not name and not heading:
         return False
@@ -68,11 +75,29 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
                 for token in state.tokens[first:]:
                     if token.type == "html_inline":
                         token.type = "text"
+                # a link inside a link is not HTML (an autolink in the text): its text stays
+                state.tokens[first:] = [t for t in state.tokens[first:] if t.type not in ("link_open", "link_close")]
             else:
                 state.push("text", "", 0).content = f"{name} > {heading}" if name and heading else name or heading
             state.push("link_close", "a", -1)
     state.pos = end + 2
     return True
+
+
+def _commonmark_reads_a_link(state: StateInline, embed: bool, inner: str, end: int) -> bool:
+    """Whether CommonMark makes a link (or image) of these brackets: `[[3]](https://…)` and `[[1]](#ref1)`
+    are citation links whose text is `[3]`, `[[x]][ref]` is a reference link, and `[[x]]` where `[x]` is a
+    defined reference is `[` + a link + `]`. Standard Markdown keeps its meaning; only what CommonMark
+    leaves as text is a wikilink. The link rule looks only at these brackets and what follows them."""
+    if normalizeReference(inner) in state.env.get("references", {}):
+        return True
+    after = end + 2
+    if after >= state.posMax or state.src[after] not in "([":
+        return False
+    pos = state.pos
+    found = (standard_image if embed else standard_link)(state, True)
+    state.pos = pos  # asked silently: whichever rule matches consumes it next
+    return found
 
 
 def _image(state: StateInline, name: str, text: str | None, raw: str) -> None:
