@@ -27,7 +27,7 @@ from markdown_it.common.utils import escapeHtml
 
 from mlnotes_site.config import Config
 from mlnotes_site.load.content import Note
-from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
+from mlnotes_site.model import COPY, LINK, MATH, fill_placeholders
 from mlnotes_site.render.math.katex import find_node
 from mlnotes_site.render.note import prepare_note
 
@@ -81,9 +81,9 @@ def ours(markdown: str) -> str:
                 updated=datetime(2024, 1, 1, tzinfo=timezone.utc), topics=(), tags=(), summary=None, draft=False,
                 aliases=(), toc=True, weight=0, params={}, body=markdown, body_line=0)
     prepared = prepare_note(note, Config(root=REPO, languages=("en",)))
-    links = prepared.env.get("links", [])
-    html = PLACEHOLDER_RE.sub(lambda m: "\x00math\x00" if m.group(1) else escapeHtml(str(links[int(m.group(2))]["raw"])),
-                              prepared.html)
+    links = prepared.env.links
+    html = fill_placeholders(prepared.html, {MATH: lambda _: "\x00math\x00", COPY: lambda _: "\x00math\x00",
+                                             LINK: lambda index: escapeHtml(links[index].raw)})
     return _undecorate(html)
 
 
