@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from mlnotes_site.dates import get_zone
 from mlnotes_site.problems import Problem, error
+from mlnotes_site.load.sitefiles import is_readable
 from mlnotes_site.load.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
@@ -91,7 +92,13 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     raw: dict[str, Any] = {}
     lines: dict[str, int] = {}
     path = root / CONFIG_NAME
-    if path.is_file():
+    if path.is_symlink() and not is_readable(path, root.resolve()):
+        # an error, not a skip: building with defaults instead of the intended config would publish a
+        # different site without a word
+        problems.append(error("content/symlink-outside", f"{CONFIG_NAME} is a symbolic link to a file outside the "
+                              "site folder (or to nothing): not read", CONFIG_NAME,
+                              hint="copy the config into the site folder"))
+    elif path.is_file():
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from mlnotes_site.render.note import feed_math
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.render.excerpt import plain_excerpt
 from mlnotes_site.emit.theme import template_dirs
+from mlnotes_site.load.sitefiles import is_readable
 from mlnotes_site.emit import Output
 
 VERSION = "0.1.0"
@@ -66,9 +68,10 @@ def digest(*parts: Any) -> str:
 def theme_digest(site_root: Any) -> str:
     """Every template file of the theme (a site's own and the default), by name and content."""
     h = hashlib.blake2b(digest_size=16)
+    real_root = Path(site_root).resolve()
     for folder in template_dirs(site_root):
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and (real_root not in folder.parents or is_readable(path, real_root)):
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 

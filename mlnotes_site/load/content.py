@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.dates import parse_date
 from mlnotes_site.load.gitdates import GitDates, git_dates
+from mlnotes_site.load.sitefiles import classify, link_problem, theme_link_problems
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.slugs import tag_slug, url_slug
 
@@ -105,7 +106,9 @@ def is_debris(name: str) -> bool:
 
 
 def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
-    """All Markdown files and other files under content/, sorted; symlinked folders are not entered."""
+    """All Markdown files and other files under content/, sorted; symlinked folders are not entered,
+    and a linked file counts only when its real path is inside the site folder."""
+    site_root = content_dir.parent.resolve()
     notes: list[Path] = []
     others: list[Path] = []
     folders: set[str] = set()
@@ -129,6 +132,11 @@ def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[
             if is_debris(name):
                 continue
             path = here / name
+            if path.is_symlink():
+                problem = link_problem(classify(path, site_root), _site_rel(content_dir, path))
+                if problem is not None:
+                    problems.append(problem)  # never read: it may be /etc/passwd or /proc/self/environ
+                    continue
             (notes if name.endswith(NOTE_SUFFIXES) else others).append(path)
     return sorted(notes), sorted(others), folders, problems
 
@@ -490,7 +498,12 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     # or to stat every file. A new, removed or renamed file, an asset or no list at all: walk.
     edits_only = (memo is not None and memo.found is not None and bool(changed)
                   and all(rel in memo.files and (content_dir / rel).is_file() for rel in changed))
-    found = memo.found if edits_only and memo is not None and memo.found is not None else discover(content_dir)
+    if edits_only and memo is not None and memo.found is not None:
+        found = memo.found
+    else:
+        found = discover(content_dir)
+        # the theme's links are reported with the content's (emit skips them silently); kept in the memo
+        found[3].extend(theme_link_problems(config.root))
     if memo is not None:
         memo.found, memo.walked = found, not edits_only
     note_paths, other_paths, folders, problems = found

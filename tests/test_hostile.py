@@ -1,0 +1,65 @@
+"""Hostile input (issue 18): nothing outside the site folder is published, names and sizes are bounded."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import note, read, write_site
+
+SECRET = "TOP-SECRET-TOKEN-4711"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the site, holding what a link could leak."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (folder / "note.en.md").write_text(note("Outside", "2025-01-01", f"leaked {SECRET}"), encoding="utf-8")
+    (folder / "404.html").write_text(f"<p>{SECRET}</p>", encoding="utf-8")
+    return folder
+
+
+def _published(out: Path) -> str:
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(out.rglob("*")) if p.is_file())
+
+
+def test_links_out_of_the_site_are_skipped_with_a_located_warning(tmp_path, outside, run_cli):
+    site = write_site(tmp_path / "site", {"content/t/inside.en.md": note("Inside", "2025-01-01", "kept"),
+                                          "content/t/real.txt": "real asset"}, "title: T\nlanguages: [en]\n")
+    os.symlink(outside / "secret.txt", site / "content/t/env.png")  # an asset
+    os.symlink(outside / "note.en.md", site / "content/t/outside.en.md")  # a note
+    (site / "static").mkdir()
+    os.symlink(outside / "secret.txt", site / "static/passwd.txt")  # a static file
+    (site / "templates").mkdir()
+    os.symlink(outside / "404.html", site / "templates/404.html")  # a template
+    os.symlink(site / "content/t/real.txt", site / "content/t/alias.txt")  # inside: used
+    os.symlink(tmp_path / "missing.png", site / "content/t/dangling.png")  # dangling: a warning only
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.out + result.err
+    out = site / "public"
+    assert SECRET not in _published(out)
+    assert not (out / "t/env.png").exists() and not (out / "passwd.txt").exists() and not (out / "t/outside").exists()
+    assert (out / "t/alias.txt").read_text() == "real asset" and (out / "t/inside/index.html").exists()
+    assert "<html" in read(out, "404.html")  # the default theme's 404 instead
+    printed = result.out + result.err
+    for where in ("content/t/env.png", "content/t/outside.en.md", "static/passwd.txt", "templates/404.html"):
+        assert f"{where}: warning[content/symlink-outside]" in printed
+    assert "content/t/dangling.png: warning[content/symlink-dangling]" in printed
+
+
+def test_a_linked_template_folder_out_of_the_site_is_not_used(tmp_path, outside, run_cli):
+    site = write_site(tmp_path / "site", {"content/a.en.md": note("A", "2025-01-01")}, "languages: [en]\n")
+    os.symlink(outside, site / "templates")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0 and SECRET not in _published(site / "public")
+    assert "templates: warning[content/symlink-outside]" in result.out + result.err
+
+
+def test_a_config_linked_out_of_the_site_is_refused(tmp_path, outside, run_cli):
+    site = write_site(tmp_path / "site", {"content/a.en.md": note("A", "2025-01-01")})
+    os.symlink(outside / "secret.txt", site / "mlnotes.yaml")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 2 and "mlnotes.yaml: error[content/symlink-outside]" in result.out + result.err
