@@ -63,3 +63,28 @@ def test_a_config_linked_out_of_the_site_is_refused(tmp_path, outside, run_cli):
     os.symlink(outside / "secret.txt", site / "mlnotes.yaml")
     result = run_cli("build", site, "-o", site / "public")
     assert result.code == 2 and "mlnotes.yaml: error[content/symlink-outside]" in result.out + result.err
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_in_front_matter_and_config(tmp_path, run_cli):
+    import time
+    front = "---\ntitle: Bomb\ndate: 2025-01-01\n" + BOMB + "tags: *i\n---\n\nbody\n"
+    site = write_site(tmp_path / "site", {"content/bomb.en.md": front, "content/ok.en.md": note("OK", "2025-01-01")},
+                      "languages: [en]\n")
+    started = time.perf_counter()
+    result = run_cli("build", site, "-o", site / "public")
+    assert time.perf_counter() - started < 20
+    assert result.code == 1
+    assert "content/bomb.en.md:8:4: error[front-matter/yaml]: anchors and aliases expand to more than" in result.out + result.err
+    (site / "mlnotes.yaml").write_text("languages: [en]\n" + BOMB, encoding="utf-8")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 2 and "mlnotes.yaml:6:4: error[config/yaml]: anchors and aliases expand" in result.out + result.err
+
+
+def test_a_few_anchors_and_aliases_still_work(tmp_path, build):
+    front = "---\ntitle: Anchored\ndate: 2025-01-01\nbase: &t [alpha, beta]\ntags: *t\n---\n\nbody\n"
+    out = build(write_site(tmp_path / "site", {"content/a.en.md": front}, "languages: [en]\n"))
+    assert (out / "tags/alpha/index.html").exists()
