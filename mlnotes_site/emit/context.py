@@ -224,7 +224,7 @@ class Pages:
 
     def markdown_fragment(self, text: str, folder: str) -> Markup:
         """Topic descriptions: Markdown with relative links kept as written, formulas rendered."""
-        env: dict[str, Any] = {"folder": folder}
+        env: dict[str, Any] = {"folder": folder, "safe_html": not self.site.config.unsafe_html}
         html = restore_pipes(create_markdown().render(text, env))
         raws = [str(link["raw"]) for link in env.get("links", [])]
         formulas = env.get("math", [])
