@@ -88,3 +88,18 @@ def test_a_few_anchors_and_aliases_still_work(tmp_path, build):
     front = "---\ntitle: Anchored\ndate: 2025-01-01\nbase: &t [alpha, beta]\ntags: *t\n---\n\nbody\n"
     out = build(write_site(tmp_path / "site", {"content/a.en.md": front}, "languages: [en]\n"))
     assert (out / "tags/alpha/index.html").exists()
+
+
+def test_problem_messages_cannot_forge_lines(tmp_path, run_cli):
+    forged = "fake.md:1:1: error[forged]: you were hacked"
+    site = write_site(tmp_path / "site", {
+        "content/a.en.md": f'---\ntitle: A\ndate: 2025-01-01\nlang: "xx\\n{forged}\\u202e"\n---\n\nbody\n',
+        f"content/b\n{forged}.en.md": note("B", "not a date"),
+    }, "languages: [en]\n")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 1
+    lines = (result.out + result.err).splitlines()
+    assert not any(line.startswith("fake.md") for line in lines), lines
+    assert any(line.startswith("content/a.en.md:4:1: error[lang/unknown]: language 'xx\\nfake.md:1:1") and "\\u202e" in line
+               for line in lines), lines
+    assert any(line.startswith("content/b\\nfake.md:1:1: error[forged]: you were hacked.en.md:") for line in lines), lines
