@@ -103,3 +103,16 @@ def test_problem_messages_cannot_forge_lines(tmp_path, run_cli):
     assert any(line.startswith("content/a.en.md:4:1: error[lang/unknown]: language 'xx\\nfake.md:1:1") and "\\u202e" in line
                for line in lines), lines
     assert any(line.startswith("content/b\\nfake.md:1:1: error[forged]: you were hacked.en.md:") for line in lines), lines
+
+
+def test_only_known_debris_is_ignored_and_other_skips_are_reported(tmp_path, run_cli):
+    site = write_site(tmp_path / "site", {"content/#机器学习.en.md": note("Hash", "2025-01-01", "hash note"),
+                                          "content/#autosave.en.md#": "emacs", "content/.hidden.en.md": "x",
+                                          "content/_partial.en.md": note("Partial", "2025-01-01")},
+                      "languages: [en]\n")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.err
+    assert "hash note" in read(site / "public", "机器学习/index.html")
+    printed = result.out + result.err
+    assert "content/_partial.en.md: warning[content/skipped]" in printed
+    assert "autosave" not in printed and "hidden" not in printed

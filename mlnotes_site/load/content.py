@@ -101,8 +101,10 @@ _DEBRIS_NAMES = {"4913", "Thumbs.db"}  # 4913: vim's probe file
 
 
 def is_debris(name: str) -> bool:
-    """Hidden files and editor leftovers (swap, backup, lock files): never content, never a rebuild."""
-    return name.startswith((".", "#")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
+    """Hidden files and known editor leftovers (swap, backup, lock files, Emacs' `#auto-save#`): never
+    content, never a rebuild. Only these patterns: `#机器学习.md` is a note like any other."""
+    return (name.startswith(".") or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
+            or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES)
 
 
 def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
@@ -546,5 +548,7 @@ def _load_file(path: Path, content_dir: Path, config: Config,
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
     if path.name.startswith("_"):
-        return None, []
+        return None, [warning("content/skipped", "a file whose name starts with '_' is not published",
+                              _site_rel(content_dir, path), hint="rename it without the '_' to publish it; "
+                              "only _index.md files describe a topic")]
     return load_note(path, content_dir, config, git)
