@@ -15,6 +15,8 @@ _HEADING_DROP = re.compile(r"[^\w\- ]+")
 def url_slug(name: str) -> str:
     """A URL path segment from a file, folder, slug or tag name; keeps CJK, drops URL syntax."""
     text = unicodedata.normalize("NFC", name).strip().lower()
+    if not text.isascii():  # bidi overrides (U+202E shows "gnp.exe" as "exe.png"), zero-width and other format characters
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
     text = _UNSAFE_URL_CHARS.sub("-", text)
     text = re.sub(r"-{2,}", "-", text).strip("-.")
     return text

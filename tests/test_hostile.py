@@ -116,3 +116,25 @@ def test_only_known_debris_is_ignored_and_other_skips_are_reported(tmp_path, run
     printed = result.out + result.err
     assert "content/_partial.en.md: warning[content/skipped]" in printed
     assert "autosave" not in printed and "hidden" not in printed
+
+
+def test_output_folder_refusals_say_why(tmp_path, run_cli, monkeypatch):
+    site = write_site(tmp_path / "site", {"content/a.en.md": note("A", "2025-01-01")}, "languages: [en]\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    result = run_cli("build", site, "-o", home)
+    assert result.code == 2 and "it is your home folder" in result.err and "holds the site" not in result.err
+    (site / ".mlnotes-cache").mkdir(exist_ok=True)
+    for target in (site / ".mlnotes-cache", site / ".mlnotes-cache/out"):
+        result = run_cli("build", site, "-o", target, "--force")
+        assert result.code == 2 and "cache folder" in result.err, result.err
+
+
+def test_bidi_controls_are_dropped_from_url_slugs(tmp_path, build):
+    site = write_site(tmp_path / "site", {"content/a\u202egnp.en.md": note("A", "2025-01-01", tags="[\"x\u200by\u2066\"]")},
+                      "languages: [en]\n")
+    out = build(site)
+    names = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert "agnp/index.html" in names and "tags/xy/index.html" in names
+    assert not any(c in name for name in names for c in "\u202e\u200b\u2066")
