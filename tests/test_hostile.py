@@ -138,3 +138,43 @@ def test_bidi_controls_are_dropped_from_url_slugs(tmp_path, build):
     names = [p.relative_to(out).as_posix() for p in out.rglob("*")]
     assert "agnp/index.html" in names and "tags/xy/index.html" in names
     assert not any(c in name for name in names for c in "\u202e\u200b\u2066")
+
+
+def test_long_names_are_shortened_with_a_located_warning_and_links_stay_right(tmp_path, run_cli):
+    long = "扩散模型" * 25  # 100 characters, 300 bytes: over any file system's 255
+    front = (f'---\ntitle: Long\ndate: 2025-01-01\nslug: "笔记{long}"\ntags: ["{long}", short]\ntopics: ["{long}"]\n'
+             f'aliases: ["/old/{long}/"]\n---\n\nbody\n')
+    site = write_site(tmp_path / "site", {"content/long.zh.md": front,
+                                          "content/other.zh.md": note("Other", "2025-01-01", "[to long](long.zh.md)")},
+                      "languages: [zh]\n")
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.out + result.err
+    printed = result.out + result.err
+    for line, key in ((4, "slug"), (5, "tags"), (6, "topics")):
+        assert f"content/long.zh.md:{line}:1: warning[url/too-long]: {key}" in printed, printed
+    assert "content/long.zh.md:7:1: warning[url/too-long]: alias" in printed
+    out = site / "public"
+    names = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert all(len(part.encode()) <= 200 for name in names for part in name.split("/"))
+    page = next(n for n in names if n.endswith("/index.html") and n.startswith("笔记") and n.count("/") == 1)
+    other = read(out, "other/index.html")
+    assert f'href="/{page[:-len("index.html")]}"' in other  # the link goes to the shortened page
+    again = run_cli("build", site, "-o", tmp_path / "again")
+    assert again.code == 0 and sorted(p.relative_to(tmp_path / "again").as_posix()
+                                      for p in (tmp_path / "again").rglob("*")) == sorted(names)  # deterministic
+
+
+def test_serve_answers_404_for_an_over_long_path(tmp_path):
+    from urllib.parse import quote
+
+    from mlnotes_site.serve.server import DevServer
+    from test_serve import get
+    site = write_site(tmp_path / "site", {"content/a.en.md": note("A", "2025-01-01")}, "languages: [en]\n")
+    dev = DevServer(site, port=0, delay=0.05, log=lambda _: None)
+    dev.start()
+    try:
+        status, _, _ = get(dev, "/" + quote("长" * 100) + "/x/")
+        assert status == 404
+        assert get(dev, "/a/")[0] == 200
+    finally:
+        dev.stop()

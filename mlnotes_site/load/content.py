@@ -13,7 +13,7 @@ from mlnotes_site.dates import parse_date
 from mlnotes_site.load.gitdates import GitDates, git_dates
 from mlnotes_site.load.sitefiles import classify, link_problem, theme_link_problems
 from mlnotes_site.problems import Problem, error, warning
-from mlnotes_site.slugs import tag_slug, url_slug
+from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
 # GitLab "[[_TOC_]]" (lower-cased here).
@@ -419,6 +419,11 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         if extra and extra not in topics:
             topics.append(extra)
 
+    tags = _tags(fm.strings("tags"))
+    _warn_long(fm, [("slug", slug_value or name), *(("folder", part) for part in folder.split("/") if part),
+                    *(("topics", part) for t in topics[1 if folder else 0:] for part in t.split("/")),
+                    *(("tags", tag) for tag in tags)])
+
     note = Note(
         path=site_path,
         content_path=content_path,
@@ -430,7 +435,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         date=date or datetime(1970, 1, 1, tzinfo=zone),
         updated=updated or date or datetime(1970, 1, 1, tzinfo=zone),
         topics=tuple(topics),
-        tags=_tags(fm.strings("tags")),
+        tags=tags,
         summary=fm.text("summary"),
         # Obsidian Publish's `publish: false` keeps a note private: left out like a draft
         draft=fm.flag("draft", False) or not fm.flag("publish", True),
@@ -443,6 +448,14 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         key_lines={k: v + 1 for k, v in source.key_lines.items()},
     )
     return note, problems + fm.problems
+
+
+def _warn_long(fm: _FrontMatter, names: list[tuple[str, str]]) -> None:
+    """A located warning for each name whose URL segment had to be shortened (links use the short one)."""
+    for key, name in names:
+        if is_shortened(name):
+            fm.warn(key, f"{key} {name[:40]!r}… makes a URL segment over {MAX_SEGMENT_BYTES} bytes; shortened to "
+                    f"'{url_slug(name)}'", hint="choose a shorter name", code="url/too-long")
 
 
 def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:

@@ -205,7 +205,7 @@ def _handler_for(server: DevServer) -> type[BaseHTTPRequestHandler]:
             if "\x00" in decoded or "\\" in decoded or not decoded.startswith(base):
                 return None
             rel = decoded[len(base):]
-            if any(part == ".." for part in rel.split("/")):
+            if any(part == ".." or len(part.encode()) > 255 for part in rel.split("/")):  # 255: no file has a longer name
                 return None
             rel = posixpath.normpath(rel) if rel else ""
             if rel in (".", ""):
@@ -230,7 +230,7 @@ def _handler_for(server: DevServer) -> type[BaseHTTPRequestHandler]:
 
         def _not_found(self, path: str, head: bool) -> None:
             decoded = unquote(path)[len(server.base_path):]
-            lang = decoded.split("/", 1)[0]
+            lang = decoded.split("/", 1)[0][:16]  # a language code is short; a long name must not reach stat()
             page = server.output / (f"{lang}/404.html" if (server.output / lang / "404.html").is_file() else "404.html")
             body = inject(page.read_bytes(), server.state.build_id) if page.is_file() else b"not found"
             self._send(404, body, TYPES[".html"], head)
