@@ -4,7 +4,8 @@ Times are CPU seconds of this process.
 
     PYTHONPATH=. python benchmarks/hostile.py                 # every shape, 50 KB .. 1 MB
     PYTHONPATH=. python benchmarks/hostile.py --sizes 50000,100000 --shape highlight
-    PYTHONPATH=. python benchmarks/hostile.py --note-sizes    # a whole build of one big note (item 10)
+    PYTHONPATH=. python benchmarks/hostile.py --note-sizes --sizes 500000,1000000,2000000,4000000
+                                                              # whole builds of one big note (item 10)
 """
 from __future__ import annotations
 
@@ -58,6 +59,35 @@ def sweep(sizes: list[int], shapes: list[str]) -> None:
         print(f"{name:24}{cells}   {row[-1] / (sizes[len(row) - 1] / 100_000):.3f}", flush=True)
 
 
+def sweep_builds(sizes: list[int]) -> None:
+    """Whole builds (`mlnotes build` in a child process) of a site whose one big note, in 3 topics,
+    is `size` bytes of prose with a formula every ~500 bytes: wall time, the child's peak memory, output size."""
+    import resource
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    print(f"{'note':>9} {'seconds':>8} {'peak MB':>8} {'output MB':>10} {'feed.xml KB':>12}")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            site = Path(tmp) / "site"
+            (site / "content/t").mkdir(parents=True)
+            (site / "mlnotes.yaml").write_text("languages: [en]\nlimits: {note_error_mb: 100}\n", encoding="utf-8")
+            para = ("word " * 95 + "$x_{i}^2$ ") + "\n\n"
+            body = para * max(1, size // len(para))
+            (site / "content/t/big.en.md").write_text(
+                f"---\ntitle: Big\ndate: 2025-01-01\ntopics: [a, b]\n---\n\n{body}", encoding="utf-8")
+            for i in range(5):
+                (site / f"content/t/n{i}.en.md").write_text(f"---\ntitle: N{i}\ndate: 2025-01-0{i + 2}\n---\n\nsmall\n")
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(site / "public"),
+                            "--quiet"], check=False)
+            seconds = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            out = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file()) / (1 << 20)
+            feed = (site / "public/feed.xml").stat().st_size / 1024
+            print(f"{size / (1 << 20):8.1f}M {seconds:8.2f} {peak:8.0f} {out:10.1f} {feed:12.0f}", flush=True)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="50000,100000,200000,500000,1000000")
@@ -66,7 +96,6 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.note_sizes:
-        from note_size import sweep_builds  # type: ignore[import-not-found]
         sweep_builds(sizes)
         return 0
     sweep(sizes, args.shape or list(SHAPES))

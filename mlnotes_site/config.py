@@ -16,7 +16,8 @@ from mlnotes_site.load.yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits"}
+MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Config:
     math_macros: Mapping[str, str] = field(default_factory=dict)
     math_number_equations: bool = False
     unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
+    note_warning_bytes: int = 2 * MB  # a note past this is reported, and feeds carry its summary only
+    note_error_bytes: int = 20 * MB  # a note past this is an error, never read
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -192,6 +195,19 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     else:
         unsafe_html = markdown.get("unsafe_html", True)
 
+    limits = raw.get("limits", {})
+    sizes = {"note_warning_mb": 2, "note_error_mb": 20}
+    if not isinstance(limits, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in limits.values()):
+        fail("limits", "'limits' must map a limit to a positive number of megabytes",
+             "e.g. limits: {note_warning_mb: 2, note_error_mb: 20}")
+    else:
+        for key, value in limits.items():
+            if key not in sizes:
+                fail("limits", f"unknown limit {key!r}", f"one of {', '.join(sizes)}")
+            else:
+                sizes[key] = value
+
     author = raw.get("author", "")
     config = Config(
         root=root,
@@ -210,6 +226,8 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         math_macros=macros,
         math_number_equations=number_equations,
         unsafe_html=unsafe_html,
+        note_warning_bytes=int(sizes["note_warning_mb"] * MB),
+        note_error_bytes=int(sizes["note_error_mb"] * MB),
         params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems

@@ -178,3 +178,28 @@ def test_serve_answers_404_for_an_over_long_path(tmp_path):
         assert get(dev, "/a/")[0] == 200
     finally:
         dev.stop()
+
+
+def test_note_size_limits_warn_then_refuse_and_feeds_link_large_notes(tmp_path, run_cli):
+    import feedparser
+    big = "word " * 60_000  # 300 KB
+    huge = "x" * 1_200_000  # 1.2 MB
+    site = write_site(tmp_path / "site", {"content/t/big.en.md": note("Big", "2025-01-02", big),
+                                          "content/t/small.en.md": note("Small", "2025-01-01", "small body"),
+                                          "content/t/huge.en.md": note("Huge", "2025-01-03", huge)},
+                      "languages: [en]\nlimits: {note_warning_mb: 0.25, note_error_mb: 1}\n")
+    result = run_cli("build", site, "-o", site / "public")
+    printed = result.out + result.err
+    assert result.code == 1
+    assert "content/t/huge.en.md: error[content/too-large]: this file is 1.1 MB, over the limit of 1 MB" in printed
+    assert "content/t/big.en.md: warning[content/large]" in printed
+    (site / "content/t/huge.en.md").unlink()
+    result = run_cli("build", site, "-o", site / "public")
+    assert result.code == 0, result.out + result.err
+    for feed in ("feed.xml", "t/feed.xml"):
+        entries = {e.title: e for e in feedparser.parse((site / "public" / feed).read_bytes()).entries}
+        assert "content" not in entries["Big"] and entries["Big"].summary  # linked with its summary only
+        assert "small body" in entries["Small"].content[0].value
+    assert (site / "public/feed.xml").stat().st_size < 100_000
+    bad = run_cli("build", write_site(tmp_path / "bad", {}, "limits: {note_size: 3}\n"), "-o", tmp_path / "o")
+    assert bad.code == 2 and "unknown limit 'note_size'" in bad.err

@@ -48,10 +48,15 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
     ]
     for item in items:
         note = item.note
-        info, note_body = site.infos[note.path], pages.bodies.get(note.path)
+        info = site.infos[note.path]
         url = urls.absolute(site.note_url(note))
-        body = pages.fill(note, note_body.html, note.lang, absolute=True, feed=True, math=note_body.math)
         summary = pages.fill(note, info.excerpt, note.lang, absolute=True, feed=True)
+        # a very large note is linked, not copied: every feed it is in (its language's, each topic's)
+        # would otherwise hold the whole of it, and the build's memory grow with feeds x note size
+        large = len(note.body) > pages.config.note_warning_bytes
+        note_body = None if large else pages.bodies.get(note.path)
+        body = None if note_body is None else pages.fill(note, note_body.html, note.lang, absolute=True, feed=True,
+                                                         math=note_body.math)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
             f"    <title>{escape(note.title)}</title>",
@@ -66,7 +71,7 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
             lines.append(f"    <category term={quoteattr(tag)}/>")
         lines += [
             f'    <summary type="html">{escape(summary)}</summary>',
-            f'    <content type="html">{escape(body)}</content>',
+            *([f'    <content type="html">{escape(body)}</content>'] if body is not None else []),
             "  </entry>",
         ]
     lines.append("</feed>\n")

@@ -557,6 +557,32 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
 
 def _load_file(path: Path, content_dir: Path, config: Config,
                git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
+    size_problem = _size_problem(path, content_dir, config)
+    if size_problem is not None and size_problem.is_error:
+        return None, [size_problem]  # never read: a 50 MB note took minutes and gigabytes
+    loaded, problems = _load_by_name(path, content_dir, config, git)
+    return loaded, problems + ([size_problem] if size_problem else [])
+
+
+def _size_problem(path: Path, content_dir: Path, config: Config) -> Problem | None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reading it says what is wrong
+    mb = f"{size / (1 << 20):.1f} MB"
+    if size > config.note_error_bytes:
+        return error("content/too-large", f"this file is {mb}, over the limit of "
+                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", _site_rel(content_dir, path),
+                     hint="split it into several notes, or raise limits.note_error_mb in mlnotes.yaml")
+    if size > config.note_warning_bytes:
+        return warning("content/large", f"this file is {mb}, over {config.note_warning_bytes / (1 << 20):g} MB: "
+                       "slow to build and to read; feeds carry its summary only", _site_rel(content_dir, path),
+                       hint="split it into several notes, or raise limits.note_warning_mb in mlnotes.yaml")
+    return None
+
+
+def _load_by_name(path: Path, content_dir: Path, config: Config,
+                  git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
