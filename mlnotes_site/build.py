@@ -79,8 +79,16 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     root = config.root.resolve()
     content = config.content_dir.resolve()
     where = str(out)
-    if out == root or out in root.parents or out == Path(out.anchor) or out == Path.home().resolve():
+    if out == Path(out.anchor) or out == Path.home().resolve():
+        what = "the root of the file system" if out == Path(out.anchor) else "your home folder"
+        return error("output/unsafe", f"refusing to write the site into {where}: it is {what}",
+                     where, hint="use a folder of its own, e.g. -o public")
+    if out == root or out in root.parents:
         return error("output/unsafe", f"refusing to write the site into {where}: it holds the site itself",
+                     where, hint="use a folder of its own, e.g. -o public")
+    cache = (root / CACHE_DIR).resolve()
+    if out == cache or cache in out.parents:  # even with --force: the build reads its cache while writing
+        return error("output/unsafe", f"refusing to write the site into {where}: it is mlnotes' cache folder",
                      where, hint="use a folder of its own, e.g. -o public")
     if out == content or content in out.parents or (out / "content").exists():
         return error("output/unsafe", f"refusing to write the site into {where}: it holds or is inside content/",

@@ -10,12 +10,16 @@ from urllib.parse import urlsplit
 
 from mlnotes_site.dates import get_zone
 from mlnotes_site.problems import Problem, error
+from mlnotes_site.load.sitefiles import is_readable
 from mlnotes_site.load.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits"}
+
+
+MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class Config:
     math_macros: Mapping[str, str] = field(default_factory=dict)
     math_number_equations: bool = False
     unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
+    note_warning_bytes: int = 2 * MB  # a note past this is reported, and feeds carry its summary only
+    note_error_bytes: int = 20 * MB  # a note past this is an error, never read
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -106,6 +112,13 @@ class _Raw:
 
 def _read(path: Path) -> _Raw:
     raw = _Raw()
+    if path.is_symlink() and not is_readable(path, path.parent.resolve()):
+        # an error, not a skip: building with defaults instead of the intended config would publish a
+        # different site without a word
+        raw.problems.append(error("content/symlink-outside", f"{CONFIG_NAME} is a symbolic link to a file outside "
+                                  "the site folder (or to nothing): not read", CONFIG_NAME,
+                                  hint="copy the config into the site folder"))
+        return raw
     if not path.is_file():
         return raw
     try:
@@ -210,6 +223,22 @@ def _unsafe_html(raw: _Raw) -> bool:
     return bool(markdown.get("unsafe_html", True))
 
 
+def _limits(raw: _Raw) -> dict[str, float]:
+    limits = raw.values.get("limits", {})
+    sizes: dict[str, float] = {"note_warning_mb": 2, "note_error_mb": 20}
+    if not isinstance(limits, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in limits.values()):
+        raw.fail("limits", "'limits' must map a limit to a positive number of megabytes",
+                 "e.g. limits: {note_warning_mb: 2, note_error_mb: 20}")
+        return sizes
+    for key, value in limits.items():
+        if key not in sizes:
+            raw.fail("limits", f"unknown limit {key!r}", f"one of {', '.join(sizes)}")
+        else:
+            sizes[key] = value
+    return sizes
+
+
 def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
@@ -222,6 +251,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     strings = _strings(raw)
     macros, number_equations = _math(raw)
     unsafe_html = _unsafe_html(raw)
+    sizes = _limits(raw)
     values, lines, problems = raw.values, raw.lines, raw.problems
     author = values.get("author", "")
     config = Config(
@@ -242,6 +272,8 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         math_macros=macros,
         math_number_equations=number_equations,
         unsafe_html=unsafe_html,
+        note_warning_bytes=int(sizes["note_warning_mb"] * MB),
+        note_error_bytes=int(sizes["note_error_mb"] * MB),
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
     )
     return config, problems

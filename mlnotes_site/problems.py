@@ -2,8 +2,18 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Control characters (a line break above all) and bidi overrides from a note would let a crafted value
+# print a line of its own, such as a fake "file:line: error" for an editor to jump to, or reorder one.
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text on one line with its control characters written as escapes (\\n, \\x1b, \\u202e)."""
+    return _UNPRINTABLE_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class Severity(StrEnum):
@@ -27,14 +37,14 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
-        where = self.path or "<site>"
+        where = printable(self.path or "<site>")
         if self.line:
             where += f":{self.line}:{max(self.column, 1)}"
-        text = f"{where}: {self.severity.value}[{self.code}]: {self.message}"
-        if self.snippet:
-            text += "\n" + self.snippet
+        text = f"{where}: {self.severity.value}[{self.code}]: {printable(self.message)}"
+        if self.snippet:  # its own lines (the source line, the caret under it), each made printable
+            text += "\n" + "\n".join(printable(line) for line in self.snippet.split("\n"))
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint)}"
         return text
 
     def sort_key(self) -> tuple[str, int, int, str, str]:

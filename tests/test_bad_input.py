@@ -41,7 +41,9 @@ CASES: dict[str, tuple[str | bytes, str | None, int | None]] = {
     "unclosed-fence": ("---\ntitle: X\ndate: 2025-01-01\n---\n```python\nprint(1)\n", None, None),
     "unclosed-dollar": ("---\ntitle: X\ndate: 2025-01-01\n---\ncost $5 and $x_1 never closed\n", None, None),
     "nested-quotes": ("---\ntitle: X\ndate: 2025-01-01\n---\n" + ">" * 10000 + " deep\n", None, None),
-    "nested-lists": ("---\ntitle: X\ndate: 2025-01-01\n---\n" + "".join("  " * i + "- x\n" for i in range(10000)), None, None),
+    # 2,000 levels (4 MB of indentation: past the size warning, under the limit); 10,000 made 95 MB
+    "nested-lists": ("---\ntitle: X\ndate: 2025-01-01\n---\n" + "".join("  " * i + "- x\n" for i in range(2000)), None, None),
+    "over-the-size-limit": ("---\ntitle: X\ndate: 2025-01-01\n---\n" + "x" * (21 << 20), "content/too-large", None),
     "emphasis-runs": ("---\ntitle: X\ndate: 2025-01-01\n---\n" + "*a **b " * 20000 + "\n" + "_" * 50000 + "\n", None, None),
     "huge-formula": ("---\ntitle: X\ndate: 2025-01-01\n---\n$$\n" + "x_{1} + " * 14000 + "1\n$$\n", None, None),
 }

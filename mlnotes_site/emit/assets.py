@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlnotes_site.index.site import Site
-from mlnotes_site.emit.theme import static_dirs
+from mlnotes_site.emit.theme import default_theme_dir, static_dirs
+from mlnotes_site.load.sitefiles import is_readable
 from mlnotes_site.emit import Output
 
 
@@ -22,13 +23,17 @@ class RendererInfo:
 
 def static_files(site: Site, renderer: RendererInfo) -> list[Output]:
     chosen: dict[str, Path] = {}
+    site_root, theme = site.config.root.resolve(), default_theme_dir().resolve()
     for folder in static_dirs(site.config.root):
+        own = folder != theme / "static"
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
                 path = Path(dirpath) / name
+                if own and path.is_symlink() and not is_readable(path, site_root):
+                    continue  # out of the site, or dangling: reported when content is loaded
                 chosen[path.relative_to(folder).as_posix()] = path  # later folders (the site's) win
     outputs = [Output(rel, copy_from=path, origin=f"static/{rel}") for rel, path in sorted(chosen.items())]
     if "css/pygments.css" not in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from html import escape
 from urllib.parse import quote
 from typing import Any, Callable, Mapping, Protocol, Sequence
@@ -17,6 +18,7 @@ from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody
 from mlnotes_site.emit.wikilinks import unresolved_as_text
+from mlnotes_site.load.sitefiles import is_readable
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit.theme import template_dirs
@@ -77,9 +79,10 @@ def digest(*parts: Any) -> str:
 def theme_digest(site_root: Any) -> str:
     """Every template file of the theme (a site's own and the default), by name and content."""
     h = hashlib.blake2b(digest_size=16)
+    real_root = Path(site_root).resolve()
     for folder in template_dirs(site_root):
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and (real_root not in folder.parents or is_readable(path, real_root)):
                 h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 

@@ -48,11 +48,18 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
     ]
     for item in items:
         note = item.note
-        info, note_body = site.infos[note.path], pages.body(note, feed=True)
+        info = site.infos[note.path]
         url = urls.absolute(site.note_url(note))
-        # the excerpt's formulas are the body's (same ids): both take the feed's form from the body
-        body = pages.fill(note, note_body.html, note.lang, absolute=True, math=note_body.math)
-        summary = pages.fill(note, info.excerpt, note.lang, absolute=True, math=note_body.math)
+        # a very large note is linked, not copied: every feed it is in (its language's, each topic's)
+        # would otherwise hold the whole of it, and the build's memory grow with feeds x note size
+        body: str | None = None
+        if len(note.body) > pages.config.note_warning_bytes:
+            summary = escape(info.description)
+        else:
+            note_body = pages.body(note, feed=True)
+            # the excerpt's formulas are the body's (same ids): both take the feed's form from the body
+            body = pages.fill(note, note_body.html, note.lang, absolute=True, math=note_body.math)
+            summary = pages.fill(note, info.excerpt, note.lang, absolute=True, math=note_body.math)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
             f"    <title>{escape(note.title)}</title>",
@@ -67,7 +74,7 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
             lines.append(f"    <category term={quoteattr(tag)}/>")
         lines += [
             f'    <summary type="html">{escape(summary)}</summary>',
-            f'    <content type="html">{escape(body)}</content>',
+            *([f'    <content type="html">{escape(body)}</content>'] if body is not None else []),
             "  </entry>",
         ]
     lines.append("</feed>\n")

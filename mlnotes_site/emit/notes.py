@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from mlnotes_site.load.content import Note
 from mlnotes_site.i18n import language_name, strings_for
-from mlnotes_site.problems import Problem, error
+from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.slugs import MAX_SEGMENT_BYTES
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.context import Pages, format_dates
@@ -82,6 +83,12 @@ def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:
             if ".." in alias.split("/") or "\\" in alias or not clean or clean == ".":
                 problems.append(error("url/alias", f"alias {alias!r} is not a path inside the site", note.path,
                                       note.line_of("aliases"), 1, hint="write it as /old/path/"))
+                continue
+            if any(len(part.encode()) > MAX_SEGMENT_BYTES for part in clean.split("/")):
+                # an old URL must match exactly: shortening it would redirect from a URL nobody has
+                problems.append(warning("url/too-long", f"alias {alias[:40]!r}… has a path segment over "
+                                        f"{MAX_SEGMENT_BYTES} bytes; no redirect page is made", note.path,
+                                        note.line_of("aliases"), 1, hint="shorten the alias"))
                 continue
             path = clean + ("/" if alias.endswith("/") or "." not in clean.rsplit("/", 1)[-1] else "")
             target = pages.urls.absolute(site.note_url(note))

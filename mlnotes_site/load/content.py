@@ -15,7 +15,8 @@ from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
 from mlnotes_site.problems import Problem, error, warning
-from mlnotes_site.slugs import tag_slug, url_slug
+from mlnotes_site.load.sitefiles import theme_link_problems
+from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
 # GitLab "[[_TOC_]]" (lower-cased here).
@@ -225,6 +226,10 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         fm.fail("macros", "'macros' must map a macro name to its TeX",
                 hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
     topics = _topics(folder, fm)
+    tags = _tags(fm.strings("tags"))
+    _warn_long(fm, [("slug", fm.text("slug") or name), *(("folder", part) for part in folder.split("/") if part),
+                    *(("topics", part) for t in topics[1 if folder else 0:] for part in t.split("/")),
+                    *(("tags", tag) for tag in tags)])
 
     note = Note(
         path=site_path,
@@ -237,7 +242,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         date=date or datetime(1970, 1, 1, tzinfo=zone),
         updated=updated or date or datetime(1970, 1, 1, tzinfo=zone),
         topics=topics,
-        tags=_tags(fm.strings("tags")),
+        tags=tags,
         summary=fm.text("summary"),
         # Obsidian Publish's `publish: false` keeps a note private: left out like a draft
         draft=fm.flag("draft", False) or not fm.flag("publish", True),
@@ -308,7 +313,12 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     # or to stat every file. A new, removed or renamed file, an asset or no list at all: walk.
     edits_only = (memo is not None and memo.found is not None and bool(changed)
                   and all(rel in memo.files and (content_dir / rel).is_file() for rel in changed))
-    found = memo.found if edits_only and memo is not None and memo.found is not None else discover(content_dir)
+    if edits_only and memo is not None and memo.found is not None:
+        found = memo.found
+    else:
+        found = discover(content_dir)
+        # the theme's links are reported with the content's (emit skips them silently); kept in the memo
+        found[3].extend(theme_link_problems(config.root))
     if memo is not None:
         memo.found, memo.walked = found, not edits_only
     note_paths, other_paths, folders, problems = found
@@ -350,9 +360,45 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
 
 def _load_file(path: Path, content_dir: Path, config: Config,
                git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
+    size_problem = _size_problem(path, content_dir, config)
+    if size_problem is not None and size_problem.is_error:
+        return None, [size_problem]  # never read: a 50 MB note took minutes and gigabytes
+    loaded, problems = _load_by_name(path, content_dir, config, git)
+    return loaded, problems + ([size_problem] if size_problem else [])
+
+
+def _size_problem(path: Path, content_dir: Path, config: Config) -> Problem | None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reading it says what is wrong
+    mb = f"{size / (1 << 20):.1f} MB"
+    if size > config.note_error_bytes:
+        return error("content/too-large", f"this file is {mb}, over the limit of "
+                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", site_rel(content_dir, path),
+                     hint="split it into several notes, or raise limits.note_error_mb in mlnotes.yaml")
+    if size > config.note_warning_bytes:
+        return warning("content/large", f"this file is {mb}, over {config.note_warning_bytes / (1 << 20):g} MB: "
+                       "slow to build and to read; feeds carry its summary only", site_rel(content_dir, path),
+                       hint="split it into several notes, or raise limits.note_warning_mb in mlnotes.yaml")
+    return None
+
+
+def _load_by_name(path: Path, content_dir: Path, config: Config,
+                  git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
     if path.name.startswith("_"):
-        return None, []
+        return None, [warning("content/skipped", "a file whose name starts with '_' is not published",
+                              site_rel(content_dir, path), hint="rename it without the '_' to publish it; "
+                              "only _index.md files describe a topic")]
     return load_note(path, content_dir, config, git)
+
+
+def _warn_long(fm: FrontMatter, names: list[tuple[str, str]]) -> None:
+    """A located warning for each name whose URL segment had to be shortened (links use the short one)."""
+    for key, name in names:
+        if is_shortened(name):
+            fm.warn(key, f"{key} {name[:40]!r}… makes a URL segment over {MAX_SEGMENT_BYTES} bytes; shortened to "
+                    f"'{url_slug(name)}'", hint="choose a shorter name", code="url/too-long")

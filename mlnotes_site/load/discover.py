@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from mlnotes_site.load.sitefiles import classify, link_problem
 from mlnotes_site.problems import Problem, warning
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -13,12 +14,16 @@ _DEBRIS_NAMES = {"4913", "Thumbs.db"}  # 4913: vim's probe file
 
 
 def is_debris(name: str) -> bool:
-    """Hidden files and editor leftovers (swap, backup, lock files): never content, never a rebuild."""
-    return name.startswith((".", "#")) or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES
+    """Hidden files and known editor leftovers (swap, backup, lock files, Emacs' `#auto-save#`): never
+    content, never a rebuild. Only these patterns: `#机器学习.md` is a note like any other."""
+    return (name.startswith(".") or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
+            or name.endswith(_DEBRIS_SUFFIXES) or name in _DEBRIS_NAMES)
 
 
 def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
-    """All Markdown files and other files under content/, sorted; symlinked folders are not entered."""
+    """All Markdown files and other files under content/, sorted; symlinked folders are not entered,
+    and a linked file counts only when its real path is inside the site folder."""
+    site_root = content_dir.parent.resolve()
     notes: list[Path] = []
     others: list[Path] = []
     folders: set[str] = set()
@@ -42,6 +47,11 @@ def discover(content_dir: Path) -> tuple[list[Path], list[Path], set[str], list[
             if is_debris(name):
                 continue
             path = here / name
+            if path.is_symlink():
+                problem = link_problem(classify(path, site_root), site_rel(content_dir, path))
+                if problem is not None:
+                    problems.append(problem)  # never read: it may be /etc/passwd or /proc/self/environ
+                    continue
             (notes if name.endswith(NOTE_SUFFIXES) else others).append(path)
     return sorted(notes), sorted(others), folders, problems
 

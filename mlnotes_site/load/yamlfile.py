@@ -22,6 +22,11 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+# Values a document may expand to through aliases ("billion laughs": 1 KB of nested anchors
+# expands to billions of values and hangs the build). A real front matter or config has a few hundred.
+EXPANSION_BUDGET = 100_000
+
+
 @dataclass(frozen=True)
 class YamlIssue:
     message: str
@@ -55,6 +60,10 @@ def load_yaml(text: str) -> YamlDoc:
                                       line, key_node.start_mark.column))
                     seen[key] = line
                     doc.key_lines[key] = line
+        bomb = _alias_bomb(node)
+        if bomb is not None:
+            doc.issues.append(bomb)
+            return doc
         doc.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -73,3 +82,37 @@ def load_yaml(text: str) -> YamlDoc:
     finally:
         loader.dispose()
     return doc
+
+
+def _alias_bomb(root: yaml.Node) -> YamlIssue | None:
+    """An issue when aliases make the document expand past the budget, located at the anchored value
+    repeated the most (the first one past the budget); linear in the node graph (each node sized once)."""
+    sizes: dict[int, int] = {}
+    reused: list[yaml.Node] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative: a deep document must not exhaust the Python stack
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            total = 1 + sum(sizes.get(id(child), 0) for child in _children(node))
+            sizes[key] = min(total, EXPANSION_BUDGET + 1)
+            continue
+        if key in sizes:
+            reused.append(node)
+            continue
+        sizes[key] = 0  # in progress: a recursive alias adds nothing more
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    if sizes[id(root)] <= EXPANSION_BUDGET:
+        return None
+    worst = max(reused, key=lambda n: sizes[id(n)], default=root)
+    return YamlIssue(f"anchors and aliases expand to more than {EXPANSION_BUDGET:,} values (an alias bomb?)",
+                     worst.start_mark.line, worst.start_mark.column)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []

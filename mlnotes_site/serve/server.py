@@ -233,7 +233,7 @@ class OutputFiles:
         if "\x00" in decoded or "\\" in decoded or not decoded.startswith(base):
             return None
         rel = decoded[len(base):]
-        if any(part == ".." for part in rel.split("/")):
+        if any(part == ".." or len(part.encode()) > 255 for part in rel.split("/")):  # 255: no file has a longer name
             return None
         rel = posixpath.normpath(rel) if rel else ""
         if rel in (".", ""):
@@ -263,7 +263,7 @@ class OutputFiles:
 
     def not_found_page(self, path: str) -> bytes | None:
         """The 404 page of the language the path is in, else the site's."""
-        lang = unquote(path)[len(self.base_path):].split("/", 1)[0]
+        lang = unquote(path)[len(self.base_path):].split("/", 1)[0][:16]  # a language code is short; a long name must not reach stat()
         page = self.output / (f"{lang}/404.html" if (self.output / lang / "404.html").is_file() else "404.html")
         try:
             return page.read_bytes() if page.is_file() else None

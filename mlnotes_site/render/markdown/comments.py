@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
+from mlnotes_site.render.markdown import scan
 from mlnotes_site.render.markdown.math import line_text
 from mlnotes_site.model import markdown_env
 
@@ -27,8 +28,9 @@ def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool
             return False  # "%%a%% more text": a comment inside a paragraph (the inline rule)
         last = startLine
     else:
-        ends = (n for n in range(startLine + 1, endLine) if line_text(state, n).rstrip().endswith(MARK))
-        last = next(ends, -1)
+        # found once per document, not once per opener (8,000 lines starting "%%" after a paragraph)
+        last = scan.next_line(state, "ends" + MARK, startLine + 1, endLine,
+                              lambda n: line_text(state, n).rstrip().endswith(MARK))
         if last < 0:
             if silent:
                 return False  # a paragraph does not end at an opener that is never closed
@@ -44,7 +46,7 @@ def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool
 def _comment_inline(state: StateInline, silent: bool) -> bool:
     if not state.src.startswith(MARK, state.pos):
         return False
-    end = state.src.find(MARK, state.pos + len(MARK), state.posMax)
+    end = scan.find(state.src, MARK, state.pos + len(MARK), state.posMax)
     if end < 0:
         return False
     state.pos = end + len(MARK)  # nothing pushed: the comment is gone

@@ -8,9 +8,11 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from mlnotes_site.render.markdown.math import code_span_end, match_inline
+from mlnotes_site.render.markdown.scan import NoCloser, memo
 
 MARK = "=="
 _SCAN_RE = re.compile(r"[`$\\=]")
+_RUN_RE = re.compile(r"=+")
 
 
 def _closer(src: str, start: int, end: int) -> int:
@@ -28,7 +30,8 @@ def _closer(src: str, start: int, end: int) -> int:
             formula = match_inline(src, pos, end)
             pos = formula[2] if formula else pos + (2 if ch == "\\" else 1)
         elif src.startswith(MARK, pos):
-            run = len(src[pos:end]) - len(src[pos:end].lstrip("="))
+            found_run = _RUN_RE.match(src, pos, end)
+            run = found_run.end() - pos if found_run else 1
             if run == len(MARK) and not src[pos - 1].isspace():
                 return pos
             pos += run  # "===" and longer are no closer, nor a part of them
@@ -43,8 +46,13 @@ def _highlight(state: StateInline, silent: bool) -> bool:
     start = pos + len(MARK)
     if start >= end or src[start].isspace():
         return False
+    # an opener whose scan found no closer: every later opener in the paragraph would find none either
+    absent = memo(state, "highlight", NoCloser)
+    if absent.known_absent(start, end):
+        return False
     close = _closer(src, start, end)
     if close < 0:
+        absent.absent(start, end)
         return False
     if not silent:
         state.push("mark_open", "mark", 1)

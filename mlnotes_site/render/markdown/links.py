@@ -15,8 +15,14 @@ from mlnotes_site.model import LINK, LinkRef, markdown_env, placeholder
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 
+_URL_NOISE = "".join(map(chr, range(0x21)))  # what a browser strips from a URL's ends (C0 controls, space)
+
+
 def is_relative(href: str) -> bool:
-    return bool(href) and not _SCHEME_RE.match(href) and not href.startswith(("/", "#", "?"))
+    # read as a browser reads it (character references decoded, tabs and line breaks anywhere dropped,
+    # controls and spaces at the ends dropped): "java&#9;script:", " javascript:" have a scheme
+    href = unescape(href).replace("\t", "").replace("\n", "").replace("\r", "").strip(_URL_NOISE)
+    return bool(href) and not _SCHEME_RE.match(href) and not href.startswith(("/", "#", "?", "\\"))
 
 
 # Raw HTML (Typora writes <img src="assets/a.png" style="zoom:50%">): relative src/href in its tags

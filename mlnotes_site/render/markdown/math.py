@@ -6,6 +6,7 @@ math stage fills in.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -15,6 +16,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from mlnotes_site.model import MATH, Formula, markdown_env, placeholder
+from mlnotes_site.render.markdown import scan
 from mlnotes_site.render.math.equations import REF_RE
 
 # Stands in for '|' inside inline formulas so the table rule cannot split a cell there.
@@ -49,16 +51,71 @@ def _dollar_close(src: str, start: int, end: int) -> int:
     """Closing `$` of a `$..$` formula opened just before `start`, or -1 (pandoc's rules). As in
     MathJax, a `$` inside braces does not close it: `$\text{当 $x>0$ 时}$` is one formula. When the
     braces never balance (`$\frac{a$`), the first `$` closes it, so KaTeX can say what is missing."""
-    close = _dollar_scan(src, start, end, True)
-    return close if close >= 0 else _dollar_scan(src, start, end, False)
-
-
-def _dollar_scan(src: str, start: int, end: int, braces: bool) -> int:
     if start >= end or src[start].isspace() or src[start] == "$":
         return -1
-    pos, depth, scan = start, 0, _DOLLAR_SCAN_RE.search
+    close = scan.per_text(src, "dollars", _Dollars).braced_close(start, end)
+    return close if close >= 0 else _dollar_scan(src, start, end)
+
+
+def _closes(src: str, pos: int, end: int) -> bool:
+    """Whether a `$` at brace depth 0 closes: not after a space ("$5 and $"), not before a digit ("$5 to $10")."""
+    return not src[pos - 1].isspace() and not (pos + 1 < end and src[pos + 1].isdigit())
+
+
+class _Dollars:
+    """One pass over a paragraph for the brace-aware search: where each unescaped `$` is, and the
+    last place before it where the brace depth was lower. Scanning from `start`, a `$` is at depth 0
+    (braces closed more than opened count as 0) exactly when the depth never went below its own
+    since `start`, i.e. when that last lower place is before `start`."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.dollars: list[int] = []
+        lower: list[int] = []
+        self.blank_lines: list[int] = []
+        stack: list[tuple[int, int]] = []  # (depth, last position at it), depths increasing
+        depth, pos, search = 0, 0, _DOLLAR_SCAN_RE.search
+        while True:
+            found = search(src, pos)
+            if found is None:
+                break
+            pos = found.start()
+            ch = src[pos]
+            if ch == "\\":
+                pos += 2
+                continue
+            if ch in "{}":
+                while stack and stack[-1][0] >= depth:
+                    stack.pop()
+                stack.append((depth, pos))
+                depth += 1 if ch == "{" else -1
+            elif ch == "$":
+                while stack and stack[-1][0] >= depth:
+                    stack.pop()
+                self.dollars.append(pos)
+                lower.append(stack[-1][1] if stack else -1)
+            elif src.startswith("\n", pos + 1):
+                self.blank_lines.append(pos)
+            pos += 1
+        self.lower = scan.FirstAtMost(lower)
+
+    def braced_close(self, start: int, end: int) -> int:
+        """The first `$` at depth 0 from `start` when it closes, else -1."""
+        k = self.lower.first(bisect_left(self.dollars, start), start - 1)
+        if k < 0 or self.dollars[k] >= end:
+            return -1
+        pos = self.dollars[k]
+        blank = bisect_left(self.blank_lines, start)
+        if blank < len(self.blank_lines) and self.blank_lines[blank] < pos:
+            return -1  # a blank line ends the paragraph
+        return pos if _closes(self.src, pos, end) else -1
+
+
+def _dollar_scan(src: str, start: int, end: int) -> int:
+    """The first `$` from `start` when it closes, else -1 (linear: it stops at the first `$`)."""
+    pos, scan_re = start, _DOLLAR_SCAN_RE.search
     while True:
-        found = scan(src, pos, end)  # the next backslash, dollar, brace or line break
+        found = scan_re(src, pos, end)  # the next backslash, dollar, brace or line break
         if found is None:
             return -1
         pos = found.start()
@@ -66,16 +123,9 @@ def _dollar_scan(src: str, start: int, end: int, braces: bool) -> int:
         if ch == "\\":
             pos += 2  # an escaped character, "\$" above all
             continue
-        if ch in "{}":
-            depth = depth + 1 if ch == "{" and braces else max(0, depth - 1)
-        elif ch == "$":
-            if depth == 0:
-                if src[pos - 1].isspace():
-                    return -1  # "$5 and $" — a closing '$' may not follow a space
-                if pos + 1 < end and src[pos + 1].isdigit():
-                    return -1  # "$5 to $10": not math
-                return pos
-        elif pos + 1 < end and src[pos + 1] == "\n":
+        if ch == "$":
+            return pos if _closes(src, pos, end) else -1
+        if ch == "\n" and pos + 1 < end and src[pos + 1] == "\n":
             return -1  # a blank line ends the paragraph
         pos += 1
 
@@ -85,7 +135,7 @@ def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool
     for opener, closer, display in _INLINE:
         if src.startswith(opener, pos):
             start = pos + len(opener)
-            close = src.find(closer, start, end)  # the first closer, wherever it is
+            close = scan.find(src, closer, start, end)  # the first closer, wherever it is
             if close < 0 or close == start:
                 return None
             return start, close, close + len(closer), opener, display
@@ -98,13 +148,15 @@ def match_inline(src: str, pos: int, end: int) -> tuple[int, int, int, str, bool
 
 
 _PIPE_SCAN_RE = re.compile(r"[`$\\]")
+_BACKTICKS_RE = re.compile(r"`+")
 
 
 def code_span_end(src: str, pos: int, end: int) -> int:
     """Where a code span opened by the backticks at `pos` ends: after the closing run of as many
     backticks, or after the opening run when there is none (it is text then)."""
-    run = len(src[pos:end]) - len(src[pos:end].lstrip("`"))
-    close = src.find("`" * run, pos + run, end)
+    found = _BACKTICKS_RE.match(src, pos, end)
+    run = found.end() - pos if found else 1
+    close = scan.backtick_runs(src).closer(run, pos + run, end)
     return close + run if close >= 0 else pos + run
 
 
@@ -176,18 +228,20 @@ def _find_block_end(state: StateBlock, startLine: int, endLine: int, first: str,
         if rest[close + len(closer):].strip():
             return None  # "$$a$$ and more" is a formula inside a paragraph
         return rest[:close], startLine
-    lines = [rest]
-    for line in range(startLine + 1, endLine):
-        text = line_text(state, line).rstrip()
-        if silent and not text:
-            # asked whether this line ends a paragraph: a formula opened here and closed after a blank
-            # line is not one (it would end paragraphs at any "$$" closing an inline formula)
+    # the next line ending with the closer, and (asked whether this line ends a paragraph) the next
+    # blank line: a formula opened here and closed after a blank line is not one (it would end
+    # paragraphs at any "$$" closing an inline formula); each found once per document, not per opener
+    last = scan.next_line(state, "ends" + closer, startLine + 1, endLine,
+                          lambda n: line_text(state, n).rstrip().endswith(closer))
+    if last < 0:
+        return None
+    if silent:
+        blank = scan.next_line(state, "blank", startLine + 1, endLine, lambda n: not line_text(state, n).strip())
+        if 0 <= blank < last:
             return None
-        if text.endswith(closer):
-            lines.append(text[: -len(closer)])
-            return "\n".join(lines), line
-        lines.append(text)
-    return None
+    lines = [rest] + [line_text(state, line).rstrip() for line in range(startLine + 1, last + 1)]
+    lines[-1] = lines[-1][: -len(closer)]
+    return "\n".join(lines), last
 
 
 def _unclosed(state: StateBlock, line: int, opener: str) -> None:
@@ -195,18 +249,33 @@ def _unclosed(state: StateBlock, line: int, opener: str) -> None:
     markdown_env(state.env).unclosed_math.setdefault(line, (opener, state.sCount[line]))
 
 
+class _EnvDepths:
+    """For one environment name, over the lines of a document: the nesting depth after each line
+    (\\begin minus \\end so far), so an environment's last line is found without a scan per opener."""
+
+    def __init__(self, src: str, name: str) -> None:
+        begin, end = f"\\begin{{{name}}}", f"\\end{{{name}}}"
+        depth, depths = 0, []
+        for text in src.split("\n"):
+            if "\\" in text:
+                depth += text.count(begin) - text.count(end)
+            depths.append(depth)
+        self.depths = depths
+        self.first_at_most = scan.FirstAtMost(depths)
+
+    def closing_line(self, start: int) -> int:
+        """The first line from `start` where the environments opened from `start` on are all closed."""
+        return self.first_at_most.first(start, self.depths[start - 1] if start else 0)
+
+
 def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) -> tuple[str, int] | None:
     """(TeX with its \\begin/\\end, last line) of a top-level environment, or None."""
-    begin, end = f"\\begin{{{name}}}", f"\\end{{{name}}}"
-    depth = 0
-    lines: list[str] = []
-    for line in range(startLine, endLine):
-        text = line_text(state, line).rstrip()
-        lines.append(text)
-        depth += text.count(begin) - text.count(end)
-        if depth <= 0:
-            return ("\n".join(lines), line) if text.endswith(end) else None
-    return None
+    depths = scan.per_text(state.src, "env:" + name, lambda src: _EnvDepths(src, name))
+    last = depths.closing_line(startLine)
+    if last < 0 or last >= endLine:
+        return None
+    lines = [line_text(state, line).rstrip() for line in range(startLine, last + 1)]
+    return ("\n".join(lines), last) if lines[-1].endswith(f"\\end{{{name}}}") else None
 
 
 def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
@@ -228,8 +297,8 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
         # whose closer never comes is a mistake worth a warning, though it stays text as elsewhere
         if not silent:
             if env:
-                rest = "\n".join(line_text(state, line) for line in range(startLine, endLine))
-                never_closed = f"\\end{{{env.group(1)}}}" not in rest
+                never_closed = scan.find(state.src, f"\\end{{{env.group(1)}}}", state.bMarks[startLine],
+                                         state.eMarks[endLine - 1]) < 0
             else:
                 never_closed = first == opener or opener not in first[len(opener):]
             if never_closed:
@@ -277,12 +346,17 @@ def _math_ids(state: StateCore) -> None:
             token.meta["mid"] = len(formulas)
             formulas.append(Formula(restore_pipes(token.content), True, True, token.map[0] if token.map else 0))
         elif token.type == "inline" and token.children:
+            counted, lines = 0, token.map[0] if token.map else 0  # line breaks counted once, left to right
             for child in token.children:
                 if child.type == "math_inline":
                     child.meta["mid"] = len(formulas)
-                    before = token.content[: child.meta.get("offset", 0)]
-                    formulas.append(Formula(restore_pipes(child.content), bool(child.meta.get("display")), False,
-                                            (token.map[0] if token.map else 0) + before.count("\n")))
+                    offset = child.meta.get("offset", 0)
+                    if offset >= counted:
+                        lines += token.content.count("\n", counted, offset)
+                    else:  # a formula inside a mark or a link: its text was tokenized again
+                        lines = (token.map[0] if token.map else 0) + token.content.count("\n", 0, offset)
+                    counted = offset
+                    formulas.append(Formula(restore_pipes(child.content), bool(child.meta.get("display")), False, lines))
 
 
 def _eqref(state: StateInline, silent: bool) -> bool:

@@ -1,83 +1,75 @@
-"""Raw HTML without scripts, for sites with `markdown.unsafe_html: false`: the fragment is parsed
-and written out again, dropping script-like elements, event handlers and script URLs."""
+"""Raw HTML without scripts, for sites with `markdown.unsafe_html: false`: each piece of raw HTML an
+author wrote goes through nh3 (the binding of the Rust `ammonia` sanitizer, which parses as browsers
+do: html5ever) with an allow-list. Our own markup (formulas, code, callouts ...) never goes through it.
+
+Raw HTML comes in pieces: `<details><summary>Proof</summary>` in one block, Markdown, then `</details>`
+in another. A sanitizer closes what a piece leaves open and drops end tags it did not see open, so the
+closers it adds at the end are taken off again, and a piece made only of end tags keeps those of
+allowed elements: both only remove or keep end tags, which cannot carry a script.
+"""
 from __future__ import annotations
 
 import re
-from html import escape
-from html.parser import HTMLParser
+import secrets
+from collections import Counter
 
-DROP_WITH_CONTENT = {"script", "noscript", "template"}
-DROP_TAG = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link", "form"}
-URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcset",
-             "cite", "longdesc", "usemap", "lowsrc", "dynsrc"}
-_SCRIPT_URL = re.compile(r"^(javascript|vbscript|livescript|data:text/html|data:image/svg)", re.IGNORECASE)
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+import nh3
+
+TAGS = set(nh3.ALLOWED_TAGS) | {"audio", "video", "source", "track", "figure", "figcaption", "picture"}
+_COMMON = {"class", "id", "title", "lang", "dir", "style"}
+ATTRIBUTES: dict[str, set[str]] = {
+    "*": _COMMON,
+    "a": {"href", "hreflang", "name", "target"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
+    "source": {"src", "srcset", "type", "media", "sizes"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "video": {"src", "controls", "width", "height", "poster", "loop", "muted", "autoplay", "playsinline", "preload"},
+    "audio": {"src", "controls", "loop", "muted", "preload"},
+    "details": {"open"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "col": {"span"}, "colgroup": {"span"},
+    "time": {"datetime"}, "data": {"value"},
+    "abbr": {"title"}, "q": {"cite"}, "blockquote": {"cite"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}  # and relative URLs; javascript:, data:, vbscript: ... are dropped
+# CSS a note may set inline (colour, alignment, sizes); anything else, url() included, is dropped
+STYLE_PROPERTIES = {"color", "background-color", "text-align", "vertical-align", "width", "height", "max-width",
+                    "min-width", "max-height", "font-weight", "font-style", "font-size", "font-family",
+                    "text-decoration", "border", "border-collapse", "margin", "margin-left", "margin-right",
+                    "padding", "display", "float", "white-space", "list-style-type"}
+
+_END_TAG_RE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>")
+_END_TAGS_ONLY_RE = re.compile(r"\s*(?:</[A-Za-z][A-Za-z0-9-]*\s*>\s*)+")
+_START_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-def _unsafe_url(value: str) -> bool:
-    from html import unescape
-    return bool(_SCRIPT_URL.match(_INVISIBLE.sub("", unescape(value)).lower()))
-
-
-class _Cleaner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.out: list[str] = []
-        self.skip = 0
-
-    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> None:
-        if self.skip or tag in DROP_TAG:
-            return
-        kept = []
-        for name, value in attrs:
-            name = name.lower()
-            if name.startswith("on") or not re.fullmatch(r"[a-z_:][-a-z0-9_:.]*", name):
-                continue
-            if value is not None and name in URL_ATTRS and _unsafe_url(value):
-                continue
-            if name == "style" and value and re.search(r"expression\s*\(|javascript:|url\s*\(", value, re.I):
-                continue
-            kept.append(f' {name}="{escape(value)}"' if value is not None else f" {name}")
-        self.out.append(f"<{tag}{''.join(kept)}{close}>")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in DROP_WITH_CONTENT:
-            self.skip += 1
-            return
-        self._tag(tag, attrs, "")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in DROP_WITH_CONTENT:
-            self._tag(tag, attrs, " /")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in DROP_WITH_CONTENT:
-            self.skip = max(0, self.skip - 1)
-        elif not self.skip and tag not in DROP_TAG:
-            self.out.append(f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(escape(data, quote=False))
-
-    def handle_entityref(self, name: str) -> None:
-        if not self.skip:
-            self.out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        if not self.skip:
-            self.out.append(f"&#{name};")
-
-    def handle_comment(self, data: str) -> None:
-        if not self.skip and "--" not in data:
-            self.out.append(f"<!--{data}-->")
-
-    def unknown_decl(self, data: str) -> None:  # CDATA and the like: dropped
-        pass
+def _nh3(fragment: str) -> str:
+    # Relative URLs are placeholders "\x00N\x00" by now (render/markdown/links.py), and a parser turns
+    # NUL into U+FFFD: they cross as a marker no author can guess (a fresh nonce per call).
+    marker = f"mlnotes{secrets.token_hex(8)}z"
+    cleaned = nh3.clean(fragment.replace("\x00", marker), tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     filter_style_properties=STYLE_PROPERTIES, strip_comments=False, link_rel=None)
+    return cleaned.replace(marker, "\x00")
 
 
 def clean_html(fragment: str) -> str:
-    cleaner = _Cleaner()
-    cleaner.feed(fragment)
-    cleaner.close()
-    return "".join(cleaner.out)
+    if _END_TAGS_ONLY_RE.fullmatch(fragment):
+        ends = "".join(f"</{name.lower()}>" for name in _END_TAG_RE.findall(fragment) if name.lower() in TAGS)
+        return ends + ("\n" if fragment.endswith("\n") else "")
+    cleaned = _nh3(fragment)
+    # Elements the piece opens and does not close (counted on the source: a miscount only leaves an
+    # end tag in or out, never lets anything else through), whose closers the sanitizer appended.
+    opened = Counter(name.lower() for name in _START_TAG_RE.findall(fragment) if name.lower() not in _VOID)
+    opened.subtract(name.lower() for name in _END_TAG_RE.findall(fragment))
+    stripped = cleaned.rstrip("\n")
+    while True:
+        last = re.search(r"</([a-z][a-z0-9-]*)>\Z", stripped)
+        if last is None or opened[last.group(1)] <= 0:
+            break
+        opened[last.group(1)] -= 1
+        stripped = stripped[:last.start()]
+    return stripped + cleaned[len(cleaned.rstrip("\n")):] if stripped != cleaned.rstrip("\n") else cleaned

@@ -20,12 +20,15 @@ from markdown_it.rules_inline.image import image as standard_image
 from markdown_it.rules_inline.link import link as standard_link
 from markdown_it.token import Token
 
+from mlnotes_site.render.markdown import scan
 from mlnotes_site.slugs import heading_id
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 _SIZE_RE = re.compile(r"^\s*(\d+)(?:\s*x\s*(\d+))?\s*$")  # ![[a.png|300]], ![[a.png|300x200]]
 _SIZED_ALT_RE = re.compile(r"\|\s*(\d+)(?:\s*x\s*(\d+))?\s*$")  # ![a cat|300](cat.png)
 _SEPARATORS = re.compile(r"\\?\|")  # "|", or "\|" in a table
+_STOP_RE = re.compile(r"[\[\]\n]")
+_OPEN_RUN_RE = re.compile(r"!?\[+")
 
 
 def split_wikilink(inner: str) -> tuple[str, str, str | None]:
@@ -38,17 +41,35 @@ def split_wikilink(inner: str) -> tuple[str, str, str | None]:
     return name.strip(), heading.strip(), text
 
 
+def _no_closing_bracket(state: StateInline, silent: bool) -> bool:
+    """`[`, `![` with no `]` anywhere after them are text: said here once, as markdown-it's link and
+    image rules would otherwise look for the end of a label from every one of them (quadratic)."""
+    src, pos = state.src, state.pos
+    run = _OPEN_RUN_RE.match(src, pos, state.posMax)
+    if run is None or scan.find(src, "]", pos, state.posMax) >= 0:
+        return False
+    if not silent:
+        state.pending += run.group()
+    state.pos = run.end()
+    return True
+
+
 def _wikilink(state: StateInline, silent: bool) -> bool:
+    if _no_closing_bracket(state, silent):
+        return True
     src, pos = state.src, state.pos
     embed = src.startswith("![[", pos)
     if not embed and not src.startswith("[[", pos):
         return False
     start = pos + (3 if embed else 2)
-    end = src.find("]]", start, state.posMax)
-    if end < 0:
+    # the name may hold no bracket nor line break: the first of those must be the closing "]]" (a scan
+    # to the next bracket, not to the end of the paragraph for every "[[")
+    stop = _STOP_RE.search(src, start, state.posMax)
+    if stop is None or not src.startswith("]]", stop.start()) or stop.start() + 2 > state.posMax:
         return False
+    end = stop.start()
     inner = src[start:end]
-    if not inner.strip() or any(c in inner for c in "[]\n"):
+    if not inner.strip():
         return False
     if _commonmark_reads_a_link(state, embed, inner, end):
         return False
