@@ -140,6 +140,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
     pieces: list[Piece] = []
     gathered = 0
     skip_depth = 0  # inside footnotes
+    in_heading = False
     for token in tokens:
         if enough is not None and gathered > enough:
             break
@@ -151,6 +152,13 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
             continue
         if token.type == "html_block" and _MORE_RE.match(token.content):
             return pieces, True
+        if token.type == "heading_open":
+            # a section heading would run into the prose around it ("…答案了。 引用计数 每个对象…")
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and in_heading:
+            continue
         if token.type == "inline":
             children = token.children or []
             marker = next((i for i, c in enumerate(children) if c.type == "html_inline" and _MORE_RE.match(c.content)), None)

@@ -9,13 +9,16 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from mlnotes_site.render.markdown.autolinks import autolinks_plugin
 from mlnotes_site.render.markdown.callouts import callouts_plugin
+from mlnotes_site.render.markdown.cjk import cjk_plugin
 from mlnotes_site.render.markdown.code import code_plugin
 from mlnotes_site.render.markdown.comments import comments_plugin
 from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
 from mlnotes_site.render.markdown.links import links_plugin
 from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
+from mlnotes_site.render.markdown.nobreak import nobreak_plugin
 from mlnotes_site.render.markdown.rawhtml import rawhtml_plugin
+from mlnotes_site.render.markdown.tables import tables_plugin
 from mlnotes_site.render.markdown.tabs import tabs_plugin
 from mlnotes_site.render.markdown.wikilinks import wikilinks_plugin
 
@@ -32,11 +35,14 @@ def create_markdown() -> MarkdownIt:
     md.use(callouts_plugin)
     md.use(tabs_plugin)
     md.use(footnote_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)  # the item's text labels its checkbox
     md.use(headings_plugin)
     md.use(code_plugin)
     md.use(highlight_plugin)
     md.use(wikilinks_plugin)
     md.use(links_plugin)
     md.use(rawhtml_plugin)
+    md.use(tables_plugin)
+    md.use(cjk_plugin)  # last: sees the inline tokens every other rule made
+    md.use(nobreak_plugin)
     return md
