@@ -126,7 +126,9 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            pieces.append(Piece(html=MATH_PLACEHOLDER.format(child.meta["mid"]), weight=math_weight(child.content)))
+            # `$$…$$` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks
+            form = _COPY_PLACEHOLDER if child.meta.get("display") else MATH_PLACEHOLDER
+            pieces.append(Piece(html=form.format(child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
 
@@ -314,8 +316,8 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
                                          labels)
         excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
-        # copies of the display formulas the excerpt kept, in the order it shows them
-        excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)
+    # copies of the display formulas the excerpt kept, in the order it shows them
+    excerpt = _COPY_RE.sub(lambda m: MATH_PLACEHOLDER.format(inline_copy(int(m.group(1)))), excerpt)
 
     # References inside formulas, definitions made by earlier formulas, then one batch for the note.
     requests: list[tuple[str, bool]] = []
