@@ -43,6 +43,8 @@ def main() -> None:
             urls: list[str] = []
             page.on("request", lambda r: urls.append(r.url))
             page.goto(base + path, wait_until="networkidle")
+            page.evaluate("document.fonts.ready.then(() => 0)")  # fonts load as text needs them
+            page.wait_for_load_state("networkidle")
             sums = {k: [0, 0] for k in ("html", "css", "js", "fonts")}
             for url in dict.fromkeys(urls):
                 f = file_of(root, url)

@@ -335,8 +335,10 @@ def test_titles_descriptions_and_stylesheets_per_page(tabs, site):
 def test_callout_icons_are_svg_and_images_get_a_card_in_dark_mode(tabs, site):
     page = open_page(tabs, site, 1440, PAGES["note"][0], "dark")
     icons = page.evaluate("""() => [...document.querySelectorAll('.callout-icon')].map(i =>
-        [i.textContent, getComputedStyle(i).maskImage.slice(0, 30), i.getBoundingClientRect().width])""")
-    assert len(icons) == 3 and all(t == "" and "svg" in m and w > 8 for t, m, w in icons), icons
+        [i.textContent, getComputedStyle(i).maskImage, i.getBoundingClientRect().width])""")
+    # the theme's own SVG files, from the site (no emoji, nothing from elsewhere)
+    assert len(icons) == 3 and all(t == "" and m.startswith(f'url("{site}icons/') and m.endswith('.svg")') and w > 8
+                                   for t, m, w in icons), icons
     marker = page.evaluate("getComputedStyle(document.querySelector('details.callout > summary'), '::after').borderRightWidth")
     assert marker == "2px"  # the disclosure chevron of a foldable callout
     card = page.evaluate("getComputedStyle(document.querySelector('.note-body img')).backgroundColor")
