@@ -44,7 +44,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
 
     return pages.render(
         "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
-        origin=note.path, kind="note", has_math=info.math_count > 0,
+        origin=note.path, kind="note", has_math=info.math_count > 0, has_code='class="highlight' in body.html,
         description=pages.description(note),
         note={
             "title": note.title,
