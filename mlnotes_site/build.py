@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, load_content
+from mlnotes_site.load.notebook import locate_problems
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, write_all
@@ -127,6 +128,7 @@ def index_site(config: Config, content: Content, stage: RenderOutcome, engine: M
     for note in site.notes:
         problems += infos[note.path].problems
     problems += site.check_links(strict)
+    problems = locate_problems(problems, content.notes)  # a notebook's: at their cells
     if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",

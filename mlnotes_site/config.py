@@ -15,7 +15,7 @@ from mlnotes_site.load.yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "notebooks"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Config:
     math_macros: Mapping[str, str] = field(default_factory=dict)
     math_number_equations: bool = False
     unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
+    notebook_output_lines: int = 200  # a notebook's text output longer than this is cut (notebooks.output_lines)
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -185,6 +186,15 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     else:
         unsafe_html = markdown.get("unsafe_html", True)
 
+    output_lines = 200
+    notebooks = raw.get("notebooks", {})
+    lines_value = notebooks.get("output_lines", 200) if isinstance(notebooks, dict) else None
+    if isinstance(lines_value, bool) or not isinstance(lines_value, int) or lines_value < 2:
+        fail("notebooks", "'notebooks.output_lines' must be a whole number of at least 2",
+             "e.g. notebooks: {output_lines: 200}")
+    else:
+        output_lines = lines_value
+
     author = raw.get("author", "")
     config = Config(
         root=root,
@@ -203,6 +213,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         math_macros=macros,
         math_number_equations=number_equations,
         unsafe_html=unsafe_html,
+        notebook_output_lines=output_lines,
         params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems

@@ -25,6 +25,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "小心", "callout_info": "信息", "callout_abstract": "摘要", "callout_todo": "待办",
         "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
         "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
+        "notebook_count": "执行顺序", "notebook_show_code": "显示代码", "notebook_show_output": "显示输出",
+        "notebook_show_cell": "显示单元格", "notebook_interactive": "此处是交互式输出，静态页面无法显示。",
+        "notebook_cut_lines": "…… 省略 {n} 行 ……", "notebook_cut_chars": "…… 省略 {n} 个字符 ……",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -41,6 +44,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "Caution", "callout_info": "Info", "callout_abstract": "Summary", "callout_todo": "To do",
         "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
         "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
+        "notebook_count": "Execution count", "notebook_show_code": "Show code", "notebook_show_output": "Show output",
+        "notebook_show_cell": "Show cell", "notebook_interactive": "An interactive output is here; a static page "
+        "cannot show it.", "notebook_cut_lines": "… {n} more lines not shown …",
+        "notebook_cut_chars": "… {n} more characters not shown …",
     },
 }
 

@@ -20,7 +20,8 @@ TOC_MARKERS = ("[toc]", "[[_toc_]]", "[[toc]]")
 from mlnotes_site.load.tomlfile import load_toml
 from mlnotes_site.load.yamlfile import load_yaml
 
-NOTE_SUFFIXES = (".md", ".markdown")
+NOTEBOOK_SUFFIX = ".ipynb"  # Jupyter notebooks are notes too (load/notebook.py)
+NOTE_SUFFIXES = (".md", ".markdown", NOTEBOOK_SUFFIX)
 _FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it
 DATE_KEYS = ("date", "created")
 UPDATED_KEYS = ("updated", "lastmod", "modified")
@@ -54,6 +55,10 @@ class Note:
     body: str
     body_line: int  # 0-based line of the file where the body starts
     key_lines: Mapping[str, int] = field(default_factory=dict)  # 1-based line of each front matter key
+    # A notebook's: which cell each stretch of its generated source came from, and the image files
+    # its outputs and attachments became (load/notebook.py); empty for Markdown notes.
+    cells: tuple[tuple[int, int, int], ...] = ()
+    files: tuple["Asset", ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -336,10 +341,12 @@ def read_source(path: Path, site_path: str) -> tuple[SourceText | None, list[Pro
     return split_front_matter(text, site_path)
 
 
-def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
+def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates],
+              text: str | None = None) -> tuple[Note | None, list[Problem]]:
+    """A note from its file, or from `text` made of it (a notebook's Markdown, load/notebook.py)."""
     site_path = _site_rel(content_dir, path)
     content_path = path.relative_to(content_dir).as_posix()
-    source, problems = read_source(path, site_path)
+    source, problems = read_source(path, site_path) if text is None else split_front_matter(text, site_path)
     if source is None:
         return None, problems
     zone = config.zone
@@ -529,6 +536,9 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
 
 def _load_file(path: Path, content_dir: Path, config: Config,
                git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
+    if path.name.endswith(NOTEBOOK_SUFFIX):
+        from mlnotes_site.load.notebook import load_notebook  # nbformat is imported only for notebooks
+        return (None, []) if path.name.startswith("_") else load_notebook(path, content_dir, config, git)
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
