@@ -201,6 +201,9 @@ def test_broken_notebooks_are_problems_with_file_and_cell(tmp_path: Path, run_cl
     nb.cells = [new_markdown_cell("Intro."), new_markdown_cell("A figure:\n\n![plot](attachment:missing.png)"),
                 new_markdown_cell("Bad math $\\frac{1}{$ here.")]
     write(site / "content/bad/attach.ipynb", nb)
+    undated = python_notebook(4)
+    undated.cells = [new_markdown_cell("No front matter, no metadata date, not in git.")]
+    write(site / "content/bad/undated.ipynb", undated)
     result = run_cli("build", site, "-o", tmp_path / "out")
     assert result.code == 1  # errors: nothing written, every problem reported at once
     err = result.err
@@ -208,8 +211,9 @@ def test_broken_notebooks_are_problems_with_file_and_cell(tmp_path: Path, run_cl
     assert "content/bad/future.ipynb: error[notebook/version]: nbformat 5" in err
     assert "content/bad/attach.ipynb:cell 2:3:9: warning[notebook/attachment]: 'attachment:missing.png'" in err
     assert re.search(r"content/bad/attach\.ipynb:cell 3:1:\d+: warning\[math/parse\]", err), err
+    assert "content/bad/undated.ipynb: error[front-matter/missing-date]" in err  # the file's, not cell 1's
     checked = build(BuildOptions(site, tmp_path / "out", write=False))
-    assert checked.notes == 7  # every other note is there
+    assert checked.notes == 8  # every other note is there
 
 
 def test_attachments_become_files(tmp_path: Path) -> None:

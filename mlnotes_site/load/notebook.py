@@ -55,6 +55,8 @@ def load_notebook(path: Path, content_dir: Path, config: Config,
     if note is not None and note.lang != record.lang:  # `lang:` in its front matter: its UI strings
         record = _convert(path, site_path, config, store, note.lang)
         note, problems = load_note(path, content_dir, config, git, text=record.converted.text)
+    if not record.converted.text.startswith("---"):  # no front matter: "no date" is the file's, not cell 1's
+        problems = [dataclasses.replace(p, line=0, column=0) if p.line <= 1 else p for p in problems]
     problems = [in_cells(p, record.converted.cells) for p in problems] + record.converted.problems
     if note is None:
         return None, problems
