@@ -52,6 +52,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "menu": "菜单", "site_nav": "站点导航", "breadcrumbs": "所在位置", "dark_theme": "深色主题",
         "note_nav": "上一篇与下一篇", "formula_box": "公式（按回车复制 TeX）", "code_box": "代码",
         "table_box": "表格",
+        "notebook_count": "执行顺序", "notebook_show_code": "显示代码", "notebook_show_output": "显示输出",
+        "notebook_show_cell": "显示单元格", "notebook_interactive": "此处是交互式输出，静态页面无法显示。",
+        "notebook_cut_lines": "…… 省略 {n} 行 ……", "notebook_cut_chars": "…… 省略 {n} 个字符 ……",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -72,6 +75,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "menu": "Menu", "site_nav": "Site", "breadcrumbs": "Breadcrumbs", "dark_theme": "Dark theme",
         "note_nav": "Previous and next note", "formula_box": "Formula (Enter copies its TeX)", "code_box": "Code",
         "table_box": "Table",
+        "notebook_count": "Execution count", "notebook_show_code": "Show code", "notebook_show_output": "Show output",
+        "notebook_show_cell": "Show cell", "notebook_interactive": "An interactive output is here; a static page "
+        "cannot show it.", "notebook_cut_lines": "… {n} more lines not shown …",
+        "notebook_cut_chars": "… {n} more characters not shown …",
     },
 }
 
