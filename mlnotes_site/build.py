@@ -19,6 +19,8 @@ from mlnotes_site.render.math.katex import MathEngine
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.note import render_note
 from mlnotes_site.render.stage import RenderOutcome, default_jobs, render_all
+from mlnotes_site.index.anchors import check_anchors
+from mlnotes_site.index.relations import check_translation_dates, translation_report
 from mlnotes_site.index.site import Site
 
 
@@ -32,6 +34,7 @@ class BuildOptions:
     strict: bool = False
     force: bool = False
     write: bool = True
+    translations: bool = False  # with write=False: add the translation report (check --translations)
     jobs: int = 0  # render processes; 0 = one per core
     log: Callable[[str], None] | None = None  # progress notes (e.g. waiting for a lock)
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a terminal
@@ -126,7 +129,7 @@ def index_site(config: Config, content: Content, stage: RenderOutcome, engine: M
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:
         problems += infos[note.path].problems
-    problems += site.check_links(strict)
+    problems += site.check_links(strict) + check_anchors(site, strict) + check_translation_dates(site.relations)
     if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
@@ -218,6 +221,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
         for output in emitted():
             output.content()  # made all the same: a check finds template errors too
         result.problems = finish(problems + emit_problems + check_collisions(claims))
+        if options.translations:  # information, in its own order, after the problems
+            result.problems += escalate(translation_report(site.relations), options.strict)
     result.outputs = len(claims)
     result.stages["emit+write" if result.written else "emit"] = time.perf_counter() - mark
     result.seconds = time.perf_counter() - started

@@ -24,7 +24,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_note": "注意", "callout_tip": "提示", "callout_important": "重要", "callout_warning": "警告",
         "callout_caution": "小心", "callout_info": "信息", "callout_abstract": "摘要", "callout_todo": "待办",
         "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
-        "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
+        "backlinks": "被引用", "related": "相关笔记", "preview_of": "预览",
+        "outdated_notice": "{name} 版在 {date} 更新过，晚于这篇译文（{since}），两者可能已有出入。",
+        "outdated": "译文待更新", "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -40,7 +42,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_note": "Note", "callout_tip": "Tip", "callout_important": "Important", "callout_warning": "Warning",
         "callout_caution": "Caution", "callout_info": "Info", "callout_abstract": "Summary", "callout_todo": "To do",
         "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
-        "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
+        "backlinks": "Linked from", "related": "Related notes", "preview_of": "Preview",
+        "outdated_notice": "The {name} version was updated on {date}, after this translation ({since}); they may differ.",
+        "outdated": "Translation behind", "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
     },
 }
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # information (reports such as check --translations), never fails a build
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def error(code: str, message: str, path: str = "", line: int = 0, column: int = 
 def warning(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
             snippet: str = "") -> Problem:
     return Problem(Severity.WARNING, code, message, path, line, column, hint, snippet)
+
+
+def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Problem:
+    return Problem(Severity.NOTE, code, message, path, line, column, hint)
 
 
 def escalate(problems: list[Problem], strict: bool) -> list[Problem]:

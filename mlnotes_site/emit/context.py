@@ -99,6 +99,7 @@ class Pages:
         self.engine = engine
         self.bodies = bodies
         self.on_template_error = on_template_error
+        self.relations = site.relations
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = engine.uses_katex and any(i.math_count for i in site.infos.values())
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
@@ -251,6 +252,7 @@ class Pages:
             "foreign_lang": note.lang if item.foreign else None,
             "draft": note.draft,
             "has_math": rendered.math_count > 0,
+            "outdated": self.relations.outdated(note) is not None,
         }
 
     def nav(self, lang: str) -> list[dict[str, str]]:

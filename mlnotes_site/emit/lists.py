@@ -17,7 +17,8 @@ def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: C
     chunks = paginate(items, pages.config.paginate)
     for number, chunk in enumerate(chunks, start=1):
         inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra,
-                  [(pages.listing(item.note), item.foreign) for item in chunk])
+                  [(pages.listing(item.note), item.foreign, pages.relations.outdated(item.note) is not None)
+                   for item in chunk])
 
         def make(number: int = number, chunk: list[Item] = chunk) -> Output:
             entries = [pages.item(item, lang) for item in chunk]

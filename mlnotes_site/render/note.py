@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from unicodedata import east_asian_width
 from typing import Any, Mapping
 
@@ -28,6 +28,7 @@ from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
@@ -55,6 +56,7 @@ class LinkRef:
     kind: str  # "link" or "image"; "wiki" or "wiki-image" for a wikilink, whose target is a name
     line: int  # 1-based line in the note's file
     is_dir: bool
+    context: str = ""  # the sentence around the link, as HTML with the link's text in <mark> (backlinks)
 
     @property
     def wiki(self) -> bool:
@@ -74,6 +76,8 @@ class NoteInfo:
     words: int
     reading_minutes: int
     problems: tuple[Problem, ...]
+    anchors: tuple[str, ...] = ()  # every id on the note's page (headings, equations, footnotes)
+    fragments: tuple[tuple[str, int, str], ...] = ()  # links within the page: (fragment, line, as written)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Prepared:
     requests: list[tuple[str, bool]]
     macros: dict[str, str]
     env: dict[str, Any]
+    contexts: list[str]  # per link: the sentence around it, formulas as placeholders
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -334,7 +339,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
                                         note.path, note.body_line + line + 1, column + 1,
                                         hint="add \\label{...} to a display formula, or fix the name"))
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), env)
+                    _note_macros(note), env, link_contexts(tokens, len(env.get("links", []))))
 
 
 def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
@@ -386,8 +391,8 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                                 hint="add \\label{...} to a display formula, or fix the name"))
 
     links = tuple(LinkRef(str(l["target"]), str(l["fragment"]), str(l["raw"]), str(l["kind"]),
-                          int(l["line"]) + note.body_line + 1, bool(l["is_dir"]))
-                  for l in env.get("links", []))
+                          int(l["line"]) + note.body_line + 1, bool(l["is_dir"]), fill_formulas(context, page))
+                  for l, context in zip(env.get("links", []), prep.contexts))
     han, words = _count(tokens)
     shown = {int(m.group(2)) for m in PLACEHOLDER_RE.finditer(excerpt) if m.group(1)}
     info = NoteInfo(
@@ -400,8 +405,22 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
+        anchors=page_ids(html, page),
+        fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in env.get("fragments", [])),
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
+
+
+_ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+def page_ids(html: str, page: list[str]) -> tuple[str, ...]:
+    """Every id the note's page holds (headings, footnotes, raw HTML, numbered equations), sorted."""
+    ids = {unescape(m.group(1)) for m in _ID_RE.finditer(html)}
+    for formula in page:
+        if formula.startswith("<div"):
+            ids.update(unescape(m.group(1)) for m in _ID_RE.finditer(formula[:300]))
+    return tuple(sorted(ids))
 
 
 def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:

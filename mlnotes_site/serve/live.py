@@ -63,7 +63,7 @@ class LiveSite:
         self.produced: set[str] | None = None
         self.rendered_as: dict[str, str] = {}
         self.listed: dict[str, str] = {}
-        self.structure = self.site_digest = ""
+        self.structure = self.site_digest = self.relations = ""
         # output path -> [digest, size, mtime_ns, fingerprint] of the file as written
         self.served: dict[str, list[object]] = {}
         self.manifest = self.root / CACHE_DIR / "serve-manifest.json"
@@ -128,7 +128,8 @@ class LiveSite:
         # Only known notes were edited (no file added or removed, theme untouched) and none of them
         # changed what others show of it: no need to look at the whole site's shape.
         quick = (self.produced is not None and not self.load_memo.walked and listed == self.listed
-                 and site.structure == self.structure and described.pages.site_digest == self.site_digest)
+                 and site.structure == self.structure and described.pages.site_digest == self.site_digest
+                 and site.relations.digest == self.relations)
         shape = self.shape if quick else described.shape()
         if shape == self.shape and self.produced is not None:
             # Nothing any list, index or neighbour shows has changed: only the pages of notes whose
@@ -156,6 +157,7 @@ class LiveSite:
             self.shape, self.produced = shape, produced
             self.rendered_as = {n.path: described.pages.version(n) for n in site.notes}
             self.listed, self.structure, self.site_digest = listed, site.structure, described.pages.site_digest
+            self.relations = site.relations.digest
             lap("write")
         finally:
             shutil.rmtree(staged.folder, ignore_errors=True)
