@@ -14,7 +14,7 @@ from mlnotes_site.load import notebook as notebook_module
 from mlnotes_site.load.ansi import ansi_to_html
 from mlnotes_site.load.notebook_outputs import close_fences
 from mlnotes_site.serve.watch import relevant
-from helpers import note, read, tree_digest, write_site
+from helpers import note, note_body, read, tree_digest, write_site
 from nbfixtures import b64, png, python_notebook, softmax_en, softmax_zh, write
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
@@ -47,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]
 
 
 def body(html: str) -> str:
-    return html[html.index('<div class="note-body">'):html.index("</article>")]
+    return note_body(html)
 
 
 def test_a_notebook_is_a_note_page_with_front_matter_from_its_first_cell(built) -> None:
