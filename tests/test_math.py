@@ -527,3 +527,24 @@ def test_without_katex_each_note_keeps_its_own_macros(tmp_path, monkeypatch):
         page = read(tmp_path / "out", f"a/{name}/index.html")
         bold = chr(0x1D400 + ord(name) - ord("a"))  # MATHEMATICAL BOLD CAPITAL A, B, C
         assert f"<mi>{bold}</mi>" in page and "math-error" not in page, name
+
+
+def test_mathjax_text_mode_characters_render_literally_and_keep_their_own_tex(tmp_path, run_cli):
+    """`& _ # % $` inside \\text{} are characters in MathJax; KaTeX gets them escaped, math inside the
+    text stays math, and `#1` in a macro definition stays a parameter."""
+    formulas = [r"a \text{ & } b", r"\text{sentence_length} = n", r"f(\text{#1})", r"\textrm{50% of $x_1$ and $5}",
+                r"\textit{a_b} + \textbf{c#d} + \mbox{e&f}", r"\text{a {b_c}} \text{ where $x \text{is_in} S$}"]
+    body = "".join(f"${tex}$ 与\n" for tex in formulas)
+    body += "\n$$\n\\newcommand{\\lbl}[1]{\\text{#1_x}} \\lbl{q}\n$$\n"
+    site = write_site(tmp_path / "s", {"content/a/n.md": "---\ntitle: N\ndate: 2025-01-01\n---\n" + body})
+    result = run_cli("build", site, "-o", site / "public", "--strict")
+    assert result.code == 0 and "math/parse" not in result.err, result.err
+    page = note_body(read(site / "public", "a/n/index.html"))
+    assert "math-error" not in page
+    found = annotations(page)
+    for tex in formulas:
+        assert tex in found, tex  # the TeX a reader copies is the formula's own
+    text = re.sub(r"<[^>]+>", "", re.sub(r'<span class="katex-mathml">.*?</math></span>', "", page, flags=re.S))
+    for shown in ("&amp;", "sentence_length", "#1", "50%", "a_b", "c#d", "e&amp;f", "b_c", "is_in", "q_x"):
+        assert shown in text, shown
+    assert "$5" in text and "$x" not in text  # an unpaired $ is a character, a paired one is math
