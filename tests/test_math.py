@@ -548,3 +548,33 @@ def test_mathjax_text_mode_characters_render_literally_and_keep_their_own_tex(tm
     for shown in ("&amp;", "sentence_length", "#1", "50%", "a_b", "c#d", "e&amp;f", "b_c", "is_in", "q_x"):
         assert shown in text, shown
     assert "$5" in text and "$x" not in text  # an unpaired $ is a character, a paired one is math
+
+
+NUMBERING = ("$$\n\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n$$\n\n"
+             "\\begin{gather}\ne \\label{eq:e} \\\\\nf\n\\end{gather}\n\n"
+             "$$\n\\begin{equation}\ng\n\\end{equation}\n$$\n\n"
+             "$$\nh \\\\\ni \\label{eq:h}\n$$\n\n"
+             "\\begin{align}\nj &= k \\tag{T} \\\\\nl &= m \\label{eq:l}\n\\end{align}\n\n"
+             "$$\nn \\label{eq:n}\n$$\n\n"
+             "由 \\eqref{eq:h} 与 \\eqref{eq:n}。\n")
+
+
+def shown_numbers(body: str) -> list[str]:
+    """The equation numbers a reader sees, in page order (the formulas above hold no parentheses)."""
+    visible = re.sub(r'<span class="katex-mathml">.*?</math></span>', "", body.split("由")[0], flags=re.S)
+    return re.findall(r"\(([^()]+)\)", re.sub(r"\s+", "", re.sub(r"<[^>]+>", " ", visible)))
+
+
+def test_one_numbering_scheme_per_note_as_latex(tmp_path, build):
+    """KaTeX numbers equation/align/gather itself with one counter across the page; ours are the only
+    numbers: without number_equations only labelled or tagged rows, consecutive; with it every row once."""
+    for auto, expected in ((False, ["1", "2", "T", "3", "4"]), (True, ["1", "2", "3", "4", "5", "6", "T", "7", "8"])):
+        site = write_site(tmp_path / str(auto), {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n" + NUMBERING},
+                          f"math:\n  number_equations: {str(auto).lower()}\n")
+        body = note_body(read(build(site, "--strict"), "a/x/index.html"))
+        assert 'class="eqn-num"' not in body and "math-error" not in body  # no KaTeX number beside ours
+        assert shown_numbers(body) == expected
+        h, n = ("2", "4") if not auto else ("6", "8")
+        assert f'<a class="eqref" href="#eq-eq-h">({h})</a>' in body and f'<a class="eqref" href="#eq-eq-n">({n})</a>' in body
+        # the TeX a reader copies keeps the environments as written
+        assert any(a.startswith("\\begin{align}") for a in annotations(body))

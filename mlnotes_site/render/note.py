@@ -18,7 +18,7 @@ from mlnotes_site.config import Config, macro_table
 from mlnotes_site.load.content import Note
 from mlnotes_site.model import (COPY, MATH, Formula, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry,
                                 fill_placeholders, find_placeholders, markdown_env, new_env, placeholder)
-from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs
+from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs, starred
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.cache import Cache
@@ -292,7 +292,7 @@ def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[
         else:
             f.prefix = carried.prefix_for(tex)
             carried.learn(f.tex)
-        sent = f.prefix + katex_form(with_operators(tex))
+        sent = f.prefix + katex_form(with_operators(starred(tex) if f.display else tex))
         if sent != tex:
             f.annotate = tex  # the TeX a reader copies is the formula's own, not what was sent
         requests.append((sent, f.display))
