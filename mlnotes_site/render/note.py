@@ -29,6 +29,7 @@ from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.title import title_html, title_pieces, title_text
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
 
@@ -52,6 +53,8 @@ class Prepared:
     requests: list[tuple[str, bool]]
     macros: dict[str, str]
     env: MarkdownEnv
+    title_html: str = ""
+    title_text: str = ""
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -201,9 +204,17 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         if 2 <= level <= 4
     ) if note.toc else ()
     excerpt = _excerpt(note, config, tokens, env, strings["code_placeholder"])
+    pieces = title_pieces(note.title)
+    shown_title = title_html(pieces, lambda tex: _title_formula(formulas, tex))
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state)
+                    _note_macros(note), state, shown_title, title_text(pieces))
+
+
+def _title_formula(formulas: list[Formula], tex: str) -> str:
+    """A formula of the title: rendered inline with the note's formulas, after all of them."""
+    formulas.append(Formula(tex, False, False, 0, title=True))
+    return placeholder(MATH, len(formulas) - 1)
 
 
 def _cached_code(tokens: list[Token], cache: Cache) -> dict[str, str]:
@@ -287,7 +298,7 @@ def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[
         tex, unknown = resolve_refs(f.render_tex, labels)
         if f.copy_of is not None:
             f.prefix = formulas[f.copy_of].prefix
-        elif f.summary:
+        elif f.summary or f.title:
             f.prefix = carried.everything()
         else:
             f.prefix = carried.prefix_for(tex)
@@ -296,7 +307,7 @@ def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[
         if sent != tex:
             f.annotate = tex  # the TeX a reader copies is the formula's own, not what was sent
         requests.append((sent, f.display))
-        if f.copy_of is None and not f.summary:
+        if f.copy_of is None and not f.summary and not f.title:
             for label, _ in unknown:
                 line, column = locate(note.body, f.line, f.tex, f.tex.find(label))
                 problems.append(warning("math/unknown-label", f"no equation in this note has \\label{{{label}}}",
@@ -316,10 +327,10 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         tex = f.tex
         if result.error is not None:
             if f.copy_of is None:
-                if f.summary:
-                    line, column, source = note.line_of("summary") - 1, 0, ""
-                    problems.append(warning("math/parse", f"{result.error} (in summary: {tex})", note.path,
-                                            line + 1, 1, hint="fix the formula in the front matter summary"))
+                if f.summary or f.title:
+                    where = "summary" if f.summary else "title"
+                    problems.append(warning("math/parse", f"{result.error} (in {where}: {tex})", note.path,
+                                            note.line_of(where), 1, hint=f"fix the formula in the front matter {where}"))
                 else:
                     position, message = result.position, result.error
                     carried = len(f.prefix)
@@ -357,17 +368,20 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     han, words = _count(tokens)
     shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
     excerpt_math = {mid: page[mid] for mid in sorted(shown)}
+    title_math = {found.index: page[found.index] for found in find_placeholders(prep.title_html)}
     info = NoteInfo(
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math=excerpt_math,
+        math={**excerpt_math, **title_math},
         math_count=body_count,
         han=han,
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
         description=meta_description(excerpt, excerpt_math),
+        title_html=prep.title_html,
+        title_text=prep.title_text,
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
 
