@@ -12,6 +12,7 @@ from jinja2 import Environment
 from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
+from mlnotes_site.load.notebook import locate_problems
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.assets import RendererInfo
 from mlnotes_site.emit.outputs import SiteOutputs
@@ -216,6 +217,7 @@ def index_site(config: Config, content: Content, selection: Selection, stage: Re
     for note in site.notes:
         problems += infos[note.path].problems
     problems += site.check_links(strict)
+    problems = locate_problems(problems, content.notes)  # a notebook's: at their cells
     if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",

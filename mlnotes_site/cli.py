@@ -65,7 +65,7 @@ def _report(result: BuildResult, quiet: bool, action: str) -> int:
     for problem in result.problems:
         print(problem.format(), file=sys.stderr)
     errors = sum(p.is_error for p in result.problems)
-    warnings = len(result.problems) - errors
+    warnings = sum(p.severity == "warning" for p in result.problems)  # notes are not counted
     if result.usage_error:
         return EXIT_USAGE
     if errors:

@@ -49,6 +49,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
         "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
         "wikilink_unresolved": "未找到：没有名为“{name}”的笔记或文件",
+        "menu": "菜单", "site_nav": "站点导航", "breadcrumbs": "所在位置", "dark_theme": "深色主题",
+        "note_nav": "上一篇与下一篇", "formula_box": "公式（按回车复制 TeX）", "code_box": "代码",
+        "table_box": "表格",
+        "notebook_count": "执行顺序", "notebook_show_code": "显示代码", "notebook_show_output": "显示输出",
+        "notebook_show_cell": "显示单元格", "notebook_interactive": "此处是交互式输出，静态页面无法显示。",
+        "notebook_cut_lines": "…… 省略 {n} 行 ……", "notebook_cut_chars": "…… 省略 {n} 个字符 ……",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -66,6 +72,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
         "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
         "wikilink_unresolved": "Not found: no note or file is named “{name}”",
+        "menu": "Menu", "site_nav": "Site", "breadcrumbs": "Breadcrumbs", "dark_theme": "Dark theme",
+        "note_nav": "Previous and next note", "formula_box": "Formula (Enter copies its TeX)", "code_box": "Code",
+        "table_box": "Table",
+        "notebook_count": "Execution count", "notebook_show_code": "Show code", "notebook_show_output": "Show output",
+        "notebook_show_cell": "Show cell", "notebook_interactive": "An interactive output is here; a static page "
+        "cannot show it.", "notebook_cut_lines": "… {n} more lines not shown …",
+        "notebook_cut_chars": "… {n} more characters not shown …",
     },
 }
 

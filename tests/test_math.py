@@ -435,7 +435,7 @@ def test_a_math_fence_renders_like_display_math(tmp_path, build):
     dollars = "---\ntitle: D\ndate: 2025-01-01\n---\n$$\n\\int_0^1 x_i^2 \\, dx \\tag{4}\n$$\n"
     site = write_site(tmp_path / "s", {"content/a/f.md": fence, "content/a/d.md": dollars})
     out = build(site)
-    body = lambda page: page[page.index('<div class="note-body">'):page.index('<nav class="prev-next">')]
+    body = lambda page: page[page.index('<div class="note-body">'):page.index('<nav class="prev-next"')]
     assert body(read(out, "a/f/index.html")) == body(read(out, "a/d/index.html"))
     assert "katex-display" in read(out, "a/f/index.html") and "(4)" in read(out, "a/f/index.html")
 

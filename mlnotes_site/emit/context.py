@@ -294,7 +294,7 @@ class Pages:
 
     def render(self, template: str, *, lang: str, path: str, title: str, alternates: Mapping[str, str],
                origin: str = "", kind: str = "page", description: str = "", has_math: bool = False,
-               **extra: Any) -> Output:
+               has_code: bool = False, **extra: Any) -> Output:
         strings = strings_for(lang, self.config)
         default = self.config.default_language
         switch = []
@@ -335,6 +335,7 @@ class Pages:
                 "x_default": self.urls.absolute(x_default),
                 "switch": switch,
                 "has_math": has_math,
+                "has_code": has_code,  # the code highlighting stylesheet loads only then
             },
         }
         context.update(extra)

@@ -45,7 +45,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
     neighbour_math = any(site.infos[n.path].shows_math for n in (prev_note, next_note) if n is not None)
     return pages.render(
         "note.html", lang=note.lang, path=path, title=pages.title_text(note), alternates=alternates,
-        origin=note.path, kind="note", has_math=info.shows_math or neighbour_math,
+        origin=note.path, kind="note", has_math=info.shows_math or neighbour_math, has_code='class="highlight' in body.html,
         description=pages.description(note),
         note={
             "title": pages.title_html(note),

@@ -71,6 +71,9 @@ class Site:
         self.drafts_left_out = set(drafts_left_out)
         self.infos = infos
         self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
+        for note in self.notes:  # images made of a notebook's outputs (a translation may share them)
+            for made in note.files:
+                self.assets.setdefault(made.content_path, made)
         self.folders = content.folders
         self.groups: dict[str, dict[str, Note]] = {}
         self.by_content_path: dict[str, Note] = {}

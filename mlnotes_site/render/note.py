@@ -68,7 +68,9 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            pieces.append(Piece(html=placeholder(MATH, child.meta["mid"]), weight=math_weight(child.content)))
+            # `$$…$$` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks
+            kind = COPY if child.meta.get("display") else MATH
+            pieces.append(Piece(html=placeholder(kind, child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
 
@@ -82,6 +84,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
     pieces: list[Piece] = []
     gathered = 0
     skip_depth = 0  # inside footnotes
+    in_heading = False
     for token in tokens:
         if enough is not None and gathered > enough:
             break
@@ -93,6 +96,13 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
             continue
         if token.type == "html_block" and _MORE_RE.match(token.content):
             return pieces, True
+        if token.type == "heading_open":
+            # a section heading would run into the prose around it ("…答案了。 引用计数 每个对象…")
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and in_heading:
+            continue
         if token.type == "inline":
             children = token.children or []
             marker = next((i for i, c in enumerate(children) if c.type == "html_inline" and _MORE_RE.match(c.content)), None)
@@ -272,11 +282,11 @@ def _excerpt(note: Note, config: Config, tokens: list[Token], env: dict[str, Any
         excerpt = summary_html(note.summary, env)
         for f in formulas[start:]:
             f.summary = True
-        return excerpt
-    has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-    pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
-                                     state.labels)
-    excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
+    else:
+        has_marker = _MORE_SEARCH_RE.search(note.body) is not None
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
+                                         state.labels)
+        excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
 
     def inline_copy(mid: int) -> str:
         original = formulas[mid]
