@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mlnotes_site.build import BuildInterrupted, BuildOptions, BuildResult, build
 from mlnotes_site.config import load_config
-from mlnotes_site.problems import Problem
+from mlnotes_site.problems import Problem, Severity
 from mlnotes_site.scaffold import init_site, new_note
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--drafts", action="store_true")
     c.add_argument("--strict", action="store_true")
     c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("--translations", action="store_true",
+                   help="also report notes missing in a language and translations older than another version")
 
     n = sub.add_parser("new", help="create a note with front matter")
     n.add_argument("title")
@@ -65,7 +67,7 @@ def _report(result: BuildResult, quiet: bool, action: str) -> int:
     for problem in result.problems:
         print(problem.format(), file=sys.stderr)
     errors = sum(p.is_error for p in result.problems)
-    warnings = sum(p.severity == "warning" for p in result.problems)  # notes are not counted
+    warnings = sum(p.severity is Severity.WARNING for p in result.problems)
     if result.usage_error:
         return EXIT_USAGE
     if errors:
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                 _profile(result)
             return _report(result, args.quiet, "build")
         if args.command == "check":
-            result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))
+            result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False,
+                                        translations=args.translations))
             return _report(result, args.quiet, "check")
         if args.command == "serve":
             from mlnotes_site.serve.server import DevServer  # watchdog is only needed here

@@ -2,6 +2,7 @@
 text where it is not (the tab's <title>, feeds, redirect pages); made by the render stage."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +19,7 @@ FILES = {
     "content/gen/_index.zh.md": "---\ntitle: 生成模型\n---\n",
     "content/gen/a.zh.md": "---\ntitle: 'Plain <b> & co'\ndate: 2025-01-01\n---\n正文。\n",
     "content/gen/b.zh.md": f"---\ntitle: \"{MATH_TITLE.replace(chr(92), chr(92) * 2)}\"\ndate: 2025-01-02\n"
-                           "aliases: [/old/b/]\ntags: [gan]\n---\n正文，没有公式。\n",
+                           "aliases: [/old/b/]\ntags: [gan]\n---\n正文，没有公式，见 [A](a.zh.md)。\n",
     "content/gen/c.zh.md": "---\ntitle: 'Costs $5 and \\(x_1\\) *not* em'\ndate: 2025-01-03\n---\n正文。\n",
 }
 CONFIG = "title:\n  zh: 笔记\nbase_url: https://example.org/kb/\n"
@@ -54,6 +55,13 @@ def test_titles_show_formulas_as_katex_in_html_and_as_readable_text_elsewhere(tm
         link = re.search(rf'<a class="{rel}" rel="{rel}" href="/kb/gen/b/"><span>[^<]*</span>(.*?)</a>', html, re.S)
         katex_title(link.group(1))
         assert 'href="/kb/katex/katex.min.css"' in html
+    # backlinks (and related notes) on the page b links to
+    html = read(out, "gen/a/index.html")
+    backlinks = html[html.index('<section class="backlinks"'):]
+    katex_title(re.search(r'<a href="/kb/gen/b/">(.*?)</a>', backlinks, re.S).group(1))
+    # link previews and the graph take the readable text
+    assert json.loads(read(out, "gen/b/preview.json"))["title"] == "α-divergence 与 f-GAN"
+    assert "α-divergence 与 f-GAN" in [n["title"] for n in json.loads(read(out, "graph.json"))["nodes"]]
     # feeds and the redirect page: plain text
     for feed in ("feed.xml", "gen/feed.xml"):
         titles = [e.title for e in feedparser.parse(read(out, feed)).entries]

@@ -121,6 +121,7 @@ class Pages:
         self.bodies = bodies
         self.on_template_error = on_template_error
         self.on_problem = on_problem
+        self.relations = site.relations
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = renderer.katex_dist is not None and (
             any(i.shows_math for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
@@ -286,6 +287,7 @@ class Pages:
             "foreign_lang": note.lang if item.foreign else None,
             "draft": note.draft,
             "has_math": rendered.shows_math,
+            "outdated": self.relations.outdated(note) is not None,
         }
 
     def nav(self, lang: str) -> list[dict[str, str]]:

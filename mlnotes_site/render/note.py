@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from html import escape
+from html import escape, unescape
 from typing import Any
 from unicodedata import east_asian_width
 
@@ -30,6 +30,7 @@ from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
 from mlnotes_site.render.title import title_html, title_pieces, title_text
+from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
 
@@ -53,6 +54,7 @@ class Prepared:
     requests: list[tuple[str, bool]]
     macros: dict[str, str]
     env: MarkdownEnv
+    contexts: list[str]  # per link: the sentence around it, formulas as placeholders (backlinks)
     title_html: str = ""
     title_text: str = ""
 
@@ -218,7 +220,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     shown_title = title_html(pieces, lambda tex: _title_formula(formulas, tex))
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state, shown_title, title_text(pieces))
+                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces))
 
 
 def _title_formula(formulas: list[Formula], tex: str) -> str:
@@ -374,7 +376,8 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                                 note.path, note.body_line + _line_of_text(note.body, label) + 1, 1,
                                 hint="add \\label{...} to a display formula, or fix the name"))
 
-    links = tuple(replace(link, line=link.line + note.body_line + 1) for link in state.links)
+    links = tuple(replace(link, line=link.line + note.body_line + 1, context=fill_formulas(context, page))
+                  for link, context in zip(state.links, prep.contexts))
     han, words = _count(tokens)
     shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
     excerpt_math = {mid: page[mid] for mid in sorted(shown)}
@@ -392,8 +395,22 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         description=meta_description(excerpt, excerpt_math),
         title_html=prep.title_html,
         title_text=prep.title_text,
+        anchors=page_ids(html, page),
+        fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
+
+
+_ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+def page_ids(html: str, page: list[str]) -> tuple[str, ...]:
+    """Every id the note's page holds (headings, footnotes, raw HTML, numbered equations), sorted."""
+    ids = {unescape(m.group(1)) for m in _ID_RE.finditer(html)}
+    for formula in page:
+        if formula.startswith("<div"):
+            ids.update(unescape(m.group(1)) for m in _ID_RE.finditer(formula[:300]))
+    return tuple(sorted(ids))
 
 
 def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:
