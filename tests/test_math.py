@@ -533,6 +533,7 @@ def test_mathjax_text_mode_characters_render_literally_and_keep_their_own_tex(tm
                 r"\textit{a_b} + \textbf{c#d} + \mbox{e&f}", r"\text{a {b_c}} \text{ where $x \text{is_in} S$}"]
     body = "".join(f"${tex}$ 与\n" for tex in formulas)
     body += "\n$$\n\\newcommand{\\lbl}[1]{\\text{#1_x}} \\lbl{q}\n$$\n"
+    body += "\n一个后来的公式 $\\lbl{w}$ 用它。\n"  # the definition carried to a later formula, escaped too
     site = write_site(tmp_path / "s", {"content/a/n.md": "---\ntitle: N\ndate: 2025-01-01\n---\n" + body})
     result = run_cli("build", site, "-o", site / "public", "--strict")
     assert result.code == 0 and "math/parse" not in result.err, result.err
@@ -542,7 +543,7 @@ def test_mathjax_text_mode_characters_render_literally_and_keep_their_own_tex(tm
     for tex in formulas:
         assert tex in found, tex  # the TeX a reader copies is the formula's own
     text = re.sub(r"<[^>]+>", "", re.sub(r'<span class="katex-mathml">.*?</math></span>', "", page, flags=re.S))
-    for shown in ("&amp;", "sentence_length", "#1", "50%", "a_b", "c#d", "e&amp;f", "b_c", "is_in", "q_x"):
+    for shown in ("&amp;", "sentence_length", "#1", "50%", "a_b", "c#d", "e&amp;f", "b_c", "is_in", "q_x", "w_x"):
         assert shown in text, shown
     assert "$5" in text and "$x" not in text  # an unpaired $ is a character, a paired one is math
 

@@ -27,7 +27,7 @@ from mlnotes_site.render.math.cache import block_html
 from mlnotes_site.render.math.engine import MathEngine, MathResult
 from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
-from mlnotes_site.render.math.mathjax import katex_form
+from mlnotes_site.render.math.mathjax import escape_text_mode, katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
 from mlnotes_site.render.title import title_html, title_pieces, title_text
 from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
@@ -314,7 +314,7 @@ def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[
             f.prefix = carried.everything()
         else:
             f.prefix = carried.prefix_for(tex)
-            carried.learn(f.tex)
+            carried.learn(escape_text_mode(f.tex))  # carried as KaTeX gets it (see mathjax.py)
         sent = f.prefix + katex_form(with_operators(starred(tex) if f.display else tex))
         if sent != tex:
             f.annotate = tex  # the TeX a reader copies is the formula's own, not what was sent
