@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from mlnotes_site.dates import get_zone
 from mlnotes_site.problems import Problem, error
-from mlnotes_site.load.sitefiles import is_readable
-from mlnotes_site.load.yamlfile import load_yaml
+from mlnotes_site.sitefiles import is_readable
+from mlnotes_site.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

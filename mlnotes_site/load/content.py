@@ -15,7 +15,7 @@ from mlnotes_site.load.discover import NOTEBOOK_SUFFIX, NOTE_SUFFIXES, discover,
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source, split_front_matter
 from mlnotes_site.load.gitdates import GitDates, git_dates
 from mlnotes_site.problems import Problem, error, warning
-from mlnotes_site.load.sitefiles import theme_link_problems
+from mlnotes_site.sitefiles import theme_link_problems
 from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",
