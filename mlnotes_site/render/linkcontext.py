@@ -99,52 +99,33 @@ def _sentence_bounds(segments: list[_Segment], at: int) -> tuple[int, int, int, 
     return start_seg, start_off, end_seg, end_off
 
 
-def _text_html(segment: _Segment, start: int, end: int) -> str:
-    """Part of a text segment as HTML (text segments are escaped text, code or a formula)."""
-    if segment.link is not None or segment.html != escape(segment.text):
-        return segment.html  # a link, code or formula: whole
-    return escape(segment.text[start:end])
-
-
 def _context(segments: list[_Segment], at: int) -> str:
     start_seg, start_off, end_seg, end_off = _sentence_bounds(segments, at)
-    before: list[str] = []
+    before = [(segments[i], segments[i].text[start_off if i == start_seg else 0:]) for i in range(at - 1, start_seg - 1, -1)]
+    after = [(segments[i], segments[i].text[:end_off if i == end_seg else None]) for i in range(at + 1, end_seg + 1)]
+    return ("".join(reversed(_gather(before, False))) + segments[at].html + "".join(_gather(after, True))).strip()
+
+
+def _gather(parts: list[tuple[_Segment, str]], forward: bool) -> list[str]:
+    """The HTML of `parts` (segments and the text of each in the sentence), walking away from the
+    link, until CONTEXT_CHARS characters of text: a text is cut there, a formula, code or another
+    link is whole or left out, and a cut is marked with "…"."""
+    out: list[str] = []
     budget = CONTEXT_CHARS
-    for i in range(at - 1, start_seg - 1, -1):
-        seg = segments[i]
-        lo = start_off if i == start_seg else 0
-        if seg.html != escape(seg.text) or seg.link is not None:  # code, formula, another link: whole or nothing
-            if len(seg.text) > budget:
-                before.append("…")
-                break
-            before.append(seg.html if seg.link is None else escape(seg.text))
-            budget -= len(seg.text)
-            continue
-        text = seg.text[lo:]
-        if len(text) > budget:
-            before.append("…" + escape(text[len(text) - budget:].lstrip()))
+    for seg, text in parts:
+        whole = seg.html != escape(seg.text) or seg.link is not None  # code, a formula, another link
+        size = len(seg.text) if whole else len(text)
+        if size > budget:
+            if whole:
+                out.append("…")
+            elif forward:
+                out.append(escape(text[:budget].rstrip()) + "…")
+            else:
+                out.append("…" + escape(text[len(text) - budget:].lstrip()))
             break
-        before.append(escape(text))
-        budget -= len(text)
-    after: list[str] = []
-    budget = CONTEXT_CHARS
-    for i in range(at + 1, end_seg + 1):
-        seg = segments[i]
-        hi = end_off if i == end_seg else len(seg.text)
-        if seg.html != escape(seg.text) or seg.link is not None:
-            if len(seg.text) > budget:
-                after.append("…")
-                break
-            after.append(seg.html if seg.link is None else escape(seg.text))
-            budget -= len(seg.text)
-            continue
-        text = seg.text[:hi]
-        if len(text) > budget:
-            after.append(escape(text[:budget].rstrip()) + "…")
-            break
-        after.append(escape(text))
-        budget -= len(text)
-    return ("".join(reversed(before)) + segments[at].html + "".join(after)).strip()
+        out.append((seg.html if seg.link is None else escape(seg.text)) if whole else escape(text))
+        budget -= size
+    return out
 
 
 def link_contexts(tokens: list[Token], link_count: int) -> list[str]:
