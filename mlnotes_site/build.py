@@ -5,7 +5,7 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from jinja2 import Environment
 
@@ -131,7 +131,7 @@ def check_collisions(claims: list[tuple[str, str]]) -> list[Problem]:
             problems.append(error("url/duplicate", f"'{path}' is produced by {len(origins_of)} sources: {', '.join(origins)}",
                                   _origin_path(where), 1 if where.startswith("content/") else 0, 1,
                                   hint="give one of them another slug (front matter 'slug:') or alias"))
-    for lower, paths in sorted(by_lower.items()):
+    for _, paths in sorted(by_lower.items()):
         if len(paths) > 1:
             names = sorted(paths)
             problems.append(warning("url/case-collision", f"these outputs differ only in case and clash on "

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Mapping, Sequence
 
 if TYPE_CHECKING:
     from mlnotes_site.config import Config
@@ -91,7 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def strings_for(lang: str, config: "Config | None" = None) -> Mapping[str, str]:
+def strings_for(lang: str, config: Config | None = None) -> Mapping[str, str]:
     """The UI strings of a language: built-in table (English for unknown languages) + site overrides."""
     base = lang.split("-")[0]
     table = dict(STRINGS["en"])

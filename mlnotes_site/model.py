@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, MutableMapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 
 from mlnotes_site.problems import Problem
 
@@ -29,7 +30,7 @@ def placeholder(kind: str, index: int) -> str:
 
 class Placeholder(NamedTuple):
     kind: str  # LINK, MATH or COPY
-    index: int
+    index: int  # type: ignore[assignment]  # a field, not tuple.index (NamedTuple allows the name)
     start: int  # where it is in the text
     end: int
 

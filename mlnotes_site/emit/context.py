@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from html import escape
 from urllib.parse import quote
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
 
 from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from mlnotes_site.load.content import Note
-from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, find_placeholders, markdown_env, new_env
+from mlnotes_site.model import LINK, MATH, fill_placeholders, find_placeholders
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody

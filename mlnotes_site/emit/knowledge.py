@@ -3,7 +3,8 @@ outdated-translation notice), the small JSON cards that link previews load, and 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from markupsafe import Markup
 

@@ -1,7 +1,8 @@
 """List pages: latest updates, topic pages, tag pages, the topics tree and the tags index."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from markupsafe import Markup
 
@@ -57,7 +58,7 @@ def topic_pages(pages: Pages) -> Iterator[Output]:
             sizes = {other: page_count(site.topic_count(topic, other), pages.config.paginate)
                      for other in pages.config.languages}
             described = site.topic_description(topic, lang)
-            parents = []
+            parents: list[dict[str, str]] = []
             parent = site.topics[topic].parent
             while parent:
                 parents.insert(0, {"title": site.topic_title(parent, lang), "href": pages.href(urls.topic(parent, lang))})
@@ -102,9 +103,9 @@ def topics_index(pages: Pages) -> list[Output]:
     site, urls = pages.site, pages.urls
     outputs = []
     for lang in pages.config.languages:
-        def tree(topic: str) -> list[dict[str, Any]]:
+        def tree(topic: str, lang: str = lang) -> list[dict[str, Any]]:
             return [{"title": c.title(lang, pages.config.default_language), "href": pages.href(urls.topic(c.path, lang)),
-                     "count": site.topic_count(c.path, lang), "children": tree(c.path)}
+                     "count": site.topic_count(c.path, lang), "children": tree(c.path, lang)}
                     for c in site.children(topic, lang)]
         shown = tree("")
         outputs.append(pages.output(urls.topics(lang), "topics index", ("topics", lang, shown),

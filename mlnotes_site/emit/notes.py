@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Iterator
+from collections.abc import Iterator
 
 from markupsafe import Markup
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typing import Callable
+from collections.abc import Callable
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, \
     select_autoescape
@@ -44,7 +44,7 @@ class _SiteLoader(FileSystemLoader):
         super().__init__(str(folder))
         self.site_root = site_root.resolve()
 
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         if filename is None or not is_readable(Path(filename), self.site_root):
             raise TemplateNotFound(template)

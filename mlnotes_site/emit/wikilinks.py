@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Callable
+from collections.abc import Callable
 
 # How a wikilink and a wikilink image come out of the renderer, their URL still a placeholder
 # (links.py): a link's text holds no other link (see _wikilink), so its first "</a>" closes it.

@@ -9,7 +9,8 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from mlnotes_site.config import Config
 from mlnotes_site.i18n import split_lang_suffix
@@ -141,7 +142,7 @@ class Site:
         for lang, items in self._items.items():
             shelves: dict[str, list[Item]] = found.setdefault(lang, {})
             for item in items:
-                under = set()
+                under: set[str] = set()
                 for topic in item.note.topics:
                     parts = topic.split("/")
                     under.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
@@ -197,11 +198,11 @@ class Site:
         for meta in content.topic_metas:
             if not meta.topic:
                 continue
-            topic = ensure(meta.topic)
+            described = ensure(meta.topic)
             if meta.title:
-                topic.titles[meta.lang] = meta.title
-            topic.descriptions[meta.lang] = meta.description
-            topic.weights[meta.lang] = meta.weight
+                described.titles[meta.lang] = meta.title
+            described.descriptions[meta.lang] = meta.description
+            described.weights[meta.lang] = meta.weight
         return topics
 
     def children(self, topic: str, lang: str) -> list[Topic]:

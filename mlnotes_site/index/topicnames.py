@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 _NOT_LETTER = re.compile(r"[\W_]+")  # \W is Unicode-aware: Han and other letters stay
 

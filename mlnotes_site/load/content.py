@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.i18n import split_lang_suffix
@@ -52,7 +53,7 @@ class Note:
     # A notebook's: which cell each stretch of its generated source came from, and the image files
     # its outputs and attachments became (load/notebook.py); empty for Markdown notes.
     cells: tuple[tuple[int, int, int], ...] = ()
-    files: tuple["Asset", ...] = ()
+    files: tuple[Asset, ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)

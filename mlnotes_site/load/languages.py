@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from mlnotes_site.i18n import LANG_CODE_RE as LANG_SUFFIX_RE
-from mlnotes_site.load.discover import NOTE_SUFFIXES, discover
+from mlnotes_site.load.discover import discover
 from mlnotes_site.load.frontmatter import split_front_matter
 
 DEFAULT_LANGUAGES = ("zh", "en")

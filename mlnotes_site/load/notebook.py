@@ -16,7 +16,8 @@ import json
 import os
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import Config

@@ -15,7 +15,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 from urllib.parse import quote, unquote
 
 from mlnotes_site.load.notebook_outputs import (EXTENSIONS, OutputContext, close_fences, decode_image, html_block,
@@ -56,8 +57,8 @@ class _Text:
 
 
 def kernel_language(metadata: Mapping[str, Any]) -> str:
-    info = metadata.get("language_info") if isinstance(metadata.get("language_info"), Mapping) else {}
-    spec = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), Mapping) else {}
+    info: Mapping[str, Any] = metadata["language_info"] if isinstance(metadata.get("language_info"), Mapping) else {}
+    spec: Mapping[str, Any] = metadata["kernelspec"] if isinstance(metadata.get("kernelspec"), Mapping) else {}
     name = info.get("name") or spec.get("language") or ""
     return re.sub(r"[^A-Za-z0-9_+#.-]", "", str(name)).lower()
 
@@ -183,7 +184,7 @@ def _details(summary: str, kind: str, inner: str) -> str:
 def _code_cell(out: _Text, cell: Mapping[str, Any], source: str, tags: set[str], language: str,
                strings: Mapping[str, str], ctx: OutputContext) -> None:
     show_input = "remove-input" not in tags and source.strip() != ""
-    outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+    outputs: list[Any] = cell["outputs"] if isinstance(cell.get("outputs"), list) else []
     blocks = output_blocks(outputs, ctx) if "remove-output" not in tags else []
     if not show_input and not blocks:
         return
@@ -214,7 +215,7 @@ def _attachments(source: str, cell: Mapping[str, Any], number: int, first_line: 
     """`attachment:name` references of a Markdown cell, pointed at the stored files."""
     if "attachment:" not in source:
         return source
-    attached = cell.get("attachments") if isinstance(cell.get("attachments"), Mapping) else {}
+    attached: Mapping[str, Any] = cell["attachments"] if isinstance(cell.get("attachments"), Mapping) else {}
     stored: dict[str, str] = {}
 
     def replace(match: re.Match[str]) -> str:
@@ -222,7 +223,7 @@ def _attachments(source: str, cell: Mapping[str, Any], number: int, first_line: 
         if name not in stored:
             bundle = attached.get(name)
             mime = next((m for m in EXTENSIONS if isinstance(bundle, Mapping) and m in bundle), None)
-            if mime is None:
+            if mime is None or not isinstance(bundle, Mapping):
                 line = first_line + source.count("\n", 0, match.start())
                 problems.append(warning("notebook/attachment", f"'attachment:{name}' names no attachment of "
                                         "this cell", site_path, line, match.start() -

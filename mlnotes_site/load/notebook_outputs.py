@@ -12,7 +12,8 @@ import binascii
 import re
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from mlnotes_site.load.ansi import ansi_to_html, terminal_lines
 from mlnotes_site.load.imagesize import image_size
@@ -62,10 +63,10 @@ def cut(text: str, max_lines: int, strings: Mapping[str, str]) -> tuple[str, str
     if len(lines) > max_lines:
         keep_head = max(1, max_lines // 2)
         keep_tail = max(0, max_lines - keep_head)
-        head, tail = lines[:keep_head], lines[len(lines) - keep_tail:] if keep_tail else []
+        head_lines, tail_lines = lines[:keep_head], lines[len(lines) - keep_tail:] if keep_tail else []
         omitted = len(lines) - keep_head - keep_tail
         marker = strings["notebook_cut_lines"].format(n=omitted)
-        return "\n".join(head), marker, "\n".join(tail)
+        return "\n".join(head_lines), marker, "\n".join(tail_lines)
     limit = max_lines * CHARS_PER_LINE
     if len(text) > limit:
         head, tail = text[:limit // 2], text[len(text) - limit // 2:]
@@ -99,7 +100,8 @@ def _image(data: Any, mime: str, meta: Mapping[str, Any], alt: str, ctx: OutputC
         return None
     src = ctx.store(blob, mime)
     size = image_size(blob, mime)
-    shown = meta.get(mime) if isinstance(meta.get(mime), Mapping) else meta
+    found = meta.get(mime) if meta is not None else None
+    shown: Mapping[str, Any] = found if isinstance(found, Mapping) else (meta or {})
     width = shown.get("width") if isinstance(shown.get("width"), (int, float)) else None
     height = shown.get("height") if isinstance(shown.get("height"), (int, float)) else None
     if size and width and not height:  # IPython's Image(width=...) scales the height with it

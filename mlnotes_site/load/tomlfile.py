@@ -25,10 +25,10 @@ def load_toml(text: str) -> YamlDoc:
     except RecursionError:
         doc.issues.append(YamlIssue("invalid TOML: nested too deeply", 0, 0))
         return doc
-    for number, line in enumerate(text.split("\n")):
-        if _TABLE_RE.match(line):
+    for number, row in enumerate(text.split("\n")):
+        if _TABLE_RE.match(row):
             break  # keys below a [table] header are not top-level
-        key = _KEY_RE.match(line)
+        key = _KEY_RE.match(row)
         if key:
             doc.key_lines.setdefault(key.group(1).strip("\"'"), number)
     return doc

@@ -11,7 +11,8 @@ import dataclasses
 import hashlib
 import json
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from mlnotes_site.render.math import cache as mathcache
 from mlnotes_site.version import code_version

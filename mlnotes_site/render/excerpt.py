@@ -6,7 +6,8 @@ import math
 import re
 from dataclasses import dataclass
 from html import escape, unescape
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable, Mapping
 
 from mlnotes_site.model import MATH, find_placeholders
 from mlnotes_site.render.math.html import formula_source

@@ -210,7 +210,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         cache.put_many(CODE_KIND, state.code_new)
         state.code_new = {}
     toc = tuple(
-        TocEntry(level, ident, restore_pipes(md.renderer.renderInline(
+        TocEntry(level, ident, restore_pipes(md.renderer.renderInline(  # type: ignore[attr-defined]
             [c for c in (inline.children or []) if c.type != "footnote_ref"], md.options, env)))
         for level, ident, inline in state.toc
         if 2 <= level <= 4

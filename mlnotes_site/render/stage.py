@@ -7,7 +7,7 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from mlnotes_site.render.math import cache as mathcache
 from mlnotes_site.render import cache as notecache

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Callable
+from collections.abc import Callable
 
 from mlnotes_site.render.markdown.math import match_inline
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
+from collections.abc import Sequence
 
 from mlnotes_site.config import Config
 from mlnotes_site.load.content import TopicMeta

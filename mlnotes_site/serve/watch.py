@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -83,7 +83,7 @@ class _RootHandler(FileSystemEventHandler):
     """Events of the site folder itself: content/, templates/ or static/ made (or removed) after
     serve started are watched from then on."""
 
-    def __init__(self, watcher: "SiteWatcher") -> None:
+    def __init__(self, watcher: SiteWatcher) -> None:
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:

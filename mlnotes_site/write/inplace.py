@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlnotes_site.emit import Output
 from mlnotes_site.write.manifest import (MARKER, Record, as_written, data_digest, output_digest, read_manifest,

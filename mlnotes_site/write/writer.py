@@ -10,7 +10,8 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from mlnotes_site.emit import Output
 from mlnotes_site.parallel import shrinking_ranges, start_pool_process

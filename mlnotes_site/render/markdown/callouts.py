@@ -73,7 +73,7 @@ def _callouts(state: StateCore) -> None:
                 closers[close_at] = Token("callout_close", "div", -1, level=token.level, meta=meta, block=True)
                 out.append(opener)
                 if not meta["emoji"]:
-                    title = meta["title"] or markdown_env(state.env).callout_titles.get(meta["kind"], str(meta["kind"]).title())
+                    title = meta["title"] or markdown_env(state.env).callout_titles.get(str(meta["kind"]), str(meta["kind"]).title())
                     out.append(Token("callout_title_open", "div", 1, meta=meta, block=True))
                     out.append(Token("inline", "", 0, content=str(title), map=token.map, children=[],
                                      level=token.level + 1))

@@ -27,8 +27,9 @@ def _figures(state: StateCore) -> None:
         assert inline is not None
         del image.attrs["title"]  # the caption says it
         figure = Token("figure_open", "figure", 1, map=opening.map, level=opening.level, block=True)
-        caption = Token("inline", "", 0, content=title, map=opening.map, level=opening.level + 2, children=[])
-        state.md.inline.parse(title, state.md, state.env, caption.children)
+        inside: list[Token] = []
+        caption = Token("inline", "", 0, content=title, map=opening.map, level=opening.level + 2, children=inside)
+        state.md.inline.parse(title, state.md, state.env, inside)
         out += [figure, inline,
                 Token("figcaption_open", "figcaption", 1, level=opening.level + 1, block=True), caption,
                 Token("figcaption_close", "figcaption", -1, level=opening.level + 1, block=True),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 T = TypeVar("T")
 _SLOTS = 4  # texts remembered per thread: a rule may look at a line while a paragraph is parsed
@@ -21,12 +22,14 @@ def per_text(src: str, kind: str, make: Callable[[str], T]) -> T:
     """The structure `make(src)` of one kind, made once per text object."""
     slots: list[tuple[str, dict[str, Any]]] = getattr(_local, "slots", None) or []
     _local.slots = slots
-    for i, (text, made) in enumerate(slots):
+    made: dict[str, Any] | None = None
+    for i, (text, kept) in enumerate(slots):
         if text is src:
+            made = kept
             if i:
                 slots.insert(0, slots.pop(i))
             break
-    else:
+    if made is None:
         made = {}
         slots.insert(0, (src, made))
         del slots[_SLOTS:]

@@ -9,8 +9,6 @@ once every note is known. In a table the `|` before the text is written `\\|`, a
 from __future__ import annotations
 
 import re
-from html import escape
-from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
@@ -144,7 +142,7 @@ def _sized_images(state: StateCore) -> None:
                 continue
             last = image.children[-1] if image.children else None
             size = _SIZED_ALT_RE.search(last.content) if last is not None and last.type == "text" else None
-            if size is None:
+            if size is None or last is None:
                 continue
             last.content = last.content[:size.start()].rstrip()
             image.content = _SIZED_ALT_RE.sub("", image.content).rstrip()

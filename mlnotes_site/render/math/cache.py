@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from mlnotes_site.cache import Cache, pack_strings, unpack_some
 
@@ -65,9 +66,10 @@ def body_rows(body_key: str, outcomes: dict[str, Outcome], keys: Sequence[str],
         where.setdefault(key, mid)
     rows = []
     for key, outcome in outcomes.items():
-        mid = where.get(key)
-        if mid is None:
+        found = where.get(key)
+        if found is None:
             continue
+        mid = found
         if not outcome[0]:
             value = "e" + _encode(outcome)
         else:

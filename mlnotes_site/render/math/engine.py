@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from mlnotes_site.cache import Cache
 from mlnotes_site.render.math import cache as mathcache
@@ -84,7 +84,7 @@ class Ticket:
     macros: dict[str, str]
     version: str  # the renderer the keys were made for
     sent_to: MathRenderer | None = None  # the renderer rendering `items`, if they were sent
-    borrowed: dict[str, "Ticket"] = field(default_factory=dict)  # keys an earlier ticket sent
+    borrowed: dict[str, Ticket] = field(default_factory=dict)  # keys an earlier ticket sent
     fresh: dict[str, Outcome] | None = None  # what this ticket's renderer returned, once collected
 
 

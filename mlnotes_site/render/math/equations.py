@@ -106,9 +106,9 @@ def _rows(tex: str) -> list[tuple[int, int]] | None:
                 row = at + 2
             at += 2
         elif tex.startswith(("\\begin{", "\\end{"), at):
-            begin = tex.startswith("\\begin{", at)
-            inner += 1 if begin else -1
-            at += 6 if begin else 4  # past the command: its {name} is counted like any brace group
+            opens = tex.startswith("\\begin{", at)
+            inner += 1 if opens else -1
+            at += 6 if opens else 4  # past the command: its {name} is counted like any brace group
         elif tex[at] == "\\":
             at += 2
         else:

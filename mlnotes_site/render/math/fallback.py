@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from importlib import metadata
 from collections import OrderedDict, deque
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from mlnotes_site.render.math import mathjax
 from mlnotes_site.render.math.cache import Outcome

@@ -13,7 +13,7 @@ try:
 except ImportError:  # not on Windows
     fcntl = None  # type: ignore[assignment]
 from pathlib import Path
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from mlnotes_site.render.math.cache import Outcome
 from mlnotes_site.render.math.engine import Item, MathRenderer
@@ -78,7 +78,7 @@ def katex_version(katex_dir: Path) -> str:
         return "unknown"
 
 
-def _widen_pipes(process: subprocess.Popen[str]) -> None:
+def _widen_pipes(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     """Linux pipes hold 64 KiB; one note's rendered formulas are often more. With room for a few
     notes' replies node renders ahead instead of blocking until Python reads."""
     setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
