@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mlnotes_site.build import BuildInterrupted, BuildOptions, BuildResult, build
 from mlnotes_site.config import load_config
-from mlnotes_site.problems import Problem
+from mlnotes_site.problems import Problem, Severity
 from mlnotes_site.scaffold import init_site, new_note
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -65,7 +65,7 @@ def _report(result: BuildResult, quiet: bool, action: str) -> int:
     for problem in result.problems:
         print(problem.format(), file=sys.stderr)
     errors = sum(p.is_error for p in result.problems)
-    warnings = len(result.problems) - errors
+    warnings = sum(p.severity is Severity.WARNING for p in result.problems)
     if result.usage_error:
         return EXIT_USAGE
     if errors:

@@ -43,6 +43,9 @@ class Config:
     note_warning_bytes: int = 2 * MB  # a note past this is reported, and feeds carry its summary only
     note_error_bytes: int = 20 * MB  # a note past this is an error, never read
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
+    # no content/ folder but Markdown in the site folder (a Notion export, an Obsidian vault, a Jekyll
+    # site pointed at as it is): the site folder itself holds the notes (load/discover.py skips the rest)
+    content_at_root: bool = False
 
     @property
     def default_language(self) -> str:
@@ -59,7 +62,7 @@ class Config:
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.root if self.content_at_root else self.root / "content"
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get(self.default_language) or "Notes"
@@ -137,10 +140,18 @@ def _read(path: Path) -> _Raw:
     return raw
 
 
-def _languages(raw: _Raw, root: Path) -> tuple[str, ...]:
+def content_at_root(root: Path) -> bool:
+    """No content/ folder, but Markdown somewhere in the site folder: that folder is the content."""
+    if (root / "content").is_dir() or not root.is_dir():
+        return False
+    from mlnotes_site.load.discover import has_markdown  # load/ reads notes, which need a Config
+    return has_markdown(root)
+
+
+def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[str, ...]:
     if "languages" not in raw.values:  # the ones the files use
         from mlnotes_site.load.languages import languages_used  # load/ reads notes, which need a Config
-        return languages_used(root / "content")
+        return languages_used(content_dir, at_root)
     value = raw.values["languages"]
     if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
             and len(set(value)) == len(value)):
@@ -242,7 +253,8 @@ def _limits(raw: _Raw) -> dict[str, float]:
 def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
-    languages = _languages(raw, root)
+    at_root = content_at_root(root)
+    languages = _languages(raw, root if at_root else root / "content", at_root)
     paginate = raw.positive_int("paginate", 12)
     excerpt_length = raw.positive_int("excerpt_length", 350)
     tz_name, zone = _timezone(raw)
@@ -275,6 +287,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         note_warning_bytes=int(sizes["note_warning_mb"] * MB),
         note_error_bytes=int(sizes["note_error_mb"] * MB),
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
+        content_at_root=at_root,
     )
     return config, problems
 

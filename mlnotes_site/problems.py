@@ -19,6 +19,7 @@ def printable(text: str) -> str:
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # an adaptation made (an imported tool's syntax carried over): said, never a failure
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,16 @@ def warning(code: str, message: str, path: str = "", line: int = 0, column: int 
     return Problem(Severity.WARNING, code, message, path, line, column, hint, snippet)
 
 
+def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
+         snippet: str = "") -> Problem:
+    return Problem(Severity.NOTE, code, message, path, line, column, hint, snippet)
+
+
 def escalate(problems: list[Problem], strict: bool) -> list[Problem]:
     """With --strict, warnings count as errors."""
     if not strict:
         return problems
-    return [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
+    return [p if p.severity is Severity.NOTE else dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
 
 
 def has_errors(problems: list[Problem]) -> bool:

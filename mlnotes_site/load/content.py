@@ -14,7 +14,7 @@ from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.problems import Problem, error, note, warning
 from mlnotes_site.load.sitefiles import theme_link_problems
 from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
@@ -195,7 +195,7 @@ def _topics(folder: str, fm: FrontMatter) -> tuple[str, ...]:
 
 
 def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
-    site_path = site_rel(content_dir, path)
+    site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path)
     if source is None:
@@ -259,7 +259,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
 
 
 def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
-    site_path = site_rel(content_dir, path)
+    site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path)
     if source is None:
@@ -316,7 +316,7 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if edits_only and memo is not None and memo.found is not None:
         found = memo.found
     else:
-        found = discover(content_dir)
+        found = discover(content_dir, config.content_at_root)
         # the theme's links are reported with the content's (emit skips them silently); kept in the memo
         found[3].extend(theme_link_problems(config.root))
     if memo is not None:
@@ -324,6 +324,10 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     note_paths, other_paths, folders, problems = found
     result.folders = set(folders)
     result.problems.extend(problems)
+    if config.content_at_root:
+        result.problems.append(note("content/site-folder", "there is no content/ folder: the notes are read from the "
+                                    "site folder itself (public/, _site/, _layouts/ and other tool folders are skipped)",
+                                    "", hint="to keep other files apart, move the notes into a content/ folder"))
     if memo is None:
         git: Mapping[str, GitDates] = git_dates(content_dir)
     else:
@@ -375,11 +379,11 @@ def _size_problem(path: Path, content_dir: Path, config: Config) -> Problem | No
     mb = f"{size / (1 << 20):.1f} MB"
     if size > config.note_error_bytes:
         return error("content/too-large", f"this file is {mb}, over the limit of "
-                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", site_rel(content_dir, path),
+                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", site_rel(content_dir, path, config.content_at_root),
                      hint="split it into several notes, or raise limits.note_error_mb in mlnotes.yaml")
     if size > config.note_warning_bytes:
         return warning("content/large", f"this file is {mb}, over {config.note_warning_bytes / (1 << 20):g} MB: "
-                       "slow to build and to read; feeds carry its summary only", site_rel(content_dir, path),
+                       "slow to build and to read; feeds carry its summary only", site_rel(content_dir, path, config.content_at_root),
                        hint="split it into several notes, or raise limits.note_warning_mb in mlnotes.yaml")
     return None
 
@@ -391,7 +395,7 @@ def _load_by_name(path: Path, content_dir: Path, config: Config,
         return load_topic_meta(path, content_dir, config)
     if path.name.startswith("_"):
         return None, [warning("content/skipped", "a file whose name starts with '_' is not published",
-                              site_rel(content_dir, path), hint="rename it without the '_' to publish it; "
+                              site_rel(content_dir, path, config.content_at_root), hint="rename it without the '_' to publish it; "
                               "only _index.md files describe a topic")]
     return load_note(path, content_dir, config, git)
 

@@ -47,10 +47,10 @@ def order_languages(counts: Counter[str]) -> tuple[str, ...]:
     return tuple(first + rest)
 
 
-def languages_used(content_dir: Path) -> tuple[str, ...]:
+def languages_used(content_dir: Path, at_root: bool = False) -> tuple[str, ...]:
     if not content_dir.is_dir():
         return DEFAULT_LANGUAGES
-    notes, _, _, _ = discover(content_dir)
+    notes, _, _, _ = discover(content_dir, at_root)
     named = [(path, note_language(path)) for path in notes]
     if not any(lang for _, lang in named):
         return DEFAULT_LANGUAGES
