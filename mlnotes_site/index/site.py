@@ -14,6 +14,7 @@ from typing import Mapping
 from mlnotes_site.config import Config
 from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
+from mlnotes_site.load.notion import clean_name
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.model import LinkRef, NoteInfo
 from mlnotes_site.render.topics import TopicDescription
@@ -32,7 +33,7 @@ class Topic:
     weights: dict[str, int] = field(default_factory=dict)
 
     def title(self, lang: str, default_lang: str) -> str:
-        return self.titles.get(lang) or self.titles.get(default_lang) or self.path.rsplit("/", 1)[-1]
+        return self.titles.get(lang) or self.titles.get(default_lang) or clean_name(self.path.rsplit("/", 1)[-1])
 
     def weight(self, lang: str) -> int:
         return self.weights.get(lang, min(self.weights.values(), default=0))
@@ -271,6 +272,8 @@ class Site:
         if target in self.assets:
             return self.urls.asset(target)
         folder = target.rstrip("/") if target != "." else ""
+        if folder.endswith(NOTE_SUFFIXES) and folder not in self.topics:  # a Notion page that describes its folder
+            folder = self._split(folder)[0]
         if folder in self.topics and folder and not link.kind == "image":
             return self.urls.topic(folder, reader_lang) + fragment
         return None

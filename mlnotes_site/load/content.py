@@ -14,7 +14,10 @@ from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.problems import Problem, error, note, warning
+from mlnotes_site.load import notion
+from mlnotes_site.load.langdetect import detect
+from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.problems import note as note_problem
 from mlnotes_site.load.sitefiles import theme_link_problems
 from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
@@ -200,26 +203,48 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
+    stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
+    page_name, notion_id = notion.split_id(stem)
+    if notion_id is not None:
+        adapted = notion.adapt(source, site_path)
+        source, problems = adapted.source, problems + adapted.problems
     zone = config.zone
     assert zone is not None
     fm = FrontMatter(source, site_path, zone)
 
     folder = PurePosixPath(content_path).parent.as_posix()
     folder = "" if folder == "." else folder
-    named = _language(PurePosixPath(content_path).name.rsplit(".", 1)[0], fm, config)
+    named = _language(stem, fm, config)
     if named is None:
         return None, problems + fm.problems
     name, lang = named
+    if notion_id is not None:
+        name = notion.clean_name(name)
 
     body = source.body
     title = fm.text("title")
     if title is None:
         heading, body = first_heading(body)
         title = heading or name
+        if notion_id is not None and page_name == "Untitled" and title == "Untitled":
+            if not body.strip():
+                return None, problems + fm.problems + [note_problem(
+                    "import/notion-untitled", "empty Notion page 'Untitled' skipped", site_path, 1, 1)]
+            title = notion.title_from_body(body)
+            name = title.rstrip("…")
+            problems.append(note_problem("import/notion-untitled", f"Notion page 'Untitled' titled {title!r} from its text",
+                                 site_path, 1, 1, hint="give the page a title in Notion, or add 'title:'"))
     else:  # a body that starts by repeating the title (`# Title`): the page's own <h1> already shows it
         heading, rest = first_heading(body)
         if heading is not None and _same_text(heading, title):
             body = rest
+    if config.detect_language and named[0] == stem and fm.text("lang") is None:  # no language named: read it from the text
+        detected = detect(title + "\n" + body, config.languages)
+        if detected is not None and detected != lang and not any(
+                path.with_name(f"{named[0]}.{detected}{suffix}").exists() for suffix in NOTE_SUFFIXES):
+            problems.append(note_problem("lang/detected", f"no language suffix or 'lang:': '{detected}' from its text",
+                                         site_path, 1, 1, hint=f"add 'lang: {lang}' to keep it in '{lang}'"))
+            lang = detected
     date, updated, by_mtime = _dates(source, fm, git.get(content_path), path)
     slug = _slug(fm, name)
     if "macros" in source.front and macro_table(source.front["macros"]) is None:
@@ -235,7 +260,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         path=site_path,
         content_path=content_path,
         lang=lang,
-        key=fm.text("translation_key") or (f"{folder}/{name}" if folder else name),
+        key=fm.text("translation_key") or (f"{folder}/{named[0]}" if folder else named[0]),
         topic=folder,
         slug=slug,
         title=title,
@@ -258,16 +283,26 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     return note, problems + fm.problems
 
 
-def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
+def load_topic_meta(path: Path, content_dir: Path, config: Config,
+                    page_of: str | None = None) -> tuple[TopicMeta | None, list[Problem]]:
+    """A topic's `_index.md`; or, with `page_of` (the folder's path under content/), a Notion page
+    whose sub-pages are in the folder of the same name."""
     site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
+    if page_of is not None:
+        adapted = notion.adapt(source, site_path)
+        source, problems = adapted.source, problems + adapted.problems + [note_problem(
+            "import/notion-page-folder", f"Notion page with sub-pages: it describes the topic '{page_of}' "
+            "(its title and text), the sub-pages are the topic's notes", site_path, 1, 1)]
     assert config.zone is not None
     fm = FrontMatter(source, site_path, config.zone)
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
     _, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
+    if page_of is not None:
+        suffix_lang, looked_like_lang = None, False
     if suffix_lang is None and looked_like_lang:
         return None, problems + [error("lang/unknown", f"language in the file name is not one of {list(config.languages)}",
                                        site_path, hint="rename it _index.<lang>.md with a site language")]
@@ -276,6 +311,8 @@ def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[Topi
     body = source.body
     if title is None:
         title, body = first_heading(body)
+    if page_of is not None:
+        folder = page_of
     meta = TopicMeta(topic="" if folder == "." else folder, lang=suffix_lang or fm.text("lang") or config.default_language,
                      path=site_path, title=title, description=body.strip(), weight=fm.integer("weight", 0),
                      body_line=source.body_line)
@@ -325,7 +362,7 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     result.folders = set(folders)
     result.problems.extend(problems)
     if config.content_at_root:
-        result.problems.append(note("content/site-folder", "there is no content/ folder: the notes are read from the "
+        result.problems.append(note_problem("content/site-folder", "there is no content/ folder: the notes are read from the "
                                     "site folder itself (public/, _site/, _layouts/ and other tool folders are skipped)",
                                     "", hint="to keep other files apart, move the notes into a content/ folder"))
     if memo is None:
@@ -356,6 +393,8 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if memo is not None:
         memo.files = kept
     result.assets = [Asset(p.relative_to(content_dir).as_posix(), p) for p in other_paths]
+    result.notes, renamed = notion.separate_slugs(result.notes)
+    result.problems.extend(renamed)
     undated = mtime_dates_problem(result.notes)
     if undated is not None:
         result.problems.append(undated)
@@ -393,11 +432,21 @@ def _load_by_name(path: Path, content_dir: Path, config: Config,
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
+    if notion.split_id(stem)[1] is not None and _holds_pages(path.with_name(stem)):
+        return load_topic_meta(path, content_dir, config, page_of=path.with_name(stem).relative_to(content_dir).as_posix())
     if path.name.startswith("_"):
         return None, [warning("content/skipped", "a file whose name starts with '_' is not published",
                               site_rel(content_dir, path, config.content_at_root), hint="rename it without the '_' to publish it; "
                               "only _index.md files describe a topic")]
     return load_note(path, content_dir, config, git)
+
+
+def _holds_pages(folder: Path) -> bool:
+    """Whether a folder holds Markdown pages (a Notion page's folder with only images is its assets)."""
+    try:
+        return folder.is_dir() and any(p.name.endswith(NOTE_SUFFIXES) for p in folder.iterdir())
+    except OSError:
+        return False
 
 
 def _warn_long(fm: FrontMatter, names: list[tuple[str, str]]) -> None:
