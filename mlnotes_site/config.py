@@ -46,6 +46,9 @@ class Config:
     # no content/ folder but Markdown in the site folder (a Notion export, an Obsidian vault, a Jekyll
     # site pointed at as it is): the site folder itself holds the notes (load/discover.py skips the rest)
     content_at_root: bool = False
+    # the languages are the site's own (mlnotes.yaml or the files name them): a note that names none
+    # takes its language from its text (load/langdetect.py)
+    detect_language: bool = False
 
     @property
     def default_language(self) -> str:
@@ -148,17 +151,19 @@ def content_at_root(root: Path) -> bool:
     return has_markdown(root)
 
 
-def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[str, ...]:
+def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
+    """The site's languages, and whether they are the site's choice (in mlnotes.yaml or named by its
+    files) rather than the built-in pair: only then is a note's language read from its text."""
     if "languages" not in raw.values:  # the ones the files use
-        from mlnotes_site.load.languages import languages_used  # load/ reads notes, which need a Config
-        return languages_used(content_dir, at_root)
+        from mlnotes_site.load.languages import languages_named  # load/ reads notes, which need a Config
+        return languages_named(content_dir, at_root)
     value = raw.values["languages"]
     if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
             and len(set(value)) == len(value)):
-        return tuple(value)
+        return tuple(value), True
     raw.fail("languages", "'languages' must be a non-empty list of distinct language codes",
              "e.g. languages: [zh, en] — the first is the default, served at the site root")
-    return ("zh", "en")
+    return ("zh", "en"), False
 
 
 def _timezone(raw: _Raw) -> tuple[str, tzinfo | None]:
@@ -254,7 +259,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
     at_root = content_at_root(root)
-    languages = _languages(raw, root if at_root else root / "content", at_root)
+    languages, chosen = _languages(raw, root if at_root else root / "content", at_root)
     paginate = raw.positive_int("paginate", 12)
     excerpt_length = raw.positive_int("excerpt_length", 350)
     tz_name, zone = _timezone(raw)
@@ -288,6 +293,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         note_error_bytes=int(sizes["note_error_mb"] * MB),
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
         content_at_root=at_root,
+        detect_language=chosen,
     )
     return config, problems
 

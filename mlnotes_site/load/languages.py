@@ -48,12 +48,17 @@ def order_languages(counts: Counter[str]) -> tuple[str, ...]:
 
 
 def languages_used(content_dir: Path, at_root: bool = False) -> tuple[str, ...]:
+    return languages_named(content_dir, at_root)[0]
+
+
+def languages_named(content_dir: Path, at_root: bool = False) -> tuple[tuple[str, ...], bool]:
+    """The site's languages, and whether any file names one (else the built-in pair stands in)."""
     if not content_dir.is_dir():
-        return DEFAULT_LANGUAGES
+        return DEFAULT_LANGUAGES, False
     notes, _, _, _ = discover(content_dir, at_root)
     named = [(path, note_language(path)) for path in notes]
     if not any(lang for _, lang in named):
-        return DEFAULT_LANGUAGES
+        return DEFAULT_LANGUAGES, False
     # a note that names no language is in the default one (a topic's _index.md is not a note)
     counts = Counter(lang or DEFAULT_LANGUAGES[0] for path, lang in named if lang or not path.name.startswith("_"))
-    return order_languages(counts)
+    return order_languages(counts), True
