@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 from mlnotes_site.dates import get_zone
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.load.sitefiles import is_readable
+from mlnotes_site.load.tomlfile import load_toml
 from mlnotes_site.load.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
+KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
               "timezone", "untranslated", "strings", "author", "math", "markdown", "limits"}
 
 
@@ -49,6 +50,7 @@ class Config:
     # the languages are the site's own (mlnotes.yaml or the files name them): a note that names none
     # takes its language from its text (load/langdetect.py)
     detect_language: bool = False
+    imported_config: str = ""  # no mlnotes.yaml: the other tool's config read instead ("hugo.toml")
 
     @property
     def default_language(self) -> str:
@@ -126,7 +128,7 @@ def _read(path: Path) -> _Raw:
                                   hint="copy the config into the site folder"))
         return raw
     if not path.is_file():
-        return raw
+        return _read_hugo(path.parent) or raw
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -149,6 +151,43 @@ def content_at_root(root: Path) -> bool:
         return False
     from mlnotes_site.load.discover import has_markdown  # load/ reads notes, which need a Config
     return has_markdown(root)
+
+
+def _read_hugo(root: Path) -> _Raw | None:
+    """A Hugo site without mlnotes.yaml: its baseURL, title and languages from hugo.toml (or a
+    config.toml with a baseURL), said with a note when the content loads."""
+    for name in ("hugo.toml", "config.toml"):
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            doc = load_toml(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if name == "config.toml" and "baseURL" not in data and "baseurl" not in data:
+            continue  # some other tool's config.toml
+        raw = _Raw()
+        raw.values["imported_config"] = name
+        base = data.get("baseURL", data.get("baseurl"))
+        if isinstance(base, str) and normalize_base_url(base):
+            raw.values["base_url"] = base
+        languages = data.get("languages")
+        default = data.get("defaultContentLanguage")
+        if isinstance(languages, dict) and languages and all(isinstance(k, str) and LANG_RE.match(k) for k in languages):
+            def order(code: str) -> tuple[int, int, str]:
+                table = languages[code] if isinstance(languages[code], dict) else {}
+                weight = table.get("weight", 0)
+                return (0 if code == default else 1, weight if isinstance(weight, int) else 0, code)
+            codes = sorted(languages, key=order)
+            raw.values["languages"] = codes
+            titles = {c: languages[c].get("title") for c in codes if isinstance(languages[c], dict)}
+            if all(isinstance(t, str) for t in titles.values()) and titles and len(titles) == len(codes):
+                raw.values["title"] = titles
+        if "title" not in raw.values and isinstance(data.get("title"), str):
+            raw.values["title"] = data["title"]
+        return raw
+    return None
 
 
 def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
@@ -294,6 +333,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
         content_at_root=at_root,
         detect_language=chosen,
+        imported_config=str(values.get("imported_config", "")),
     )
     return config, problems
 

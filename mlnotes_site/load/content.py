@@ -2,6 +2,7 @@
 front matter read by frontmatter.py)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,10 +12,10 @@ from typing import Any, Mapping
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.i18n import split_lang_suffix
-from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
+from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.load import notion
+from mlnotes_site.load import hugo, notion
 from mlnotes_site.load.langdetect import detect
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.problems import note as note_problem
@@ -208,16 +209,26 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     if notion_id is not None:
         adapted = notion.adapt(source, site_path)
         source, problems = adapted.source, problems + adapted.problems
+    folder = PurePosixPath(content_path).parent.as_posix()
+    folder = "" if folder == "." else folder
+    if hugo.has_shortcodes(source.body):
+        shortcodes = hugo.adapt(source.body, source.body_line, site_path, folder)
+        source, problems = dataclasses.replace(source, body=shortcodes.body), problems + shortcodes.problems
     zone = config.zone
     assert zone is not None
     fm = FrontMatter(source, site_path, zone)
 
-    folder = PurePosixPath(content_path).parent.as_posix()
-    folder = "" if folder == "." else folder
     named = _language(stem, fm, config)
     if named is None:
         return None, problems + fm.problems
     name, lang = named
+    key = f"{folder}/{name}" if folder else name
+    if name == "index" and folder and notion_id is None:
+        # a Hugo page bundle, posts/ddim/index.md: the note posts/ddim, its resources beside it
+        folder, _, name = folder.rpartition("/")
+        key = f"{folder}/{name}" if folder else name
+        problems.append(note_problem("import/page-bundle", f"page bundle: the note '{key}' (its files beside it)",
+                                     site_path, 1, 1))
     if notion_id is not None:
         name = notion.clean_name(name)
 
@@ -260,7 +271,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         path=site_path,
         content_path=content_path,
         lang=lang,
-        key=fm.text("translation_key") or (f"{folder}/{named[0]}" if folder else named[0]),
+        key=fm.text("translation_key") or key,
         topic=folder,
         slug=slug,
         title=title,
@@ -361,6 +372,10 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     note_paths, other_paths, folders, problems = found
     result.folders = set(folders)
     result.problems.extend(problems)
+    if config.imported_config:
+        result.problems.append(note_problem("config/imported", f"there is no mlnotes.yaml: the site's base URL, title and "
+                                            f"languages are read from {config.imported_config}", config.imported_config,
+                                            hint="write mlnotes.yaml to set them (and more) for mlnotes"))
     if config.content_at_root:
         result.problems.append(note_problem("content/site-folder", "there is no content/ folder: the notes are read from the "
                                     "site folder itself (public/, _site/, _layouts/ and other tool folders are skipped)",
@@ -432,6 +447,11 @@ def _load_by_name(path: Path, content_dir: Path, config: Config,
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
+    if (stem == "index" or stem.startswith("index.")) and path.parent != content_dir and _holds_pages(
+            path.parent, but=path):
+        # index.md beside other notes (Hugo's branch, Obsidian's folder note): the folder's topic page;
+        # alone with its files it is a page bundle, the note named by its folder (load_note)
+        return load_topic_meta(path, content_dir, config)
     if notion.split_id(stem)[1] is not None and _holds_pages(path.with_name(stem)):
         return load_topic_meta(path, content_dir, config, page_of=path.with_name(stem).relative_to(content_dir).as_posix())
     if path.name.startswith("_"):
@@ -441,10 +461,13 @@ def _load_by_name(path: Path, content_dir: Path, config: Config,
     return load_note(path, content_dir, config, git)
 
 
-def _holds_pages(folder: Path) -> bool:
-    """Whether a folder holds Markdown pages (a Notion page's folder with only images is its assets)."""
+def _holds_pages(folder: Path, but: Path | None = None) -> bool:
+    """Whether a folder holds Markdown pages (a Notion page's folder with only images is its assets),
+    other than `but` and its translations (index.zh.md beside index.md) and topic files."""
     try:
-        return folder.is_dir() and any(p.name.endswith(NOTE_SUFFIXES) for p in folder.iterdir())
+        return folder.is_dir() and any(
+            p.name.endswith(NOTE_SUFFIXES) and not p.name.startswith(("_", "index.")) and p != but
+            and not is_debris(p.name) for p in folder.iterdir())
     except OSError:
         return False
 
