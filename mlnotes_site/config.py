@@ -50,6 +50,7 @@ class Config:
     # the languages are the site's own (mlnotes.yaml or the files name them): a note that names none
     # takes its language from its text (load/langdetect.py)
     detect_language: bool = False
+    jekyll_site: bool = False  # a `_config.yml` or `_posts/` beside the notes: Jekyll's conventions apply
     imported_config: str = ""  # no mlnotes.yaml: the other tool's config read instead ("hugo.toml")
 
     @property
@@ -153,6 +154,10 @@ def content_at_root(root: Path) -> bool:
     return has_markdown(root)
 
 
+def _is_jekyll(content_dir: Path) -> bool:
+    return (content_dir / "_config.yml").is_file() or (content_dir / "_posts").is_dir()
+
+
 def _read_hugo(root: Path) -> _Raw | None:
     """A Hugo site without mlnotes.yaml: its baseURL, title and languages from hugo.toml (or a
     config.toml with a baseURL), said with a note when the content loads."""
@@ -187,7 +192,30 @@ def _read_hugo(root: Path) -> _Raw | None:
         if "title" not in raw.values and isinstance(data.get("title"), str):
             raw.values["title"] = data["title"]
         return raw
-    return None
+    return _read_jekyll(root)
+
+
+def _read_jekyll(root: Path) -> _Raw | None:
+    """A Jekyll site without mlnotes.yaml: its title, url + baseurl and lang from _config.yml."""
+    path = root / "_config.yml"
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    data = doc.data if isinstance(doc.data, dict) else {}
+    raw = _Raw()
+    raw.values["imported_config"] = "_config.yml"
+    url, base = data.get("url"), data.get("baseurl")
+    joined = (url if isinstance(url, str) else "").rstrip("/") + "/" + (base if isinstance(base, str) else "").strip("/")
+    if normalize_base_url(joined):
+        raw.values["base_url"] = joined
+    if isinstance(data.get("title"), str):
+        raw.values["title"] = data["title"]
+    if isinstance(data.get("lang"), str) and LANG_RE.match(data["lang"].split("-")[0].lower()):
+        raw.values["languages"] = [data["lang"].split("-")[0].lower()]
+    return raw
 
 
 def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
@@ -334,6 +362,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         content_at_root=at_root,
         detect_language=chosen,
         imported_config=str(values.get("imported_config", "")),
+        jekyll_site=_is_jekyll(root if at_root else root / "content"),
     )
     return config, problems
 

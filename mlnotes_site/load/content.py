@@ -15,7 +15,7 @@ from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.load import hugo, notion
+from mlnotes_site.load import hugo, jekyll, notion
 from mlnotes_site.load.langdetect import detect
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.problems import note as note_problem
@@ -214,6 +214,9 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     if hugo.has_shortcodes(source.body):
         shortcodes = hugo.adapt(source.body, source.body_line, site_path, folder)
         source, problems = dataclasses.replace(source, body=shortcodes.body), problems + shortcodes.problems
+    posted = jekyll.post_name(stem) if config.jekyll_site and "_posts" in folder.split("/") else None
+    if config.jekyll_site:
+        source, problems = _jekyll(source, site_path, folder, posted, problems)
     zone = config.zone
     assert zone is not None
     fm = FrontMatter(source, site_path, zone)
@@ -223,6 +226,9 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         return None, problems + fm.problems
     name, lang = named
     key = f"{folder}/{name}" if folder else name
+    if posted is not None:  # _posts/2018-10-13-flow-models.md: the note posts/flow-models
+        name = jekyll.post_name(name)[1] if jekyll.post_name(name) else name
+        folder = "/".join("posts" if part == "_posts" else part for part in folder.split("/"))
     if name == "index" and folder and notion_id is None:
         # a Hugo page bundle, posts/ddim/index.md: the note posts/ddim, its resources beside it
         folder, _, name = folder.rpartition("/")
@@ -262,7 +268,10 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         fm.fail("macros", "'macros' must map a macro name to its TeX",
                 hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
     topics = _topics(folder, fm)
-    tags = _tags(fm.strings("tags"))
+    if config.jekyll_site and isinstance(source.front.get("tags"), str):  # Jekyll: `tags: gan long-read`
+        tags = _tags(source.front["tags"].split())
+    else:
+        tags = _tags(fm.strings("tags"))
     _warn_long(fm, [("slug", fm.text("slug") or name), *(("folder", part) for part in folder.split("/") if part),
                     *(("topics", part) for t in topics[1 if folder else 0:] for part in t.split("/")),
                     *(("tags", tag) for tag in tags)])
@@ -292,6 +301,20 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         dated_by_mtime=by_mtime,
     )
     return note, problems + fm.problems
+
+
+def _jekyll(source: SourceText, site_path: str, folder: str, posted: tuple[str, str] | None,
+            problems: list[Problem]) -> tuple[SourceText, list[Problem]]:
+    """A Jekyll post dated by its file name (unless its front matter says), its Liquid and kramdown
+    read (load/jekyll.py)."""
+    if posted is not None and "date" not in source.front:
+        source = dataclasses.replace(source, front={**source.front, "date": posted[0]})
+        problems = problems + [note_problem("import/jekyll-post", f"Jekyll post dated {posted[0]} by its file name, "
+                                            f"slug '{posted[1]}'", site_path, 1, 1)]
+    if "{" in source.body:
+        adapted = jekyll.adapt(source.body, source.body_line, site_path, folder)
+        source, problems = dataclasses.replace(source, body=adapted.body), problems + adapted.problems
+    return source, problems
 
 
 def load_topic_meta(path: Path, content_dir: Path, config: Config,
