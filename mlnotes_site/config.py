@@ -50,6 +50,7 @@ class Config:
     # the languages are the site's own (mlnotes.yaml or the files name them): a note that names none
     # takes its language from its text (load/langdetect.py)
     detect_language: bool = False
+    obsidian_vault: bool = False  # a `.obsidian/` folder: inline #tags and ^block ids are read (load/obsidian.py)
     jekyll_site: bool = False  # a `_config.yml` or `_posts/` beside the notes: Jekyll's conventions apply
     imported_config: str = ""  # no mlnotes.yaml: the other tool's config read instead ("hugo.toml")
 
@@ -363,6 +364,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         detect_language=chosen,
         imported_config=str(values.get("imported_config", "")),
         jekyll_site=_is_jekyll(root if at_root else root / "content"),
+        obsidian_vault=(root / ".obsidian").is_dir() or (root / "content" / ".obsidian").is_dir(),
     )
     return config, problems
 

@@ -238,9 +238,9 @@ class Site:
         names: dict[str, str] = {}
         tagged: dict[str, list[Item]] = {}
         for item in self._items[lang]:
-            for name in item.note.tags:
+            for name in _with_parents(item.note.tags):
                 slug = tag_slug(name)
-                if not slug:
+                if not slug or item in tagged.get(slug, ())[-1:]:
                     continue
                 names.setdefault(slug, name)
                 tagged.setdefault(slug, []).append(item)
@@ -333,7 +333,9 @@ class Site:
                 note = _first(named.get(name) or titled[name])
                 note = self.translations(note).get(reader_lang) or note
             if note is not None:
-                anchor = heading_id(link.fragment) if link.fragment else ""
+                # `#^abc123`: an Obsidian block id (load/obsidian.py anchors it as is), else a heading
+                anchor = link.fragment if link.fragment.startswith("^") else heading_id(link.fragment) \
+                    if link.fragment else ""
                 # the heading the note's title came from is the top of its page
                 return self.note_url(note) + (f"#{anchor}" if anchor and anchor != heading_id(note.title) else "")
         if name in files:
@@ -389,6 +391,16 @@ class Site:
 
     def _is_draft_target(self, target: str) -> bool:
         return any(target == p or target == p.rsplit(".", 2)[0] + ".md" for p in self.drafts_left_out)
+
+
+def _with_parents(tags: tuple[str, ...]) -> list[str]:
+    """A nested tag `ml/diffusion` (Obsidian's) also files its note under `ml`, as Obsidian lists it."""
+    named: list[str] = []
+    for tag in tags:
+        parts = tag.split("/")
+        named.extend("/".join(parts[:k]) for k in range(1, len(parts)) if all(parts[:k]))
+        named.append(tag)
+    return named
 
 
 def _fold(name: str) -> str:

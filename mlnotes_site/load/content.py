@@ -15,7 +15,7 @@ from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
 from mlnotes_site.load.gitdates import GitDates, git_dates
-from mlnotes_site.load import hugo, jekyll, notion
+from mlnotes_site.load import hugo, jekyll, notion, obsidian
 from mlnotes_site.load.langdetect import detect
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.problems import note as note_problem
@@ -217,6 +217,11 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     posted = jekyll.post_name(stem) if config.jekyll_site and "_posts" in folder.split("/") else None
     if config.jekyll_site:
         source, problems = _jekyll(source, site_path, folder, posted, problems)
+    inline_tags: list[str] = []
+    if config.obsidian_vault and ("#" in source.body or "^" in source.body):
+        vault = obsidian.adapt(source.body, source.body_line, site_path)
+        source, problems = dataclasses.replace(source, body=vault.body), problems + vault.problems
+        inline_tags = vault.tags
     zone = config.zone
     assert zone is not None
     fm = FrontMatter(source, site_path, zone)
@@ -271,7 +276,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     if config.jekyll_site and isinstance(source.front.get("tags"), str):  # Jekyll: `tags: gan long-read`
         tags = _tags(source.front["tags"].split())
     else:
-        tags = _tags(fm.strings("tags"))
+        tags = _tags(fm.strings("tags") + inline_tags)
     _warn_long(fm, [("slug", fm.text("slug") or name), *(("folder", part) for part in folder.split("/") if part),
                     *(("topics", part) for t in topics[1 if folder else 0:] for part in t.split("/")),
                     *(("tags", tag) for tag in tags)])
