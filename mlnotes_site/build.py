@@ -12,17 +12,20 @@ from jinja2 import Environment
 from mlnotes_site.config import Config, load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
+from mlnotes_site.load.notebook import locate_problems
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.assets import RendererInfo
 from mlnotes_site.emit.outputs import SiteOutputs
 from mlnotes_site.write.writer import MARKER, OutputWriter, manifest_path, output_lock, recover, write_all
-from mlnotes_site.problems import Problem, error, escalate, has_errors, warning
+from mlnotes_site.problems import Problem, Severity, error, escalate, has_errors, warning
 from mlnotes_site.render.math.engine import MathEngine
 from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.markdown.code import pygments_css
 from mlnotes_site.render.stage import RenderMemo, RenderOutcome, RenderStats, default_jobs, render_all
 from mlnotes_site.render.topics import render_topics
 from mlnotes_site.version import code_version
+from mlnotes_site.index.anchors import check_anchors
+from mlnotes_site.index.relations import check_translation_dates, translation_report
 from mlnotes_site.index.site import Site
 
 
@@ -36,6 +39,7 @@ class BuildOptions:
     strict: bool = False
     force: bool = False
     write: bool = True
+    translations: bool = False  # with write=False: add the translation report (check --translations)
     jobs: int = 0  # render processes; 0 = one per core
     log: Callable[[str], None] | None = None  # progress notes (e.g. waiting for a lock)
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), for a terminal
@@ -216,7 +220,8 @@ def index_site(config: Config, content: Content, selection: Selection, stage: Re
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:
         problems += infos[note.path].problems
-    problems += site.check_links(strict)
+    problems += site.check_links(strict) + check_anchors(site, strict) + check_translation_dates(site.relations)
+    problems = locate_problems(problems, content.notes)  # a notebook's: at their cells
     if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "
                                 "with math-core instead of KaTeX", "",
@@ -315,4 +320,8 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
         for output in emitted():
             output.content()  # made all the same: a check finds template errors too
         result.problems = finish(problems + emit_problems + check_collisions(claims))
+        if options.translations:  # information, in its own order, after the problems
+            report = translation_report(site.relations)
+            # information: exit 0, unless --strict asks for translations in step (escalate keeps notes notes)
+            result.problems += [replace(p, severity=Severity.ERROR) for p in report] if options.strict else report
     result.outputs = len(claims)

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--drafts", action="store_true")
     c.add_argument("--strict", action="store_true")
     c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("--translations", action="store_true",
+                   help="also report notes missing in a language and translations older than another version")
 
     n = sub.add_parser("new", help="create a note with front matter")
     n.add_argument("title")
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                 _profile(result)
             return _report(result, args.quiet, "build")
         if args.command == "check":
-            result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False))
+            result = build(BuildOptions(Path(args.site), drafts=args.drafts, strict=args.strict, write=False,
+                                        translations=args.translations))
             return _report(result, args.quiet, "check")
         if args.command == "serve":
             from mlnotes_site.serve.server import DevServer  # watchdog is only needed here

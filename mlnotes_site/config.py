@@ -17,7 +17,7 @@ from mlnotes_site.load.yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks"}
 
 
 MB = 1 << 20
@@ -43,6 +43,7 @@ class Config:
     unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
     note_warning_bytes: int = 2 * MB  # a note past this is reported, and feeds carry its summary only
     note_error_bytes: int = 20 * MB  # a note past this is an error, never read
+    notebook_output_lines: int = 200  # a notebook's text output longer than this is cut (notebooks.output_lines)
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
     # no content/ folder but Markdown in the site folder (a Notion export, an Obsidian vault, a Jekyll
     # site pointed at as it is): the site folder itself holds the notes (load/discover.py skips the rest)
@@ -323,6 +324,16 @@ def _limits(raw: _Raw) -> dict[str, float]:
     return sizes
 
 
+def _notebooks(raw: _Raw) -> int:
+    notebooks = raw.values.get("notebooks", {})
+    lines_value = notebooks.get("output_lines", 200) if isinstance(notebooks, dict) else None
+    if isinstance(lines_value, bool) or not isinstance(lines_value, int) or lines_value < 2:
+        raw.fail("notebooks", "'notebooks.output_lines' must be a whole number of at least 2",
+                 "e.g. notebooks: {output_lines: 200}")
+        return 200
+    return lines_value
+
+
 def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
@@ -337,6 +348,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     macros, number_equations = _math(raw)
     unsafe_html = _unsafe_html(raw)
     sizes = _limits(raw)
+    output_lines = _notebooks(raw)
     values, lines, problems = raw.values, raw.lines, raw.problems
     author = values.get("author", "")
     config = Config(
@@ -359,6 +371,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         unsafe_html=unsafe_html,
         note_warning_bytes=int(sizes["note_warning_mb"] * MB),
         note_error_bytes=int(sizes["note_error_mb"] * MB),
+        notebook_output_lines=output_lines,
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
         content_at_root=at_root,
         detect_language=chosen,

@@ -76,6 +76,7 @@ class LinkRef:
     kind: str  # "link" or "image"; "wiki" or "wiki-image" for a wikilink, whose target is a name
     line: int  # 1-based line in the note's file (while Markdown runs: 0-based in the body)
     is_dir: bool
+    context: str = ""  # the sentence around the link, as HTML with the link's text in <mark> (backlinks)
 
     @property
     def wiki(self) -> bool:
@@ -98,6 +99,7 @@ class MarkdownEnv:
     # recorded by the rules
     formulas: list[Formula] = field(default_factory=list)  # by id (math)
     links: list[LinkRef] = field(default_factory=list)  # by placeholder index (links, wikilinks)
+    fragments: list[tuple[str, int, str]] = field(default_factory=list)  # links within the page: (fragment, line, as written) (links)
     toc: list[tuple[int, str, Token]] = field(default_factory=list)  # heading level, id, inline (headings)
     heading_ids: dict[str, int] = field(default_factory=dict)  # ids given, for -1, -2 suffixes (headings)
     code_new: dict[str, str] = field(default_factory=dict)  # code highlighted now, for the cache (code)
@@ -144,6 +146,8 @@ class NoteInfo:
     reading_minutes: int
     problems: tuple[Problem, ...]
     description: str = ""  # the meta description: the excerpt as plain text, formulas as TeX
+    anchors: tuple[str, ...] = ()  # every id on the note's page (headings, equations, footnotes)
+    fragments: tuple[tuple[str, int, str], ...] = ()  # links within the page: (fragment, line, as written)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def printable(text: str) -> str:
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-    NOTE = "note"  # an adaptation made (an imported tool's syntax carried over): said, never a failure
+    NOTE = "note"  # worth knowing, never a failure (not even with --strict)
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Problem:
     column: int = 0
     hint: str = ""
     snippet: str = ""  # the source line with a caret under the spot, when there is one
+    cell: int = 0  # 1-based notebook cell (then `line` counts within the cell's source), 0 otherwise
 
     @property
     def is_error(self) -> bool:
@@ -39,6 +40,8 @@ class Problem:
 
     def format(self) -> str:
         where = printable(self.path or "<site>")
+        if self.cell:
+            where += f":cell {self.cell}"
         if self.line:
             where += f":{self.line}:{max(self.column, 1)}"
         text = f"{where}: {self.severity.value}[{self.code}]: {printable(self.message)}"
@@ -48,30 +51,35 @@ class Problem:
             text += f"\n  hint: {printable(self.hint)}"
         return text
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.code, self.message)
+    def sort_key(self) -> tuple[str, int, int, int, str, str]:
+        return (self.path, self.cell, self.line, self.column, self.code, self.message)
 
 
 def error(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
-          snippet: str = "") -> Problem:
-    return Problem(Severity.ERROR, code, message, path, line, column, hint, snippet)
+          snippet: str = "", cell: int = 0) -> Problem:
+    return Problem(Severity.ERROR, code, message, path, line, column, hint, snippet, cell)
 
 
 def warning(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
-            snippet: str = "") -> Problem:
-    return Problem(Severity.WARNING, code, message, path, line, column, hint, snippet)
+            snippet: str = "", cell: int = 0) -> Problem:
+    return Problem(Severity.WARNING, code, message, path, line, column, hint, snippet, cell)
 
 
 def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "",
-         snippet: str = "") -> Problem:
-    return Problem(Severity.NOTE, code, message, path, line, column, hint, snippet)
+         cell: int = 0) -> Problem:
+    return Problem(Severity.NOTE, code, message, path, line, column, hint, cell=cell)
+
+
+def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Problem:
+    return Problem(Severity.NOTE, code, message, path, line, column, hint)
 
 
 def escalate(problems: list[Problem], strict: bool) -> list[Problem]:
-    """With --strict, warnings count as errors."""
+    """With --strict, warnings count as errors (notes stay notes)."""
     if not strict:
         return problems
-    return [p if p.severity is Severity.NOTE else dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
+    return [dataclasses.replace(p, severity=Severity.ERROR) if p.severity is Severity.WARNING else p
+            for p in problems]
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -1,11 +1,16 @@
 """Test helpers: write a fixture site to a temp folder, read the built HTML back."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
+import threading
 import re
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,6 +34,15 @@ def note(title: str, date: str, body: str = "正文。", **front: object) -> str
     for key, value in front.items():
         lines.append(f"{key}: {value}")
     return "---\n" + "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body).strip("\n") + "\n"
+
+
+def note_body(page: str) -> str:
+    """The body of a note page: from its note-body div to what follows it (backlinks, related
+    notes, previous/next, or the end of the article)."""
+    start = page.index('<div class="note-body">')
+    ends = [page.find(marker, start) for marker in ('<section class="backlinks"', '<section class="related"',
+                                                   '<nav class="prev-next"', "</article>")]
+    return page[start:min(e for e in ends if e >= 0)]
 
 
 def read(out: Path, rel: str) -> str:
@@ -111,3 +125,29 @@ def bilingual_site(tmp_path):
         "content/flows/realnvp.en.md": note("RealNVP", "2024-05-01", "Affine coupling.", topics="[diffusion]"),
         "content/python/gil.zh.md": note("GIL", "2024-12-01", "全局解释器锁。"),
     }, BILINGUAL_CONFIG)
+
+class _SubPath(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder under a sub-path only (anything outside it is a 404), as a host that
+    publishes the site at https://x.org/kb/ does."""
+    prefix = "/kb/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return "/nonexistent-outside-the-sub-path"
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextlib.contextmanager
+def serve_under(folder: Path, prefix: str = "/kb/") -> Iterator[str]:
+    """A real HTTP server for `folder` at `prefix`; yields the origin ("http://127.0.0.1:PORT")."""
+    handler = functools.partial(type("Handler", (_SubPath,), {"prefix": prefix}), directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,6 +19,7 @@ def excerpt_of(html: str, title: str) -> str:
 def test_excerpt_rules(tmp_path, build):
     site = write_site(tmp_path / "s", {
         "content/a/long.md": note("Long", "2025-01-06", "## 前向过程\n\n" + LONG),
+        "content/a/sections.md": note("Sections", "2025-01-06", "就有答案了。\n\n## 引用计数\n\n每个对象都有计数。"),
         "content/a/math.md": note("Math", "2025-01-05", "设 $x_t = \\sqrt{\\bar\\alpha_t} x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon$ 。" * 60),
         "content/a/code.md": note("Code", "2025-01-04", "先看代码：\n\n```python\nprint('secret code')\n```\n\n![图](x.png)\n\n然后结束。"),
         "content/a/more.md": note("More", "2025-01-03", "第一段。\n\n<!-- more -->\n\n第二段不应出现。"),
@@ -29,7 +30,9 @@ def test_excerpt_rules(tmp_path, build):
     out = build(site)
     home = read(out, "index.html")
     long = excerpt_of(home, "Long")
-    assert long.startswith("前向过程 扩散模型")  # heading flattened into the text
+    # section headings are left out: they would run into the prose around them
+    assert long.startswith("扩散模型的")
+    assert excerpt_of(home, "Sections") == "就有答案了。 每个对象都有计数。"
     assert "Qwen1.5-7B-Chat" in long and "R-CNN" in long and "-1" in long
     assert long.endswith("…") and len(long) < 140
     math = excerpt_of(home, "Math")

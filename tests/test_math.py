@@ -14,7 +14,7 @@ import feedparser
 
 
 from mlnotes_site.build import BuildOptions, build
-from helpers import REPO, read, tree_digest, write_site
+from helpers import REPO, note_body, read, tree_digest, write_site
 
 TRICKY = r"""---
 title: Tricky
@@ -75,8 +75,6 @@ def annotations(page: str) -> list[str]:
     return [html.unescape(a) for a in re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', page, re.S)]
 
 
-def note_body(page: str) -> str:
-    return page[page.index('<div class="note-body">'):page.index("</article>")]
 
 
 def test_every_formula_is_rendered_by_katex_and_untouched_by_markdown(tmp_path, build):
@@ -435,8 +433,7 @@ def test_a_math_fence_renders_like_display_math(tmp_path, build):
     dollars = "---\ntitle: D\ndate: 2025-01-01\n---\n$$\n\\int_0^1 x_i^2 \\, dx \\tag{4}\n$$\n"
     site = write_site(tmp_path / "s", {"content/a/f.md": fence, "content/a/d.md": dollars})
     out = build(site)
-    body = lambda page: page[page.index('<div class="note-body">'):page.index('<nav class="prev-next">')]
-    assert body(read(out, "a/f/index.html")) == body(read(out, "a/d/index.html"))
+    assert note_body(read(out, "a/f/index.html")) == note_body(read(out, "a/d/index.html"))
     assert "katex-display" in read(out, "a/f/index.html") and "(4)" in read(out, "a/f/index.html")
 
 

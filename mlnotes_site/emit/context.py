@@ -121,6 +121,7 @@ class Pages:
         self.bodies = bodies
         self.on_template_error = on_template_error
         self.on_problem = on_problem
+        self.relations = site.relations
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = renderer.katex_dist is not None and (
             any(i.math_count for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
@@ -276,6 +277,7 @@ class Pages:
             "foreign_lang": note.lang if item.foreign else None,
             "draft": note.draft,
             "has_math": rendered.math_count > 0,
+            "outdated": self.relations.outdated(note) is not None,
         }
 
     def nav(self, lang: str) -> list[dict[str, str]]:
@@ -284,7 +286,7 @@ class Pages:
 
     def render(self, template: str, *, lang: str, path: str, title: str, alternates: Mapping[str, str],
                origin: str = "", kind: str = "page", description: str = "", has_math: bool = False,
-               **extra: Any) -> Output:
+               has_code: bool = False, **extra: Any) -> Output:
         strings = strings_for(lang, self.config)
         default = self.config.default_language
         switch = []
@@ -325,6 +327,7 @@ class Pages:
                 "x_default": self.urls.absolute(x_default),
                 "switch": switch,
                 "has_math": has_math,
+                "has_code": has_code,  # the code highlighting stylesheet loads only then
             },
         }
         context.update(extra)

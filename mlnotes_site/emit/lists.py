@@ -20,7 +20,8 @@ def _paged(pages: Pages, template: str, items: list[Item], lang: str, path_of: C
     for number, chunk in enumerate(chunks, start=1):
         own = dict(first or {}) if number == 1 else {}
         inputs = (template, kind, lang, title, number, len(chunks), alternates_of(number), extra, own,
-                  [(pages.listing(item.note), item.foreign) for item in chunk])
+                  [(pages.listing(item.note), item.foreign, pages.relations.outdated(item.note) is not None)
+                   for item in chunk])
 
         def make(number: int = number, chunk: list[Item] = chunk, own: dict[str, Any] = own) -> Output:
             entries = [pages.item(item, lang) for item in chunk]

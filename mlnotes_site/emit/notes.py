@@ -13,6 +13,7 @@ from mlnotes_site.slugs import MAX_SEGMENT_BYTES
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.context import Pages, format_dates
+from mlnotes_site.emit.knowledge import note_relations, relation_inputs
 
 
 def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
@@ -25,7 +26,8 @@ def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
         translations = site.translations(note)
         prev_note, next_note = neighbours[note.path]
         inputs = ("note", pages.version(note), [(lang, pages.listing(n)) for lang, n in translations.items()],
-                  pages.listing(prev_note), pages.listing(next_note), pages.link_targets(note, note.lang))
+                  pages.listing(prev_note), pages.listing(next_note), pages.link_targets(note, note.lang),
+                  relation_inputs(pages, note))
         yield pages.output(site.note_url(note), note.path, inputs,
                            lambda note=note, translations=translations, prev_note=prev_note, next_note=next_note:
                            _note_page(pages, note, translations, prev_note, next_note), "note.html")
@@ -44,7 +46,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
 
     return pages.render(
         "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
-        origin=note.path, kind="note", has_math=info.math_count > 0,
+        origin=note.path, kind="note", has_math=info.math_count > 0, has_code='class="highlight' in body.html,
         description=pages.description(note),
         note={
             "title": note.title,
@@ -62,6 +64,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
             "prev": link(prev_note),
             "next": link(next_note),
             **format_dates(note, note.lang),
+            **note_relations(pages, note),
         },
     )
 

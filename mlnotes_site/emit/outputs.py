@@ -21,6 +21,7 @@ from mlnotes_site.emit.assets import RendererInfo, katex_assets, note_assets, st
 from mlnotes_site.emit.context import BodyStore, Pages, digest, theme_digest
 from mlnotes_site.emit.feeds import feeds
 from mlnotes_site.emit.lists import latest_pages, not_found_pages, tag_pages, topic_pages, topics_index
+from mlnotes_site.emit.knowledge import graphs, previews
 from mlnotes_site.emit.notes import alias_pages, note_pages
 from mlnotes_site.emit.sitemap import sitemap
 
@@ -57,7 +58,7 @@ class SiteOutputs:
         try:
             for emitter in (note_pages(pages), alias_pages(pages, self.problems), latest_pages(pages),
                             topic_pages(pages), tag_pages(pages), topics_index(pages), not_found_pages(pages),
-                            feeds(pages), sitemap(pages)):
+                            feeds(pages), sitemap(pages), previews(pages), graphs(pages)):
                 yield from emitter
         except TemplateError as exc:  # aliases render their small template at once
             self._report(exc)
@@ -72,7 +73,7 @@ class SiteOutputs:
         site = self.site
         files = [(a.content_path, _stat(a.source)) for a in sorted(site.assets.values(), key=lambda a: a.content_path)]
         files += [(o.path, _stat(o.copy_from)) for o in static_files(site, self.renderer) if o.copy_from is not None]
-        return digest(self.pages.site_digest, theme_digest(site.config.root), site.structure,
+        return digest(self.pages.site_digest, theme_digest(site.config.root), site.structure, self.pages.relations.digest,
                       [self.pages.listing(n) for n in site.notes], files)
 
     def for_notes(self, paths: set[str]) -> Iterator[Output]:

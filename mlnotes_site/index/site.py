@@ -9,7 +9,7 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from mlnotes_site.config import Config
 from mlnotes_site.i18n import split_lang_suffix
@@ -21,6 +21,9 @@ from mlnotes_site.render.topics import TopicDescription
 from mlnotes_site.slugs import heading_id, tag_slug
 from mlnotes_site.index.topicnames import topic_for_names
 from mlnotes_site.index.urls import Urls
+
+if TYPE_CHECKING:
+    from mlnotes_site.index.relations import Relations
 
 
 @dataclass
@@ -72,6 +75,9 @@ class Site:
         self.drafts_left_out = set(drafts_left_out)
         self.infos = infos
         self.assets: dict[str, Asset] = {a.content_path: a for a in content.assets}
+        for note in self.notes:  # images made of a notebook's outputs (a translation may share them)
+            for made in note.files:
+                self.assets.setdefault(made.content_path, made)
         self.folders = content.folders
         self.groups: dict[str, dict[str, Note]] = {}
         self.by_content_path: dict[str, Note] = {}
@@ -258,17 +264,17 @@ class Site:
         """The site path a relative link of `note` points to, in the reader's language, or None."""
         target = link.target
         fragment = f"#{link.fragment}" if link.fragment else ""
+        if link.kind == "root":  # written for another tool's site root: kept, under our base path
+            found = self.page_at(target)
+            return (self.note_url(self.translations(found).get(reader_lang) or found) if isinstance(found, Note)
+                    else target) + fragment
         if link.wiki:
             return self._resolve_wiki(link, reader_lang)
+        found = self.linked_note(link, reader_lang)
+        if found is not None:
+            return self.note_url(found) + fragment
         if target.startswith("../") or target == "..":
             return None
-        found = self._note_for(target)
-        if found is not None:
-            if target == found.content_path and self._split(target)[2]:
-                return self.note_url(found) + fragment  # "ddim.zh.md": that very translation
-            group = self.translations(found)
-            chosen = group.get(reader_lang) or found
-            return self.note_url(chosen) + fragment
         if target in self.assets:
             return self.urls.asset(target)
         folder = target.rstrip("/") if target != "." else ""
@@ -277,6 +283,41 @@ class Site:
         if folder in self.topics and folder and not link.kind == "image":
             return self.urls.topic(folder, reader_lang) + fragment
         return None
+
+    def linked_note(self, link: LinkRef, reader_lang: str) -> Note | None:
+        """The note a link points to, in the reader's language where the link leaves it open; None
+        when it points to a file, a topic, outside the site or nowhere."""
+        target = link.target
+        if link.kind == "root":
+            found = self.page_at(target)
+            return (self.translations(found).get(reader_lang) or found) if isinstance(found, Note) else None
+        if link.wiki:
+            return self._wiki_note(link, reader_lang) if link.kind == "wiki" else None
+        if target.startswith("../") or target == "..":
+            return None
+        found = self._note_for(target)
+        if found is None:
+            return None
+        if target == found.content_path and self._split(target)[2]:
+            return found  # "ddim.zh.md": that very translation
+        return self.translations(found).get(reader_lang) or found
+
+    def page_at(self, path: str) -> Note | str | None:
+        """What a site path written from the site root ("posts/ddim/", "en/flows") names: a note, a
+        topic (its path), or None."""
+        clean = path.split("#", 1)[0].strip("/")
+        return self._pages_by_url.get(clean)
+
+    @cached_property
+    def _pages_by_url(self) -> dict[str, Note | str]:
+        pages: dict[str, Note | str] = {}
+        for lang in self.config.languages:
+            for topic in self.topics:
+                if topic:
+                    pages.setdefault(self.urls.topic(topic, lang).strip("/"), topic)
+        for note in self.notes:
+            pages[self.note_url(note).strip("/")] = note
+        return pages
 
     def _split(self, path: str) -> tuple[str, str, str | None]:
         """(path without `.md`, that without its language suffix, the language or None):
@@ -322,26 +363,44 @@ class Site:
                 files.setdefault(_fold(tail), []).append(path)
         return exact, named, titled, files
 
+    def _wiki_note(self, link: LinkRef, reader_lang: str) -> Note | None:
+        """Like Obsidian: a note by file name or path, else by title (the shortest path when several match)."""
+        exact, named, titled, _ = self._wiki_index
+        name = _fold(link.target)
+        note = _first(exact[name]) if name in exact else None
+        if note is None and (named.get(name) or titled.get(name)):
+            note = _first(named.get(name) or titled[name])
+            note = self.translations(note).get(reader_lang) or note
+        return note
+
+    @staticmethod
+    def wiki_anchor(link: LinkRef, note: Note) -> str:
+        """The id a wikilink's `#heading` names in `note`; "" for none, or for the heading the note's
+        title came from (the top of its page)."""
+        if link.fragment.startswith("^"):  # an Obsidian block id: load/obsidian.py anchors it as is
+            return link.fragment
+        anchor = heading_id(link.fragment) if link.fragment else ""
+        return anchor if anchor != heading_id(note.title) else ""
+
     def _resolve_wiki(self, link: LinkRef, reader_lang: str) -> str | None:
-        """Like Obsidian: a note by file name or path, else by title (the shortest path when several
-        match); for an embed, or when no note matches, a file by name or path."""
-        exact, named, titled, files = self._wiki_index
+        """A note as `_wiki_note` finds it; for an embed, or when no note matches, a file by name or path."""
+        _, _, _, files = self._wiki_index
         name = _fold(link.target)
         if link.kind == "wiki":
-            note = _first(exact[name]) if name in exact else None
-            if note is None and (named.get(name) or titled.get(name)):
-                note = _first(named.get(name) or titled[name])
-                note = self.translations(note).get(reader_lang) or note
+            note = self._wiki_note(link, reader_lang)
             if note is not None:
-                # `#^abc123`: an Obsidian block id (load/obsidian.py anchors it as is), else a heading
-                anchor = link.fragment if link.fragment.startswith("^") else heading_id(link.fragment) \
-                    if link.fragment else ""
-                # the heading the note's title came from is the top of its page
-                return self.note_url(note) + (f"#{anchor}" if anchor and anchor != heading_id(note.title) else "")
+                anchor = self.wiki_anchor(link, note)
+                return self.note_url(note) + (f"#{anchor}" if anchor else "")
         if name in files:
             path = min(files[name], key=lambda p: (p.count("/"), len(p), p))
             return self.urls.asset(path) + (f"#{link.fragment}" if link.fragment else "")
         return None
+
+    @cached_property
+    def relations(self) -> Relations:
+        """Backlinks, related notes, the link graph and outdated translations (index/relations.py)."""
+        from mlnotes_site.index.relations import Relations  # it reads this module's Site
+        return Relations(self)
 
     @cached_property
     def structure(self) -> str:

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.i18n import split_lang_suffix
-from mlnotes_site.load.discover import NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
-from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source
+from mlnotes_site.load.discover import NOTEBOOK_SUFFIX, NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
+from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source, split_front_matter
 from mlnotes_site.load.gitdates import GitDates, git_dates
 from mlnotes_site.load import hugo, jekyll, notion, obsidian
 from mlnotes_site.load.langdetect import detect
@@ -53,6 +53,10 @@ class Note:
     body_line: int  # 0-based line of the file where the body starts
     key_lines: Mapping[str, int] = field(default_factory=dict)  # 1-based line of each front matter key
     dated_by_mtime: bool = False  # no date and no git history: the file's modification time stands in
+    # A notebook's: which cell each stretch of its generated source came from, and the image files
+    # its outputs and attachments became (load/notebook.py); empty for Markdown notes.
+    cells: tuple[tuple[int, int, int], ...] = ()
+    files: tuple["Asset", ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -198,10 +202,12 @@ def _topics(folder: str, fm: FrontMatter) -> tuple[str, ...]:
     return tuple(topics)
 
 
-def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
+def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates],
+              text: str | None = None) -> tuple[Note | None, list[Problem]]:
+    """A note from its file, or from `text` made of it (a notebook's Markdown, load/notebook.py)."""
     site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
-    source, problems = read_source(path, site_path)
+    source, problems = read_source(path, site_path) if text is None else split_front_matter(text, site_path)
     if source is None:
         return None, problems
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
@@ -446,6 +452,10 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
 
 def _load_file(path: Path, content_dir: Path, config: Config,
                git: Mapping[str, GitDates]) -> tuple[Note | TopicMeta | None, list[Problem]]:
+    if path.name.endswith(NOTEBOOK_SUFFIX):
+        from mlnotes_site.load.notebook import load_notebook  # nbformat is imported only for notebooks
+        # not size-limited as text: a notebook's bulk is its images, which become files (and are cached)
+        return (None, []) if path.name.startswith("_") else load_notebook(path, content_dir, config, git)
     size_problem = _size_problem(path, content_dir, config)
     if size_problem is not None and size_problem.is_error:
         return None, [size_problem]  # never read: a 50 MB note took minutes and gigabytes

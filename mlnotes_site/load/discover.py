@@ -7,7 +7,8 @@ from pathlib import Path, PurePosixPath
 from mlnotes_site.load.sitefiles import classify, link_problem
 from mlnotes_site.problems import Problem, warning
 
-NOTE_SUFFIXES = (".md", ".markdown")
+NOTEBOOK_SUFFIX = ".ipynb"  # Jupyter notebooks are notes too (load/notebook.py)
+NOTE_SUFFIXES = (".md", ".markdown", NOTEBOOK_SUFFIX)
 
 _DEBRIS_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap", ".part", ".kate-swp")
 _DEBRIS_NAMES = {"4913", "Thumbs.db"}  # 4913: vim's probe file

@@ -43,7 +43,9 @@ def dump_info(info: NoteInfo) -> dict[str, Any]:
     return {
         "toc": [{"level": e.level, "id": e.id, "html": e.html} for e in info.toc],
         "links": [{"target": l.target, "fragment": l.fragment, "raw": l.raw, "kind": l.kind, "line": l.line,
-                   "is_dir": l.is_dir} for l in info.links],
+                   "is_dir": l.is_dir, "context": l.context} for l in info.links],
+        "anchors": list(info.anchors),
+        "fragments": [list(f) for f in info.fragments],
         "excerpt": info.excerpt,
         "math": [[mid, html] for mid, html in info.math.items()],
         "math_count": info.math_count,
@@ -69,6 +71,8 @@ def load_info(data: Any) -> NoteInfo | None:
             reading_minutes=int(data["reading_minutes"]),
             problems=tuple(Problem(**{**p, "severity": Severity(p["severity"])}) for p in data["problems"]),
             description=str(data["description"]),
+            anchors=tuple(str(a) for a in data["anchors"]),
+            fragments=tuple((str(f), int(line), str(raw)) for f, line, raw in data["fragments"]),
         )
     except (KeyError, TypeError, ValueError):
         return None  # an entry from another layout or a damaged one: render again

@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, replace
-from html import escape
+from html import escape, unescape
 from typing import Any
 from unicodedata import east_asian_width
 
@@ -30,6 +30,7 @@ from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
 
@@ -53,6 +54,7 @@ class Prepared:
     requests: list[tuple[str, bool]]
     macros: dict[str, str]
     env: MarkdownEnv
+    contexts: list[str]  # per link: the sentence around it, formulas as placeholders (backlinks)
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -66,7 +68,9 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            pieces.append(Piece(html=placeholder(MATH, child.meta["mid"]), weight=math_weight(child.content)))
+            # `$$…$$` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks
+            kind = COPY if child.meta.get("display") else MATH
+            pieces.append(Piece(html=placeholder(kind, child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
 
@@ -80,6 +84,7 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
     pieces: list[Piece] = []
     gathered = 0
     skip_depth = 0  # inside footnotes
+    in_heading = False
     for token in tokens:
         if enough is not None and gathered > enough:
             break
@@ -91,6 +96,13 @@ def _excerpt_pieces(tokens: list[Token], code_label: str, enough: int | None,
             continue
         if token.type == "html_block" and _MORE_RE.match(token.content):
             return pieces, True
+        if token.type == "heading_open":
+            # a section heading would run into the prose around it ("…答案了。 引用计数 每个对象…")
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and in_heading:
+            continue
         if token.type == "inline":
             children = token.children or []
             marker = next((i for i, c in enumerate(children) if c.type == "html_inline" and _MORE_RE.match(c.content)), None)
@@ -204,7 +216,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     excerpt = _excerpt(note, config, tokens, env, strings["code_placeholder"])
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state)
+                    _note_macros(note), state, link_contexts(tokens, len(state.links)))
 
 
 def _cached_code(tokens: list[Token], cache: Cache) -> dict[str, str]:
@@ -262,11 +274,11 @@ def _excerpt(note: Note, config: Config, tokens: list[Token], env: dict[str, Any
         excerpt = summary_html(note.summary, env)
         for f in formulas[start:]:
             f.summary = True
-        return excerpt
-    has_marker = _MORE_SEARCH_RE.search(note.body) is not None
-    pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
-                                     state.labels)
-    excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
+    else:
+        has_marker = _MORE_SEARCH_RE.search(note.body) is not None
+        pieces, marked = _excerpt_pieces(tokens, code_label, None if has_marker else 2 * config.excerpt_length + 20,
+                                         state.labels)
+        excerpt = make_excerpt(pieces, config.excerpt_length, truncate=not marked)
 
     def inline_copy(mid: int) -> str:
         original = formulas[mid]
@@ -354,7 +366,8 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
                                 note.path, note.body_line + _line_of_text(note.body, label) + 1, 1,
                                 hint="add \\label{...} to a display formula, or fix the name"))
 
-    links = tuple(replace(link, line=link.line + note.body_line + 1) for link in state.links)
+    links = tuple(replace(link, line=link.line + note.body_line + 1, context=fill_formulas(context, page))
+                  for link, context in zip(state.links, prep.contexts))
     han, words = _count(tokens)
     shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
     excerpt_math = {mid: page[mid] for mid in sorted(shown)}
@@ -369,8 +382,22 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
         description=meta_description(excerpt, excerpt_math),
+        anchors=page_ids(html, page),
+        fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
     )
     return RenderedNote(info, NoteBody(html, tuple(page)))
+
+
+_ID_RE = re.compile(r'\sid="([^"]+)"')
+
+
+def page_ids(html: str, page: list[str]) -> tuple[str, ...]:
+    """Every id the note's page holds (headings, footnotes, raw HTML, numbered equations), sorted."""
+    ids = {unescape(m.group(1)) for m in _ID_RE.finditer(html)}
+    for formula in page:
+        if formula.startswith("<div"):
+            ids.update(unescape(m.group(1)) for m in _ID_RE.finditer(formula[:300]))
+    return tuple(sorted(ids))
 
 
 def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:

@@ -55,6 +55,7 @@ class Written:
     listed: dict[str, str] = field(default_factory=dict)
     structure: str = ""
     site_digest: str = ""
+    relations: str = ""  # backlinks, related notes, the graph (index/relations.py)
 
 
 @dataclass
@@ -147,12 +148,13 @@ class LiveSite:
         shape is the same), only the pages of notes whose rendering changed, and the feeds; else all."""
         site, pages, last = described.site, described.outputs.pages, self.written
         state = Written(listed={n.path: pages.listing(n) for n in site.notes}, structure=site.structure,
-                        site_digest=pages.site_digest,
+                        site_digest=pages.site_digest, relations=site.relations.digest,
                         rendered_as={n.path: pages.version(n) for n in site.notes})
         # Only known notes were edited (no file added or removed, theme untouched) and none of them
         # changed what others show of it: no need to compute the whole site's shape.
         quick = (last.produced is not None and not self.memo.load.walked and state.listed == last.listed
-                 and state.structure == last.structure and state.site_digest == last.site_digest)
+                 and state.structure == last.structure and state.site_digest == last.site_digest
+                 and state.relations == last.relations)
         state.shape = last.shape if quick else described.outputs.shape()
         if state.shape == last.shape and last.produced is not None:
             changed_notes = {path for path, version in state.rendered_as.items() if last.rendered_as.get(path) != version}

@@ -10,6 +10,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from mlnotes_site.render.markdown.autolinks import autolinks_plugin
 from mlnotes_site.render.markdown.callouts import callouts_plugin
+from mlnotes_site.render.markdown.cjk import cjk_plugin
 from mlnotes_site.render.markdown.code import code_plugin
 from mlnotes_site.render.markdown.comments import comments_plugin
 from mlnotes_site.render.markdown.figures import figures_plugin
@@ -17,8 +18,10 @@ from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
 from mlnotes_site.render.markdown.links import links_plugin
 from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
+from mlnotes_site.render.markdown.nobreak import nobreak_plugin
 from mlnotes_site.render.markdown.rawhtml import rawhtml_plugin
 from mlnotes_site.render.markdown.subsup import subsup_plugin
+from mlnotes_site.render.markdown.tables import tables_plugin
 from mlnotes_site.render.markdown.tabs import tabs_plugin
 from mlnotes_site.render.markdown.wikilinks import wikilinks_plugin
 
@@ -35,7 +38,7 @@ def create_markdown() -> MarkdownIt:
     md.use(callouts_plugin)
     md.use(tabs_plugin)
     md.use(footnote_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)  # the item's text labels its checkbox
     md.use(deflist_plugin)
     md.use(subsup_plugin)
     md.use(headings_plugin)
@@ -45,4 +48,7 @@ def create_markdown() -> MarkdownIt:
     md.use(figures_plugin)  # after the image rules (wikilinks' sizes too), before the links rule
     md.use(links_plugin)
     md.use(rawhtml_plugin)
+    md.use(tables_plugin)
+    md.use(cjk_plugin)  # last: sees the inline tokens every other rule made
+    md.use(nobreak_plugin)
     return md

@@ -26,11 +26,6 @@ KINDS = {
     "failure": "failure", "fail": "failure", "missing": "failure", "danger": "danger", "error": "danger",
     "bug": "bug", "example": "example", "quote": "quote", "cite": "quote",
 }
-ICONS = {
-    "note": "📝", "abstract": "📋", "info": "ℹ️", "todo": "☑️", "tip": "💡", "important": "❗",
-    "success": "✅", "question": "❓", "warning": "⚠️", "caution": "🛑", "failure": "❌", "danger": "⚡",
-    "bug": "🐞", "example": "📖", "quote": "💬",
-}
 EMOJI_KINDS = {
     "💡": "tip", "🔖": "note", "📝": "note", "📌": "important", "❗": "important", "‼": "important",
     "⚠": "warning", "🚨": "danger", "⛔": "danger", "🛑": "caution", "ℹ": "info", "✅": "success",
@@ -50,13 +45,12 @@ def _callout_from(content: str) -> tuple[dict[str, str | bool], str] | None:
         name = match.group(1).lower()
         kind = KINDS.get(name, "note")
         fold = match.group(2)
-        return {"kind": kind, "name": name, "title": match.group(3).strip(), "icon": ICONS[kind],
-                "fold": fold, "emoji": False}, rest
+        return {"kind": kind, "name": name, "title": match.group(3).strip(), "fold": fold, "emoji": False}, rest
     match = _EMOJI_RE.match(content)
     if match:
         emoji = match.group(1)
         kind = next((k for e, k in EMOJI_KINDS.items() if emoji.startswith(e)), "note")
-        return {"kind": kind, "name": kind, "title": "", "icon": emoji.strip(), "fold": "", "emoji": True}, \
+        return {"kind": kind, "name": kind, "title": "", "fold": "", "emoji": True}, \
             content[match.end():]
     return None
 
@@ -115,7 +109,7 @@ def _admonitions(state: StateCore) -> None:
             classes = str(token.attrGet("class") or "")
             fold = "+" if "collapsible-open" in classes else "-" if "collapsible-closed" in classes else ""
             quoted = '"' in token.info  # `!!! tip "Title"` or `!!! tip ""`; else the kind's own title
-            meta: dict[str, str | bool] = {"kind": kind, "name": name, "icon": ICONS[kind], "fold": fold,
+            meta: dict[str, str | bool] = {"kind": kind, "name": name, "fold": fold,
                                            "emoji": False, "title": token.content if quoted else ""}
             stack.append(meta)
             out.append(Token("callout_open", "div", 1, map=token.map, level=token.level, meta=meta, block=True))
@@ -138,6 +132,11 @@ def _admonitions(state: StateCore) -> None:
     state.tokens = out
 
 
+# The theme draws the icon of the callout's kind (an SVG in its stylesheet, by `data-callout`): an
+# emoji draws as an empty box where no emoji font is installed.
+_ICON = '<span class="callout-icon" aria-hidden="true"></span>'
+
+
 def _open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     meta = tokens[idx].meta
     kind = escape(str(meta["kind"]))
@@ -145,7 +144,7 @@ def _open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ig
     if meta["fold"]:
         opened = " open" if meta["fold"] == "+" else ""
         return f'<details class="{classes}" data-callout="{kind}"{opened}>\n'
-    icon = f'<span class="callout-icon" aria-hidden="true">{escape(str(meta["icon"]))}</span>' if meta["emoji"] else ""
+    icon = _ICON if meta["emoji"] else ""
     return f'<div class="{classes}" data-callout="{kind}">{icon}\n'
 
 
@@ -156,8 +155,7 @@ def _close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: i
 def _title_open(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]
     meta = tokens[idx].meta
     tag = "summary" if meta["fold"] else "div"
-    return (f'<{tag} class="callout-title"><span class="callout-icon" aria-hidden="true">'
-            f'{escape(str(meta["icon"]))}</span><span class="callout-label">')
+    return f'<{tag} class="callout-title">{_ICON}<span class="callout-label">'
 
 
 def _title_close(self, tokens: list[Token], idx: int, options, env) -> str:  # type: ignore[no-untyped-def]

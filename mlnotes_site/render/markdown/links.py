@@ -25,16 +25,24 @@ def is_relative(href: str) -> bool:
     return bool(href) and not _SCHEME_RE.match(href) and not href.startswith(("/", "#", "?", "\\"))
 
 
+def is_root_relative(href: str) -> bool:
+    """Written from the site root for another tool ("/posts/ddim/"): kept, under our base path."""
+    return href.startswith("/") and not href.startswith("//")
+
+
 # Raw HTML (Typora writes <img src="assets/a.png" style="zoom:50%">): relative src/href in its tags
 _TAG_RE = re.compile(r"<[A-Za-z][^<>]*>")
 _URL_ATTR_RE = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
 
 
 def _record(links: list[LinkRef], folder: str, href: str, line: int, kind: str) -> str:
-    """Record a relative link; the placeholder that stands for it until its URL is known."""
+    """Record a relative (or root-relative) link; the placeholder that stands for it until its URL is known."""
     path, _, fragment = unquote(href).partition("#")
     path = path.split("?", 1)[0]
-    target = posixpath.normpath(posixpath.join(folder, path)) if path else ""
+    if kind == "root":
+        target = posixpath.normpath(path).lstrip("/") + ("/" if path.endswith("/") and path != "/" else "")
+    else:
+        target = posixpath.normpath(posixpath.join(folder, path)) if path else ""
     links.append(LinkRef(target, fragment, href, kind, line, href.endswith("/")))
     return placeholder(LINK, len(links) - 1)
 
@@ -87,9 +95,14 @@ def _links(state: StateCore) -> None:
                 child.attrSet(attr, placeholder(LINK, len(links) - 1))
                 continue
             href = str(child.attrGet(attr) or "")
-            if not is_relative(href) or child.info == "auto":
+            if child.info == "auto":
                 continue
-            child.attrSet(attr, _record(links, folder, href, line, "image" if child.type == "image" else "link"))
+            if href.startswith("#") and len(href) > 1:  # within the page: checked against its anchors
+                found.fragments.append((unquote(href[1:]), line, href))
+            elif is_root_relative(href):
+                child.attrSet(attr, _record(links, folder, href, line, "root"))
+            elif is_relative(href):
+                child.attrSet(attr, _record(links, folder, href, line, "image" if child.type == "image" else "link"))
 
 
 def links_plugin(md: MarkdownIt) -> None:
