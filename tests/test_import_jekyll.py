@@ -22,8 +22,10 @@ tags: gan long-read
 * TOC
 {:toc}
 
-## Intro
+## Introduction
 {: #intro}
+
+Back to [the intro](#intro).
 
 GAN text. ![fig]({{ '/assets/images/x.png' | relative_url }}){: style="width: 50%;"}
 
@@ -77,7 +79,7 @@ def test_a_jekyll_blog_builds_as_it_is(tmp_path: Path, run_cli) -> None:
     assert (out / "assets/images/x.png").read_bytes() == b"PNG"
     body = gan[gan.index('class="note-body"'):gan.index('class="prev-next"')]
     assert "{:" not in body.replace("<code>{: keep}</code>", "") and "TOC" not in body
-    assert '<h2 id="intro">' in gan and 'data-lang="python"' in gan and "endhighlight" not in gan
+    assert '<h2 id="introduction">Introduction <span id="intro"></span>' in gan and 'data-lang="python"' in gan and "endhighlight" not in gan
     assert "{% include figure.html %}" in gan  # other Liquid: as written
     assert "{% post_url stays-in-code %}" in gan
     flow = read(out, "posts/flow-models/index.html")
@@ -87,12 +89,13 @@ def test_a_jekyll_blog_builds_as_it_is(tmp_path: Path, run_cli) -> None:
     assert not (out / "_site").exists() and not (out / "stale").exists()
     g, f = "_posts/2017-08-20-from-GAN-to-WGAN.md", "_posts/2018-10-13-flow-models.md"
     for expected in [f"{g}:1:1: note[import/jekyll-post]", f"{g}:8:1: note[import/kramdown-ial]",
-                     f"{g}:11:1: note[import/kramdown-ial]", f"{g}:16:18: note[import/jekyll-liquid]",
-                     f"{g}:18:1: note[import/jekyll-liquid]", f"{g}:22:1: warning[import/jekyll-liquid]",
+                     f"{g}:11:1: note[import/kramdown-ial]", f"{g}:18:18: note[import/jekyll-liquid]",
+                     f"{g}:20:1: note[import/jekyll-liquid]", f"{g}:24:1: warning[import/jekyll-liquid]",
+                     f"{g}:14:1: note[import/kramdown-ial]: kramdown attribute list {{: #intro}}: the id 'intro' kept",
                      f"{f}:7:29: note[import/jekyll-liquid]", f"{f}:8:1: warning[link/broken]",
                      "_config.yml: note[config/imported]"]:
         assert expected in run.err, (expected, run.err)
-    assert f"{f}:1:1: note[import/jekyll-post]" not in run.err
+    assert f"{f}:1:1: note[import/jekyll-post]" not in run.err and "link/anchor" not in run.err
 
 
 def test_tags_split_on_spaces_only_in_a_jekyll_site(tmp_path: Path, build) -> None:

@@ -18,6 +18,7 @@ from mlnotes_site.problems import Problem, note, warning
 POST_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _IAL_LINE_RE = re.compile(r"^[ \t]*\{:[^}\n]*\}[ \t]*$")
+_IAL_ID_RE = re.compile(r"(?<![\w\"'])#([A-Za-z][\w:.-]*)")
 _IAL_RE = re.compile(r"\{:(?!:)[^}\n]*\}")
 _TOC_ITEM_RE = re.compile(r"^[ \t]*(?:[*+-]|1\.)[ \t]+TOC[ \t]*$")
 _HIGHLIGHT_RE = re.compile(r"^[ \t]*\{%-?[ \t]*highlight[ \t]+([\w+#.-]+)[^%]*%\}[ \t]*$")
@@ -90,6 +91,14 @@ def adapt(body: str, body_line: int, site_path: str, folder: str, posts: str = "
             if "toc" in line and i > 0 and _TOC_ITEM_RE.match(lines[i - 1]):
                 lines[i - 1] = ""
             lines[i] = ""
+            ident = _IAL_ID_RE.search(line)
+            if ident and i > 0 and lines[i - 1].strip() and not _FENCE_RE.match(lines[i - 1]):
+                # `{: #id}` under a heading or paragraph: its id, which links may name (classes are dropped)
+                lines[i - 1] += f' <span id="{ident.group(1)}"></span>'
+                result.problems.append(note("import/kramdown-ial", f"kramdown attribute list {line.strip()}: "
+                                            f"the id '{ident.group(1)}' kept as an anchor, the rest dropped",
+                                            site_path, where, 1))
+                continue
             result.problems.append(note("import/kramdown-ial", f"kramdown attribute list {line.strip()} dropped",
                                         site_path, where, 1))
             continue
