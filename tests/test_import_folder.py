@@ -9,7 +9,7 @@ from helpers import note, read, write_site
 def test_a_folder_without_content_is_its_own_content(tmp_path: Path, build, run_cli) -> None:
     site = write_site(tmp_path / "vault", {
         "ml/ddim.md": note("DDIM", "2024-03-01", "跳步采样。"),
-        "top.md": note("Top", "2024-03-02", "see [DDIM](ml/ddim.md)"),
+        "top.md": note("Top", "2024-03-02", "参见 [DDIM](ml/ddim.md) 的中文笔记"),
         "_site/old.md": note("Old Jekyll output", "2020-01-01"),
         "_layouts/post.md": note("A layout", "2020-01-01"),
         "resources/stale.md": note("Stale", "2020-01-01"),
@@ -36,3 +36,16 @@ def test_a_folder_without_markdown_still_says_content_is_missing(tmp_path: Path,
     run = run_cli("build", site)
     assert run.code != 0
     assert "content/missing" in run.err
+
+
+def test_an_exported_folder_takes_the_languages_its_notes_are_written_in(tmp_path: Path, run_cli) -> None:
+    english = write_site(tmp_path / "en-vault", {"a.md": note("A", "2024-01-01", "Only English prose here."),
+                                                 "b.md": note("B", "2024-01-02", "More English words.")})
+    assert run_cli("build", english).code == 0
+    assert 'lang="en"' in read(english / "public", "a/index.html")  # English at the root, no empty zh part
+    mixed = write_site(tmp_path / "mixed", {"a.md": note("A", "2024-01-01", "English prose here."),
+                                            "b.md": note("乙", "2024-01-02", "这是一篇中文笔记。")})
+    run = run_cli("build", mixed)
+    assert run.code == 0
+    assert 'lang="zh"' in read(mixed / "public", "b/index.html")
+    assert 'lang="en"' in read(mixed / "public", "en/a/index.html") and "a.md:1:1: note[lang/detected]" in run.err
