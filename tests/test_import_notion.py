@@ -135,6 +135,7 @@ def test_notion_dates_in_english_and_chinese() -> None:
 def test_ids_come_off_paths_and_untitled_titles_cut_at_a_boundary() -> None:
     assert clean_path(f"{TOPIC}/{DDIM}") == "机器学习/DDIM 加速采样"
     assert clean_path("plain/folder") == "plain/folder"
+    assert clean_path(f"hash{DDIM_ID}/{DDIM_ID}") == f"hash{DDIM_ID}/{DDIM_ID}"  # Notion puts a space before the id
     assert title_from_body("\n## 小结\n\ntext") == "小结"
     assert title_from_body("这是一段很长的中文文字，用来测试标题在三十个字符处截断是否正确无误的效果如何呢") \
         == "这是一段很长的中文文字，用来测试标题在三十个字符处截断是否正…"  # 30 characters

@@ -15,7 +15,7 @@ from datetime import datetime
 from mlnotes_site.load.frontmatter import SourceText
 from mlnotes_site.problems import Problem, note
 
-_ID_RE = re.compile(r"^(.*?) ?([0-9a-f]{32})$")
+_ID_RE = re.compile(r"^(.*\S) ([0-9a-f]{32})$")
 _H1_RE = re.compile(r"^#[ \t]+\S")
 _PROPERTY_RE = re.compile(r"^([^\s:#>*\-\[!<|`][^:]{0,40}?):[ \t]+(\S.*)$")
 _FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
