@@ -321,7 +321,7 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
             output.content()  # made all the same: a check finds template errors too
         result.problems = finish(problems + emit_problems + check_collisions(claims))
         if options.translations:  # information, in its own order, after the problems
-            report = translation_report(site.relations)
+            report = translation_report(described.site.relations)
             # information: exit 0, unless --strict asks for translations in step (escalate keeps notes notes)
             result.problems += [replace(p, severity=Severity.ERROR) for p in report] if options.strict else report
     result.outputs = len(claims)

@@ -70,10 +70,6 @@ def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0
     return Problem(Severity.NOTE, code, message, path, line, column, hint, cell=cell)
 
 
-def note(code: str, message: str, path: str = "", line: int = 0, column: int = 0, hint: str = "") -> Problem:
-    return Problem(Severity.NOTE, code, message, path, line, column, hint)
-
-
 def escalate(problems: list[Problem], strict: bool) -> list[Problem]:
     """With --strict, warnings count as errors (notes stay notes)."""
     if not strict:

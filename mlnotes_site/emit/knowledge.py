@@ -66,7 +66,9 @@ def previews(pages: Pages) -> Iterator[Output]:
         for path, title, count, origin in lists:
             data = {"kind": "list", "title": title, "lang": lang,
                     "count": strings["notes_count"].format(n=count) if count is not None else ""}
-            yield Output(path + PREVIEW_FILE, _json(data), origin=origin)
+            out = path + PREVIEW_FILE
+            yield pages.output(out, origin, ("preview", data),
+                               lambda out=out, data=data, origin=origin: Output(out, _json(data), origin=origin))
 
 
 def _note_card(pages: Pages, note: Note) -> dict[str, Any]:
