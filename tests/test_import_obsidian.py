@@ -52,6 +52,7 @@ def test_an_obsidian_vault_keeps_its_inline_tags_and_block_ids(tmp_path: Path, r
     assert '<a href="/ml/ddim/#%5Ekey-1" class="wikilink">ddim</a>' in other
     ml = read(out, "tags/ml/index.html")  # the parent tag lists the nested tag's note too
     assert 'href="/ml/ddim/"' in ml and 'href="/ml/other/"' in ml
+    assert '<a class="tag" href="/tags/ml-sampling/">#ml/sampling</a> <span class="count">1</span>' in ml
     assert "ml/ddim.md:5:1: note[import/obsidian-tags]: inline tags read: #diffusion, #ml/sampling" in run.err
     assert "ml/ddim.md:9:24: note[import/obsidian-block-id]" in run.err
 
