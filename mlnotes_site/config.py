@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -10,9 +11,8 @@ from urllib.parse import urlsplit
 
 from mlnotes_site.dates import get_zone
 from mlnotes_site.problems import Problem, error
-from mlnotes_site.load.sitefiles import is_readable
-from mlnotes_site.load.tomlfile import load_toml
-from mlnotes_site.load.yamlfile import load_yaml
+from mlnotes_site.sitefiles import is_readable
+from mlnotes_site.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -168,10 +168,9 @@ def _read_hugo(root: Path) -> _Raw | None:
         if not path.is_file() or path.is_symlink():
             continue
         try:
-            doc = load_toml(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError):
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
-        data = doc.data if isinstance(doc.data, dict) else {}
         if name == "config.toml" and "baseURL" not in data and "baseurl" not in data:
             continue  # some other tool's config.toml
         raw = _Raw()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mlnotes_site.index.site import Site
 from mlnotes_site.emit.theme import default_theme_dir, static_dirs
-from mlnotes_site.load.sitefiles import is_readable
+from mlnotes_site.sitefiles import is_readable
 from mlnotes_site.emit import Output
 
 

@@ -18,7 +18,7 @@ from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody
 from mlnotes_site.emit.wikilinks import unresolved_as_text
-from mlnotes_site.load.sitefiles import is_readable
+from mlnotes_site.sitefiles import is_readable
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit.theme import template_dirs

@@ -8,7 +8,7 @@ from typing import Callable
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, \
     select_autoescape
 
-from mlnotes_site.load.sitefiles import is_readable
+from mlnotes_site.sitefiles import is_readable
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # mlnotes_site/
 

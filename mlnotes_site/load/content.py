@@ -19,7 +19,7 @@ from mlnotes_site.load import hugo, jekyll, notion, obsidian
 from mlnotes_site.load.langdetect import detect
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.problems import note as note_problem
-from mlnotes_site.load.sitefiles import theme_link_problems
+from mlnotes_site.sitefiles import theme_link_problems
 from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
 # Markers other tools replace with a table of contents: Python-Markdown/MkDocs and Typora "[TOC]",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from mlnotes_site.load.sitefiles import classify, link_problem
+from mlnotes_site.sitefiles import classify, link_problem
 from mlnotes_site.problems import Problem, warning
 
 NOTEBOOK_SUFFIX = ".ipynb"  # Jupyter notebooks are notes too (load/notebook.py)

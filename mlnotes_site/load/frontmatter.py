@@ -10,7 +10,7 @@ from typing import Any
 
 from mlnotes_site.dates import parse_date
 from mlnotes_site.load.tomlfile import load_toml
-from mlnotes_site.load.yamlfile import load_yaml
+from mlnotes_site.yamlfile import load_yaml
 from mlnotes_site.problems import Problem, error, warning
 
 _FENCE_RE = re.compile(r"^(---|\+\+\+)[ \t]*$")  # YAML, or TOML as Hugo writes it

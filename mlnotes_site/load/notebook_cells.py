@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote
 
 from mlnotes_site.load.notebook_outputs import (EXTENSIONS, OutputContext, close_fences, decode_image, html_block,
                                                 output_blocks, text_of)
-from mlnotes_site.load.yamlfile import load_yaml
+from mlnotes_site.yamlfile import load_yaml
 from mlnotes_site.problems import Problem, warning
 
 _OPEN_RE = re.compile(r"^---[ \t]*$")

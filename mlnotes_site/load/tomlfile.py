@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from mlnotes_site.load.yamlfile import YamlDoc, YamlIssue
+from mlnotes_site.yamlfile import YamlDoc, YamlIssue
 
 _AT_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _KEY_RE = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*[.=]""")
