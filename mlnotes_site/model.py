@@ -60,6 +60,7 @@ class Formula:
     numbered: str | None = None  # for a display formula: its TeX with labels out and numbers in
     copy_of: int | None = None  # an excerpt's inline copy of the display formula with this id
     summary: bool = False  # from the front matter summary, not the body
+    title: bool = False  # from the note's title, not the body
     prefix: str = ""  # definitions earlier formulas made that this one uses, sent before it
     annotate: str | None = None  # the TeX a reader copies, when what is sent to KaTeX differs
 
@@ -148,6 +149,21 @@ class NoteInfo:
     description: str = ""  # the meta description: the excerpt as plain text, formulas as TeX
     anchors: tuple[str, ...] = ()  # every id on the note's page (headings, equations, footnotes)
     fragments: tuple[tuple[str, int, str], ...] = ()  # links within the page: (fragment, line, as written)
+    # The title as HTML pages show it (text escaped, formula placeholders filled from `math`), and as
+    # plain text for <title>, feeds and redirects (formulas as readable TeX: α for \alpha). Empty
+    # when made by an older layout: then the title as written.
+    title_html: str = ""
+    title_text: str = ""
+
+    @property
+    def shows_math(self) -> bool:
+        """Whether a page showing the note's title or excerpt needs KaTeX's stylesheet."""
+        return self.math_count > 0 or self.title_has_math
+
+    @property
+    def title_has_math(self) -> bool:
+        """Whether the title holds a formula (other notes' pages that show the title need KaTeX's CSS)."""
+        return "\x00" + MATH in self.title_html
 
 
 @dataclass(frozen=True)

@@ -524,3 +524,55 @@ def test_without_katex_each_note_keeps_its_own_macros(tmp_path, monkeypatch):
         page = read(tmp_path / "out", f"a/{name}/index.html")
         bold = chr(0x1D400 + ord(name) - ord("a"))  # MATHEMATICAL BOLD CAPITAL A, B, C
         assert f"<mi>{bold}</mi>" in page and "math-error" not in page, name
+
+
+def test_mathjax_text_mode_characters_render_literally_and_keep_their_own_tex(tmp_path, run_cli):
+    """`& _ # % $` inside \\text{} are characters in MathJax; KaTeX gets them escaped, math inside the
+    text stays math, and `#1` in a macro definition stays a parameter."""
+    formulas = [r"a \text{ & } b", r"\text{sentence_length} = n", r"f(\text{#1})", r"\textrm{50% of $x_1$ and $5}",
+                r"\textit{a_b} + \textbf{c#d} + \mbox{e&f}", r"\text{a {b_c}} \text{ where $x \text{is_in} S$}"]
+    body = "".join(f"${tex}$ 与\n" for tex in formulas)
+    body += "\n$$\n\\newcommand{\\lbl}[1]{\\text{#1_x}} \\lbl{q}\n$$\n"
+    body += "\n一个后来的公式 $\\lbl{w}$ 用它。\n"  # the definition carried to a later formula, escaped too
+    site = write_site(tmp_path / "s", {"content/a/n.md": "---\ntitle: N\ndate: 2025-01-01\n---\n" + body})
+    result = run_cli("build", site, "-o", site / "public", "--strict")
+    assert result.code == 0 and "math/parse" not in result.err, result.err
+    page = note_body(read(site / "public", "a/n/index.html"))
+    assert "math-error" not in page
+    found = annotations(page)
+    for tex in formulas:
+        assert tex in found, tex  # the TeX a reader copies is the formula's own
+    text = re.sub(r"<[^>]+>", "", re.sub(r'<span class="katex-mathml">.*?</math></span>', "", page, flags=re.S))
+    for shown in ("&amp;", "sentence_length", "#1", "50%", "a_b", "c#d", "e&amp;f", "b_c", "is_in", "q_x", "w_x"):
+        assert shown in text, shown
+    assert "$5" in text and "$x" not in text  # an unpaired $ is a character, a paired one is math
+
+
+NUMBERING = ("$$\n\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n$$\n\n"
+             "\\begin{gather}\ne \\label{eq:e} \\\\\nf\n\\end{gather}\n\n"
+             "$$\n\\begin{equation}\ng\n\\end{equation}\n$$\n\n"
+             "$$\nh \\\\\ni \\label{eq:h}\n$$\n\n"
+             "\\begin{align}\nj &= k \\tag{T} \\\\\nl &= m \\label{eq:l}\n\\end{align}\n\n"
+             "$$\nn \\label{eq:n}\n$$\n\n"
+             "由 \\eqref{eq:h} 与 \\eqref{eq:n}。\n")
+
+
+def shown_numbers(body: str) -> list[str]:
+    """The equation numbers a reader sees, in page order (the formulas above hold no parentheses)."""
+    visible = re.sub(r'<span class="katex-mathml">.*?</math></span>', "", body.split("由")[0], flags=re.S)
+    return re.findall(r"\(([^()]+)\)", re.sub(r"\s+", "", re.sub(r"<[^>]+>", " ", visible)))
+
+
+def test_one_numbering_scheme_per_note_as_latex(tmp_path, build):
+    """KaTeX numbers equation/align/gather itself with one counter across the page; ours are the only
+    numbers: without number_equations only labelled or tagged rows, consecutive; with it every row once."""
+    for auto, expected in ((False, ["1", "2", "T", "3", "4"]), (True, ["1", "2", "3", "4", "5", "6", "T", "7", "8"])):
+        site = write_site(tmp_path / str(auto), {"content/a/x.md": "---\ntitle: X\ndate: 2025-01-01\n---\n" + NUMBERING},
+                          f"math:\n  number_equations: {str(auto).lower()}\n")
+        body = note_body(read(build(site, "--strict"), "a/x/index.html"))
+        assert 'class="eqn-num"' not in body and "math-error" not in body  # no KaTeX number beside ours
+        assert shown_numbers(body) == expected
+        h, n = ("2", "4") if not auto else ("6", "8")
+        assert f'<a class="eqref" href="#eq-eq-h">({h})</a>' in body and f'<a class="eqref" href="#eq-eq-n">({n})</a>' in body
+        # the TeX a reader copies keeps the environments as written
+        assert any(a.startswith("\\begin{align}") for a in annotations(body))

@@ -13,7 +13,7 @@ from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from mlnotes_site.load.content import Note
-from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, markdown_env, new_env
+from mlnotes_site.model import LINK, MATH, MarkdownEnv, fill_placeholders, find_placeholders, markdown_env, new_env
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody
@@ -124,7 +124,7 @@ class Pages:
         self.relations = site.relations
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = renderer.katex_dist is not None and (
-            any(i.math_count for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
+            any(i.shows_math for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
@@ -159,7 +159,8 @@ class Pages:
         excerpt = fill_placeholders(info.excerpt, {MATH: lambda mid: info.math.get(mid, "")})
         # (the excerpt with its formulas is tens of kilobytes: hashed as bytes, not through repr)
         shown = hashlib.sha256(excerpt.encode("utf-8", "surrogatepass")).hexdigest()
-        listing = digest(repr(fields), shown, info.reading_minutes, info.math_count > 0)
+        listing = digest(repr(fields), shown, info.reading_minutes, info.shows_math, info.title_html,
+                         [info.math.get(found.index, "") for found in find_placeholders(info.title_html)])
         versions = (digest(key, listing), listing)
         self._versions[note.path] = (note, key, versions)
         return versions
@@ -245,6 +246,15 @@ class Pages:
         html = unresolved_as_text(html, unresolved, strings_for(lang, self.config)["wikilink_unresolved"])
         return fill_placeholders(html, {MATH: formula, LINK: url})
 
+    def title_html(self, note: Note) -> Markup:
+        """The note's title where a page shows it as HTML: its formulas rendered (by the render stage)."""
+        html = self.site.infos[note.path].title_html
+        return Markup(self.fill(note, html, note.lang)) if html else Markup.escape(note.title)
+
+    def title_text(self, note: Note) -> str:
+        """The note's title as plain text (<title>, feeds): formulas as readable TeX, `α` for `\\alpha`."""
+        return self.site.infos[note.path].title_text or note.title
+
     def description(self, note: Note) -> str:
         """The note's meta description (plain text, made by the render stage)."""
         return self.site.infos[note.path].description
@@ -265,7 +275,7 @@ class Pages:
         note = item.note
         rendered = self.site.infos[note.path]
         return {
-            "title": note.title,
+            "title": self.title_html(note),
             "href": self.href(self.site.note_url(note)),
             "updated": format_date(note.updated, lang),
             "updated_iso": note.updated.isoformat(timespec="seconds"),
@@ -276,7 +286,7 @@ class Pages:
             "foreign": language_name(note.lang) if item.foreign else None,
             "foreign_lang": note.lang if item.foreign else None,
             "draft": note.draft,
-            "has_math": rendered.math_count > 0,
+            "has_math": rendered.shows_math,
             "outdated": self.relations.outdated(note) is not None,
         }
 

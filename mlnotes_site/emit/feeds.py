@@ -62,7 +62,7 @@ def _feed_xml(pages: Pages, lang: str, items: list[Item], feed_path: str, home_p
             summary = pages.fill(note, info.excerpt, note.lang, absolute=True, math=note_body.math)
         lines += [
             f"  <entry xml:lang={quoteattr(note.lang)}>",
-            f"    <title>{escape(note.title)}</title>",
+            f"    <title>{escape(pages.title_text(note))}</title>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
             f"    <id>{escape(url)}</id>",
             f"    <published>{iso(note.date)}</published>",

@@ -18,11 +18,11 @@ PREVIEW_FILE = "preview.json"  # beside each note's and topic's index.html
 def note_relations(pages: Pages, note: Note) -> dict[str, Any]:
     """The note page's backlinks, related notes and outdated notice, as template data."""
     site, relations, lang = pages.site, pages.relations, note.lang
-    backlinks = [{"title": b.source.title, "href": pages.href(site.note_url(b.source)),
+    backlinks = [{"title": pages.title_html(b.source), "href": pages.href(site.note_url(b.source)),
                   "context": Markup(b.context), "foreign": language_name(b.source.lang) if b.foreign else None,
                   "foreign_lang": b.source.lang if b.foreign else None}
                  for b in relations.backlinks(note, lang)]
-    related = [{"title": r.note.title, "href": pages.href(site.note_url(r.note)),
+    related = [{"title": pages.title_html(r.note), "href": pages.href(site.note_url(r.note)),
                 "foreign": language_name(r.note.lang) if r.foreign else None,
                 "foreign_lang": r.note.lang if r.foreign else None}
                for r in relations.related(note, lang)]
@@ -76,7 +76,7 @@ def _note_card(pages: Pages, note: Note) -> dict[str, Any]:
     info = site.infos[note.path]
     return {
         "kind": "note",
-        "title": note.title,
+        "title": pages.title_text(note),  # shown as text by previews.js
         "lang": lang,
         "topic": site.topic_title(note.topic, lang) if note.topic else "",
         "date": format_date(note.updated, lang),

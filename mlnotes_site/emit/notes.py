@@ -42,14 +42,20 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
     alternates = {lang: site.note_url(n) for lang, n in translations.items()}
 
     def link(other: Note | None) -> dict[str, str] | None:
-        return {"title": other.title, "href": pages.href(site.note_url(other))} if other else None
+        return {"title": pages.title_html(other), "href": pages.href(site.note_url(other))} if other else None
 
+    relations = note_relations(pages, note)
+    # other notes' titles the page shows: previous / next, backlinks, related notes
+    shown = [n for n in (prev_note, next_note) if n is not None]
+    shown += [b.source for b in pages.relations.backlinks(note, note.lang)]
+    shown += [r.note for r in pages.relations.related(note, note.lang)]
+    titles_math = any(site.infos[n.path].title_has_math for n in shown)
     return pages.render(
-        "note.html", lang=note.lang, path=path, title=note.title, alternates=alternates,
-        origin=note.path, kind="note", has_math=info.math_count > 0, has_code='class="highlight' in body.html,
+        "note.html", lang=note.lang, path=path, title=pages.title_text(note), alternates=alternates,
+        origin=note.path, kind="note", has_math=info.shows_math or titles_math, has_code='class="highlight' in body.html,
         description=pages.description(note),
         note={
-            "title": note.title,
+            "title": pages.title_html(note),
             "body": Markup(pages.fill(note, body.html, note.lang, math=body.math)),
             "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang, math=body.math))}
                     for e in info.toc],
@@ -64,7 +70,7 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
             "prev": link(prev_note),
             "next": link(next_note),
             **format_dates(note, note.lang),
-            **note_relations(pages, note),
+            **relations,
         },
     )
 
@@ -96,5 +102,5 @@ def alias_pages(pages: Pages, problems: list[Problem]) -> Iterator[Output]:
             path = clean + ("/" if alias.endswith("/") or "." not in clean.rsplit("/", 1)[-1] else "")
             target = pages.urls.absolute(site.note_url(note))
             html = pages.env.get_template("redirect.html").render(
-                target=target, lang=note.lang, t=strings_for(note.lang, site.config), title=note.title)
+                target=target, lang=note.lang, t=strings_for(note.lang, site.config), title=pages.title_text(note))
             yield Output(output_file(path), html.encode("utf-8"), origin=f"{note.path} (alias {alias})")

@@ -154,7 +154,7 @@ class Relations:
         edges the links between them (by URL)."""
         site = self.site
         shown = {item.note.key: item.note for item in site.latest(lang)}
-        nodes = [{"id": site.urls.href(site.note_url(n)), "title": n.title, "lang": n.lang,
+        nodes = [{"id": site.urls.href(site.note_url(n)), "title": site.infos[n.path].title_text or n.title, "lang": n.lang,
                   "topic": n.topic, "tags": list(n.tags), "updated": n.updated.isoformat(timespec="seconds")}
                  for n in sorted(shown.values(), key=lambda n: site.note_url(n))]
         edges = sorted({(site.urls.href(site.note_url(shown[self._notes[path].key])),

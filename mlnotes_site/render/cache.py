@@ -30,7 +30,7 @@ BODY = mathcache.NOTE_BODY
 def note_key(note: Note, config: Config, engine_version: str) -> str:
     """Changes when the note's text, its place, the settings that shape its HTML, or the renderer change."""
     parts = [
-        code_version(), engine_version, note.path, note.lang, note.topic, note.body, note.body_line, note.summary,
+        code_version(), engine_version, note.path, note.lang, note.topic, note.title, note.body, note.body_line, note.summary,
         note.toc, note.params.get("macros"), config.excerpt_length, config.math_number_equations, config.unsafe_html,
         sorted(config.math_macros.items()), sorted(strings_for(note.lang, config).items()),
     ]
@@ -55,6 +55,8 @@ def dump_info(info: NoteInfo) -> dict[str, Any]:
         "problems": [{**{f.name: getattr(p, f.name) for f in dataclasses.fields(p)}, "severity": p.severity.value}
                      for p in info.problems],
         "description": info.description,
+        "title_html": info.title_html,
+        "title_text": info.title_text,
     }
 
 
@@ -71,6 +73,8 @@ def load_info(data: Any) -> NoteInfo | None:
             reading_minutes=int(data["reading_minutes"]),
             problems=tuple(Problem(**{**p, "severity": Severity(p["severity"])}) for p in data["problems"]),
             description=str(data["description"]),
+            title_html=str(data["title_html"]),
+            title_text=str(data["title_text"]),
             anchors=tuple(str(a) for a in data["anchors"]),
             fragments=tuple((str(f), int(line), str(raw)) for f, line, raw in data["fragments"]),
         )

@@ -19,7 +19,7 @@ from mlnotes_site.config import Config, macro_table
 from mlnotes_site.load.content import Note
 from mlnotes_site.model import (COPY, MATH, Formula, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry,
                                 fill_placeholders, find_placeholders, markdown_env, new_env, placeholder)
-from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs
+from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs, starred
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.cache import Cache
@@ -28,8 +28,9 @@ from mlnotes_site.render.math.cache import block_html
 from mlnotes_site.render.math.engine import MathEngine, MathResult
 from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
-from mlnotes_site.render.math.mathjax import katex_form
+from mlnotes_site.render.math.mathjax import escape_text_mode, katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.title import title_html, title_pieces, title_text
 from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
@@ -55,6 +56,8 @@ class Prepared:
     macros: dict[str, str]
     env: MarkdownEnv
     contexts: list[str]  # per link: the sentence around it, formulas as placeholders (backlinks)
+    title_html: str = ""
+    title_text: str = ""
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -214,9 +217,17 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
         if 2 <= level <= 4
     ) if note.toc else ()
     excerpt = _excerpt(note, config, tokens, env, strings["code_placeholder"])
+    pieces = title_pieces(note.title)
+    shown_title = title_html(pieces, lambda tex: _title_formula(formulas, tex))
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state, link_contexts(tokens, len(state.links)))
+                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces))
+
+
+def _title_formula(formulas: list[Formula], tex: str) -> str:
+    """A formula of the title: rendered inline with the note's formulas, after all of them."""
+    formulas.append(Formula(tex, False, False, 0, title=True))
+    return placeholder(MATH, len(formulas) - 1)
 
 
 def _cached_code(tokens: list[Token], cache: Cache) -> dict[str, str]:
@@ -300,16 +311,16 @@ def _math_requests(note: Note, formulas: list[Formula], labels: dict[str, tuple[
         tex, unknown = resolve_refs(f.render_tex, labels)
         if f.copy_of is not None:
             f.prefix = formulas[f.copy_of].prefix
-        elif f.summary:
+        elif f.summary or f.title:
             f.prefix = carried.everything()
         else:
             f.prefix = carried.prefix_for(tex)
-            carried.learn(f.tex)
-        sent = f.prefix + katex_form(with_operators(tex))
+            carried.learn(escape_text_mode(f.tex))  # carried as KaTeX gets it (see mathjax.py)
+        sent = f.prefix + katex_form(with_operators(starred(tex) if f.display else tex))
         if sent != tex:
             f.annotate = tex  # the TeX a reader copies is the formula's own, not what was sent
         requests.append((sent, f.display))
-        if f.copy_of is None and not f.summary:
+        if f.copy_of is None and not f.summary and not f.title:
             for label, _ in unknown:
                 line, column = locate(note.body, f.line, f.tex, f.tex.find(label))
                 problems.append(warning("math/unknown-label", f"no equation in this note has \\label{{{label}}}",
@@ -329,10 +340,10 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         tex = f.tex
         if result.error is not None:
             if f.copy_of is None:
-                if f.summary:
-                    line, column, source = note.line_of("summary") - 1, 0, ""
-                    problems.append(warning("math/parse", f"{result.error} (in summary: {tex})", note.path,
-                                            line + 1, 1, hint="fix the formula in the front matter summary"))
+                if f.summary or f.title:
+                    where = "summary" if f.summary else "title"
+                    problems.append(warning("math/parse", f"{result.error} (in {where}: {tex})", note.path,
+                                            note.line_of(where), 1, hint=f"fix the formula in the front matter {where}"))
                 else:
                     position, message = result.position, result.error
                     carried = len(f.prefix)
@@ -371,17 +382,20 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
     han, words = _count(tokens)
     shown = {found.index for found in find_placeholders(excerpt) if found.kind == MATH}
     excerpt_math = {mid: page[mid] for mid in sorted(shown)}
+    title_math = {found.index: page[found.index] for found in find_placeholders(prep.title_html)}
     info = NoteInfo(
         toc=toc,
         links=links,
         excerpt=excerpt,
-        math=excerpt_math,
+        math={**excerpt_math, **title_math},
         math_count=body_count,
         han=han,
         words=words,
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
         description=meta_description(excerpt, excerpt_math),
+        title_html=prep.title_html,
+        title_text=prep.title_text,
         anchors=page_ids(html, page),
         fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
     )

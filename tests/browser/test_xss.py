@@ -38,7 +38,11 @@ def site_files() -> tuple[dict[str, str], str]:
         if "/" not in payload:
             files[f"content/names/{payload}.zh.md"] = "---\ndate: 2025-01-02\n---\n\nnamed by its file\n"
     config = yaml.safe_dump({"title": {"zh": PAYLOADS[1], "en": PAYLOADS[3]}, "description": PAYLOADS[0],
-                             "base_url": "/x/", "strings": {"zh": {"latest": PAYLOADS[2]}}}, allow_unicode=True)
+                             "base_url": "/x/", "strings": {"zh": {"latest": PAYLOADS[2]}},
+                             # topic descriptions are Markdown shown on their page: raw HTML in them is the
+                             # author's, published as written by default (the trust model); with it off,
+                             # nothing of it may run, and every field above is escaped whatever the setting
+                             "markdown": {"unsafe_html": False}}, allow_unicode=True)
     return files, config
 
 

@@ -61,7 +61,7 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
         elif (found or auto) and not _NO_NUMBER_RE.search(tex):
             counter += 1
             number = str(counter)
-            stripped = f"{stripped.rstrip()} \\tag{{{number}}}" if "\\\\" not in stripped else stripped
+            stripped = f"{stripped.rstrip()} \\tag{{{number}}}"  # KaTeX puts it beside the whole formula
         fresh = [label for label in found if label not in labels]  # a label used again keeps its first equation
         anchor = anchor_for(fresh[0]) if fresh else None
         if number is not None:
@@ -69,6 +69,17 @@ def number_display(texes: list[str], auto: bool) -> tuple[list[Numbered], dict[s
                 labels.setdefault(label, (number, anchor or anchor_for(label)))
         numbered.append(Numbered(stripped, anchor))
     return numbered, labels
+
+
+# KaTeX numbers the rows of these itself, with one CSS counter across the whole page, beside our
+# \tag; their starred forms show the \tag a row has and number nothing.
+_SELF_NUMBERED_RE = re.compile(r"\\(begin|end)\{(equation|align|gather|alignat)\}")
+
+
+def starred(tex: str) -> str:
+    """`tex` as KaTeX gets it: its self-numbering environments starred, since the numbers are ours
+    (`number_display`); the TeX a reader copies keeps them as written."""
+    return _SELF_NUMBERED_RE.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}*}}", tex) if "\\begin{" in tex else tex
 
 
 # Environments LaTeX numbers row by row (KaTeX shows a \tag per row in them, and numbers none itself)

@@ -86,6 +86,12 @@ def _spans(tex: str) -> list[_Definition]:
     return spans
 
 
+def definition_bodies(tex: str) -> list[tuple[int, int]]:
+    """(start, end) of the body of each definition a formula makes, in order: `#1` there is a
+    parameter, not a character."""
+    return [(d.body, d.end) for d in _spans(tex)] if _DEFINER_RE.search(tex) else []
+
+
 def definitions(tex: str) -> dict[str, tuple[str, str]]:
     """The macros a formula defines: name -> (the defining command, the definition as it is carried
     to later formulas), in order."""
