@@ -94,7 +94,8 @@ def check_output_dir(out: Path, config: Config, force: bool) -> Problem | None:
     if out == cache or cache in out.parents:  # even with --force: the build reads its cache while writing
         return error("output/unsafe", f"refusing to write the site into {where}: it is mlnotes' cache folder",
                      where, hint="use a folder of its own, e.g. -o public")
-    if out == content or content in out.parents or (out / "content").exists():
+    # with the site folder as the content, discover skips the output folder (public/ or any we wrote)
+    if not config.content_at_root and (out == content or content in out.parents or (out / "content").exists()):
         return error("output/unsafe", f"refusing to write the site into {where}: it holds or is inside content/",
                      where, hint="use a folder of its own, e.g. -o public")
     if out.exists() and not out.is_dir():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -16,7 +17,7 @@ from mlnotes_site.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
+KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
               "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks"}
 
 
@@ -45,6 +46,15 @@ class Config:
     note_error_bytes: int = 20 * MB  # a note past this is an error, never read
     notebook_output_lines: int = 200  # a notebook's text output longer than this is cut (notebooks.output_lines)
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
+    # no content/ folder but Markdown in the site folder (a Notion export, an Obsidian vault, a Jekyll
+    # site pointed at as it is): the site folder itself holds the notes (load/discover.py skips the rest)
+    content_at_root: bool = False
+    # the languages are the site's own (mlnotes.yaml or the files name them): a note that names none
+    # takes its language from its text (load/langdetect.py)
+    detect_language: bool = False
+    obsidian_vault: bool = False  # a `.obsidian/` folder: inline #tags and ^block ids are read (load/obsidian.py)
+    jekyll_site: bool = False  # a `_config.yml` or `_posts/` beside the notes: Jekyll's conventions apply
+    imported_config: str = ""  # no mlnotes.yaml: the other tool's config read instead ("hugo.toml")
 
     @property
     def default_language(self) -> str:
@@ -61,7 +71,7 @@ class Config:
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.root if self.content_at_root else self.root / "content"
 
     def site_title(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get(self.default_language) or "Notes"
@@ -122,7 +132,7 @@ def _read(path: Path) -> _Raw:
                                   hint="copy the config into the site folder"))
         return raw
     if not path.is_file():
-        return raw
+        return _read_hugo(path.parent) or raw
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -139,17 +149,90 @@ def _read(path: Path) -> _Raw:
     return raw
 
 
-def _languages(raw: _Raw, root: Path) -> tuple[str, ...]:
+def content_at_root(root: Path) -> bool:
+    """No content/ folder, but Markdown somewhere in the site folder: that folder is the content."""
+    if (root / "content").is_dir() or not root.is_dir():
+        return False
+    from mlnotes_site.load.discover import has_markdown  # load/ reads notes, which need a Config
+    return has_markdown(root)
+
+
+def _is_jekyll(content_dir: Path) -> bool:
+    return (content_dir / "_config.yml").is_file() or (content_dir / "_posts").is_dir()
+
+
+def _read_hugo(root: Path) -> _Raw | None:
+    """A Hugo site without mlnotes.yaml: its baseURL, title and languages from hugo.toml (or a
+    config.toml with a baseURL), said with a note when the content loads."""
+    for name in ("hugo.toml", "config.toml"):
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if name == "config.toml" and "baseURL" not in data and "baseurl" not in data:
+            continue  # some other tool's config.toml
+        raw = _Raw()
+        raw.values["imported_config"] = name
+        base = data.get("baseURL", data.get("baseurl"))
+        if isinstance(base, str) and normalize_base_url(base):
+            raw.values["base_url"] = base
+        languages = data.get("languages")
+        default = data.get("defaultContentLanguage")
+        if isinstance(languages, dict) and languages and all(isinstance(k, str) and LANG_RE.match(k) for k in languages):
+            def order(code: str) -> tuple[int, int, str]:
+                table = languages[code] if isinstance(languages[code], dict) else {}
+                weight = table.get("weight", 0)
+                return (0 if code == default else 1, weight if isinstance(weight, int) else 0, code)
+            codes = sorted(languages, key=order)
+            raw.values["languages"] = codes
+            titles = {c: languages[c].get("title") for c in codes if isinstance(languages[c], dict)}
+            if all(isinstance(t, str) for t in titles.values()) and titles and len(titles) == len(codes):
+                raw.values["title"] = titles
+        if "title" not in raw.values and isinstance(data.get("title"), str):
+            raw.values["title"] = data["title"]
+        return raw
+    return _read_jekyll(root)
+
+
+def _read_jekyll(root: Path) -> _Raw | None:
+    """A Jekyll site without mlnotes.yaml: its title, url + baseurl and lang from _config.yml."""
+    path = root / "_config.yml"
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    data = doc.data if isinstance(doc.data, dict) else {}
+    raw = _Raw()
+    raw.values["imported_config"] = "_config.yml"
+    url, base = data.get("url"), data.get("baseurl")
+    joined = (url if isinstance(url, str) else "").rstrip("/") + "/" + (base if isinstance(base, str) else "").strip("/")
+    if normalize_base_url(joined):
+        raw.values["base_url"] = joined
+    if isinstance(data.get("title"), str):
+        raw.values["title"] = data["title"]
+    if isinstance(data.get("lang"), str) and LANG_RE.match(data["lang"].split("-")[0].lower()):
+        raw.values["languages"] = [data["lang"].split("-")[0].lower()]
+    return raw
+
+
+def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
+    """The site's languages, and whether they are the site's choice (in mlnotes.yaml or named by its
+    files) rather than the built-in pair: only then is a note's language read from its text."""
     if "languages" not in raw.values:  # the ones the files use
-        from mlnotes_site.load.languages import languages_used  # load/ reads notes, which need a Config
-        return languages_used(root / "content")
+        from mlnotes_site.load.languages import languages_named  # load/ reads notes, which need a Config
+        return languages_named(content_dir, at_root)
     value = raw.values["languages"]
     if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
             and len(set(value)) == len(value)):
-        return tuple(value)
+        return tuple(value), True
     raw.fail("languages", "'languages' must be a non-empty list of distinct language codes",
              "e.g. languages: [zh, en] — the first is the default, served at the site root")
-    return ("zh", "en")
+    return ("zh", "en"), False
 
 
 def _timezone(raw: _Raw) -> tuple[str, tzinfo | None]:
@@ -254,7 +337,8 @@ def _notebooks(raw: _Raw) -> int:
 def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
     """Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
-    languages = _languages(raw, root)
+    at_root = content_at_root(root)
+    languages, chosen = _languages(raw, root if at_root else root / "content", at_root)
     paginate = raw.positive_int("paginate", 12)
     excerpt_length = raw.positive_int("excerpt_length", 350)
     tz_name, zone = _timezone(raw)
@@ -289,6 +373,11 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         note_error_bytes=int(sizes["note_error_mb"] * MB),
         notebook_output_lines=output_lines,
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
+        content_at_root=at_root,
+        detect_language=chosen,
+        imported_config=str(values.get("imported_config", "")),
+        jekyll_site=_is_jekyll(root if at_root else root / "content"),
+        obsidian_vault=(root / ".obsidian").is_dir() or (root / "content" / ".obsidian").is_dir(),
     )
     return config, problems
 

@@ -90,7 +90,10 @@ def tag_pages(pages: Pages) -> Iterator[Output]:
                 pages, "list.html", items, lang, lambda n, tag=tag, lang=lang: urls.tag(tag.name, lang, n), f"#{tag.name}",
                 lambda n, tag=tag: {other: urls.tag(tag.name, other, n) for other in pages.config.languages
                                     if tag.slug in counts[other] and n <= page_count(counts[other][tag.slug], per_page)},
-                kind="tag", origin=f"tag {tag.name}", heading=f"#{tag.name}")
+                kind="tag", origin=f"tag {tag.name}", heading=f"#{tag.name}",
+                # nested tags (Obsidian's `#ml/diffusion`): the `ml` page shows its children
+                subtags=[{"name": child.name, "href": pages.href(urls.tag(child.name, lang)), "count": len(listed)}
+                         for child, listed in tags.items() if child.name.rpartition("/")[0] == tag.name])
         listed = [{"name": tag.name, "href": pages.href(urls.tag(tag.name, lang)), "count": len(items)}
                   for tag, items in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0].slug))]
         yield pages.output(urls.tags(lang), "tags index", ("tags", lang, listed), lambda lang=lang, listed=listed: pages.render(

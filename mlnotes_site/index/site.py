@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from mlnotes_site.config import Config
 from mlnotes_site.i18n import split_lang_suffix
 from mlnotes_site.load.content import Asset, Content, Note, NOTE_SUFFIXES
+from mlnotes_site.load.notion import clean_name
 from mlnotes_site.problems import Problem, error, warning
 from mlnotes_site.model import LinkRef, NoteInfo
 from mlnotes_site.render.topics import TopicDescription
@@ -36,7 +37,7 @@ class Topic:
     weights: dict[str, int] = field(default_factory=dict)
 
     def title(self, lang: str, default_lang: str) -> str:
-        return self.titles.get(lang) or self.titles.get(default_lang) or self.path.rsplit("/", 1)[-1]
+        return self.titles.get(lang) or self.titles.get(default_lang) or clean_name(self.path.rsplit("/", 1)[-1])
 
     def weight(self, lang: str) -> int:
         return self.weights.get(lang, min(self.weights.values(), default=0))
@@ -244,9 +245,9 @@ class Site:
         names: dict[str, str] = {}
         tagged: dict[str, list[Item]] = {}
         for item in self._items[lang]:
-            for name in item.note.tags:
+            for name in _with_parents(item.note.tags):
                 slug = tag_slug(name)
-                if not slug:
+                if not slug or item in tagged.get(slug, ())[-1:]:
                     continue
                 names.setdefault(slug, name)
                 tagged.setdefault(slug, []).append(item)
@@ -278,6 +279,8 @@ class Site:
         if target in self.assets:
             return self.urls.asset(target)
         folder = target.rstrip("/") if target != "." else ""
+        if folder.endswith(NOTE_SUFFIXES) and folder not in self.topics:  # a Notion page that describes its folder
+            folder = self._split(folder)[0]
         if folder in self.topics and folder and not link.kind == "image":
             return self.urls.topic(folder, reader_lang) + fragment
         return None
@@ -375,6 +378,8 @@ class Site:
     def wiki_anchor(link: LinkRef, note: Note) -> str:
         """The id a wikilink's `#heading` names in `note`; "" for none, or for the heading the note's
         title came from (the top of its page)."""
+        if link.fragment.startswith("^"):  # an Obsidian block id: load/obsidian.py anchors it as is
+            return link.fragment
         anchor = heading_id(link.fragment) if link.fragment else ""
         return anchor if anchor != heading_id(note.title) else ""
 
@@ -446,6 +451,16 @@ class Site:
 
     def _is_draft_target(self, target: str) -> bool:
         return any(target == p or target == p.rsplit(".", 2)[0] + ".md" for p in self.drafts_left_out)
+
+
+def _with_parents(tags: tuple[str, ...]) -> list[str]:
+    """A nested tag `ml/diffusion` (Obsidian's) also files its note under `ml`, as Obsidian lists it."""
+    named: list[str] = []
+    for tag in tags:
+        parts = tag.split("/")
+        named.extend("/".join(parts[:k]) for k in range(1, len(parts)) if all(parts[:k]))
+        named.append(tag)
+    return named
 
 
 def _fold(name: str) -> str:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from mlnotes_site.config import Config
+from mlnotes_site.load.notion import clean_name
 from mlnotes_site.slugs import tag_slug, url_slug
 
 _UNSAFE_ASCII = re.compile(r'[\x00-\x20"<>\\^`{|}%\x7f]')
@@ -29,7 +30,8 @@ class Urls:
     @staticmethod
     @lru_cache(maxsize=4096)
     def topic_path(topic: str) -> str:
-        return "/".join(url_slug(part) or "_" for part in topic.split("/")) if topic else ""
+        # a Notion export's folders carry the page id ("机器学习 0a1b…"): the URL leaves it out
+        return "/".join(url_slug(clean_name(part)) or "_" for part in topic.split("/")) if topic else ""
 
     def home(self, lang: str, page: int = 1) -> str:
         return self.prefix(lang) + (f"page/{page}/" if page > 1 else "")

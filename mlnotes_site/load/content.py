@@ -2,6 +2,7 @@
 front matter read by frontmatter.py)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,10 +13,13 @@ from collections.abc import Mapping
 
 from mlnotes_site.config import Config, macro_table
 from mlnotes_site.i18n import split_lang_suffix
-from mlnotes_site.load.discover import NOTEBOOK_SUFFIX, NOTE_SUFFIXES, discover, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
+from mlnotes_site.load.discover import NOTEBOOK_SUFFIX, NOTE_SUFFIXES, discover, is_debris, site_rel  # noqa: F401 (NOTE_SUFFIXES: the index's)
 from mlnotes_site.load.frontmatter import FrontMatter, SourceText, read_source, split_front_matter
 from mlnotes_site.load.gitdates import GitDates, git_dates
+from mlnotes_site.load import hugo, jekyll, notion, obsidian
+from mlnotes_site.load.langdetect import detect
 from mlnotes_site.problems import Problem, error, warning
+from mlnotes_site.problems import note as note_problem
 from mlnotes_site.sitefiles import theme_link_problems
 from mlnotes_site.slugs import MAX_SEGMENT_BYTES, is_shortened, tag_slug, url_slug
 
@@ -202,38 +206,84 @@ def _topics(folder: str, fm: FrontMatter) -> tuple[str, ...]:
 def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, GitDates],
               text: str | None = None) -> tuple[Note | None, list[Problem]]:
     """A note from its file, or from `text` made of it (a notebook's Markdown, load/notebook.py)."""
-    site_path = site_rel(content_dir, path)
+    site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path) if text is None else split_front_matter(text, site_path)
     if source is None:
         return None, problems
+    stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
+    page_name, notion_id = notion.split_id(stem)
+    if notion_id is not None:
+        adapted = notion.adapt(source, site_path)
+        source, problems = adapted.source, problems + adapted.problems
+    folder = PurePosixPath(content_path).parent.as_posix()
+    folder = "" if folder == "." else folder
+    if hugo.has_shortcodes(source.body):
+        shortcodes = hugo.adapt(source.body, source.body_line, site_path, folder)
+        source, problems = dataclasses.replace(source, body=shortcodes.body), problems + shortcodes.problems
+    posted = jekyll.post_name(stem) if config.jekyll_site and "_posts" in folder.split("/") else None
+    if config.jekyll_site:
+        source, problems = _jekyll(source, site_path, folder, posted, problems)
+    inline_tags: list[str] = []
+    if config.obsidian_vault and ("#" in source.body or "^" in source.body):
+        vault = obsidian.adapt(source.body, source.body_line, site_path)
+        source, problems = dataclasses.replace(source, body=vault.body), problems + vault.problems
+        inline_tags = vault.tags
     zone = config.zone
     assert zone is not None
     fm = FrontMatter(source, site_path, zone)
 
-    folder = PurePosixPath(content_path).parent.as_posix()
-    folder = "" if folder == "." else folder
-    named = _language(PurePosixPath(content_path).name.rsplit(".", 1)[0], fm, config)
+    named = _language(stem, fm, config)
     if named is None:
         return None, problems + fm.problems
     name, lang = named
+    key = f"{folder}/{name}" if folder else name
+    if posted is not None:  # _posts/2018-10-13-flow-models.md: the note posts/flow-models
+        name = jekyll.post_name(name)[1] if jekyll.post_name(name) else name
+        folder = "/".join("posts" if part == "_posts" else part for part in folder.split("/"))
+    if name == "index" and folder and notion_id is None:
+        # a Hugo page bundle, posts/ddim/index.md: the note posts/ddim, its resources beside it
+        folder, _, name = folder.rpartition("/")
+        key = f"{folder}/{name}" if folder else name
+        problems.append(note_problem("import/page-bundle", f"page bundle: the note '{key}' (its files beside it)",
+                                     site_path, 1, 1))
+    if notion_id is not None:
+        name = notion.clean_name(name)
 
     body = source.body
     title = fm.text("title")
     if title is None:
         heading, body = first_heading(body)
         title = heading or name
+        if notion_id is not None and page_name == "Untitled" and title == "Untitled":
+            if not body.strip():
+                return None, problems + fm.problems + [note_problem(
+                    "import/notion-untitled", "empty Notion page 'Untitled' skipped", site_path, 1, 1)]
+            title = notion.title_from_body(body)
+            name = title.rstrip("…")
+            problems.append(note_problem("import/notion-untitled", f"Notion page 'Untitled' titled {title!r} from its text",
+                                 site_path, 1, 1, hint="give the page a title in Notion, or add 'title:'"))
     else:  # a body that starts by repeating the title (`# Title`): the page's own <h1> already shows it
         heading, rest = first_heading(body)
         if heading is not None and _same_text(heading, title):
             body = rest
+    if config.detect_language and named[0] == stem and fm.text("lang") is None:  # no language named: read it from the text
+        detected = detect(title + "\n" + body, config.languages)
+        if detected is not None and detected != lang and not any(
+                path.with_name(f"{named[0]}.{detected}{suffix}").exists() for suffix in NOTE_SUFFIXES):
+            problems.append(note_problem("lang/detected", f"no language suffix or 'lang:': '{detected}' from its text",
+                                         site_path, 1, 1, hint=f"add 'lang: {lang}' to keep it in '{lang}'"))
+            lang = detected
     date, updated, by_mtime = _dates(source, fm, git.get(content_path), path)
     slug = _slug(fm, name)
     if "macros" in source.front and macro_table(source.front["macros"]) is None:
         fm.fail("macros", "'macros' must map a macro name to its TeX",
                 hint="e.g. macros: {\"\\\\R\": \"\\\\mathbb{R}\"}")
     topics = _topics(folder, fm)
-    tags = _tags(fm.strings("tags"))
+    if config.jekyll_site and isinstance(source.front.get("tags"), str):  # Jekyll: `tags: gan long-read`
+        tags = _tags(source.front["tags"].split())
+    else:
+        tags = _tags(fm.strings("tags") + inline_tags)
     _warn_long(fm, [("slug", fm.text("slug") or name), *(("folder", part) for part in folder.split("/") if part),
                     *(("topics", part) for t in topics[1 if folder else 0:] for part in t.split("/")),
                     *(("tags", tag) for tag in tags)])
@@ -242,7 +292,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         path=site_path,
         content_path=content_path,
         lang=lang,
-        key=fm.text("translation_key") or (f"{folder}/{name}" if folder else name),
+        key=fm.text("translation_key") or key,
         topic=folder,
         slug=slug,
         title=title,
@@ -265,16 +315,40 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     return note, problems + fm.problems
 
 
-def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[TopicMeta | None, list[Problem]]:
-    site_path = site_rel(content_dir, path)
+def _jekyll(source: SourceText, site_path: str, folder: str, posted: tuple[str, str] | None,
+            problems: list[Problem]) -> tuple[SourceText, list[Problem]]:
+    """A Jekyll post dated by its file name (unless its front matter says), its Liquid and kramdown
+    read (load/jekyll.py)."""
+    if posted is not None and "date" not in source.front:
+        source = dataclasses.replace(source, front={**source.front, "date": posted[0]})
+        problems = problems + [note_problem("import/jekyll-post", f"Jekyll post dated {posted[0]} by its file name, "
+                                            f"slug '{posted[1]}'", site_path, 1, 1)]
+    if "{" in source.body:
+        adapted = jekyll.adapt(source.body, source.body_line, site_path, folder)
+        source, problems = dataclasses.replace(source, body=adapted.body), problems + adapted.problems
+    return source, problems
+
+
+def load_topic_meta(path: Path, content_dir: Path, config: Config,
+                    page_of: str | None = None) -> tuple[TopicMeta | None, list[Problem]]:
+    """A topic's `_index.md`; or, with `page_of` (the folder's path under content/), a Notion page
+    whose sub-pages are in the folder of the same name."""
+    site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     source, problems = read_source(path, site_path)
     if source is None:
         return None, problems
+    if page_of is not None:
+        adapted = notion.adapt(source, site_path)
+        source, problems = adapted.source, problems + adapted.problems + [note_problem(
+            "import/notion-page-folder", f"Notion page with sub-pages: it describes the topic '{page_of}' "
+            "(its title and text), the sub-pages are the topic's notes", site_path, 1, 1)]
     assert config.zone is not None
     fm = FrontMatter(source, site_path, config.zone)
     stem = PurePosixPath(content_path).name.rsplit(".", 1)[0]
     _, suffix_lang, looked_like_lang = split_lang_suffix(stem, config.languages)
+    if page_of is not None:
+        suffix_lang, looked_like_lang = None, False
     if suffix_lang is None and looked_like_lang:
         return None, problems + [error("lang/unknown", f"language in the file name is not one of {list(config.languages)}",
                                        site_path, hint="rename it _index.<lang>.md with a site language")]
@@ -283,6 +357,8 @@ def load_topic_meta(path: Path, content_dir: Path, config: Config) -> tuple[Topi
     body = source.body
     if title is None:
         title, body = first_heading(body)
+    if page_of is not None:
+        folder = page_of
     meta = TopicMeta(topic="" if folder == "." else folder, lang=suffix_lang or fm.text("lang") or config.default_language,
                      path=site_path, title=title, description=body.strip(), weight=fm.integer("weight", 0),
                      body_line=source.body_line)
@@ -323,7 +399,7 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if edits_only and memo is not None and memo.found is not None:
         found = memo.found
     else:
-        found = discover(content_dir)
+        found = discover(content_dir, config.content_at_root)
         # the theme's links are reported with the content's (emit skips them silently); kept in the memo
         found[3].extend(theme_link_problems(config.root))
     if memo is not None:
@@ -331,6 +407,14 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     note_paths, other_paths, folders, problems = found
     result.folders = set(folders)
     result.problems.extend(problems)
+    if config.imported_config:
+        result.problems.append(note_problem("config/imported", f"there is no mlnotes.yaml: the site's base URL, title and "
+                                            f"languages are read from {config.imported_config}", config.imported_config,
+                                            hint="write mlnotes.yaml to set them (and more) for mlnotes"))
+    if config.content_at_root:
+        result.problems.append(note_problem("content/site-folder", "there is no content/ folder: the notes are read from the "
+                                    "site folder itself (public/, _site/, _layouts/ and other tool folders are skipped)",
+                                    "", hint="to keep other files apart, move the notes into a content/ folder"))
     if memo is None:
         git: Mapping[str, GitDates] = git_dates(content_dir)
     else:
@@ -359,6 +443,8 @@ def load_content(config: Config, memo: LoadMemo | None = None, changed: frozense
     if memo is not None:
         memo.files = kept
     result.assets = [Asset(p.relative_to(content_dir).as_posix(), p) for p in other_paths]
+    result.notes, renamed = notion.separate_slugs(result.notes)
+    result.problems.extend(renamed)
     undated = mtime_dates_problem(result.notes)
     if undated is not None:
         result.problems.append(undated)
@@ -386,11 +472,11 @@ def _size_problem(path: Path, content_dir: Path, config: Config) -> Problem | No
     mb = f"{size / (1 << 20):.1f} MB"
     if size > config.note_error_bytes:
         return error("content/too-large", f"this file is {mb}, over the limit of "
-                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", site_rel(content_dir, path),
+                     f"{config.note_error_bytes / (1 << 20):g} MB; it is not read", site_rel(content_dir, path, config.content_at_root),
                      hint="split it into several notes, or raise limits.note_error_mb in mlnotes.yaml")
     if size > config.note_warning_bytes:
         return warning("content/large", f"this file is {mb}, over {config.note_warning_bytes / (1 << 20):g} MB: "
-                       "slow to build and to read; feeds carry its summary only", site_rel(content_dir, path),
+                       "slow to build and to read; feeds carry its summary only", site_rel(content_dir, path, config.content_at_root),
                        hint="split it into several notes, or raise limits.note_warning_mb in mlnotes.yaml")
     return None
 
@@ -400,11 +486,29 @@ def _load_by_name(path: Path, content_dir: Path, config: Config,
     stem = path.name.rsplit(".", 1)[0]
     if stem == "_index" or stem.startswith("_index."):
         return load_topic_meta(path, content_dir, config)
+    if (stem == "index" or stem.startswith("index.")) and path.parent != content_dir and _holds_pages(
+            path.parent, but=path):
+        # index.md beside other notes (Hugo's branch, Obsidian's folder note): the folder's topic page;
+        # alone with its files it is a page bundle, the note named by its folder (load_note)
+        return load_topic_meta(path, content_dir, config)
+    if notion.split_id(stem)[1] is not None and _holds_pages(path.with_name(stem)):
+        return load_topic_meta(path, content_dir, config, page_of=path.with_name(stem).relative_to(content_dir).as_posix())
     if path.name.startswith("_"):
         return None, [warning("content/skipped", "a file whose name starts with '_' is not published",
-                              site_rel(content_dir, path), hint="rename it without the '_' to publish it; "
+                              site_rel(content_dir, path, config.content_at_root), hint="rename it without the '_' to publish it; "
                               "only _index.md files describe a topic")]
     return load_note(path, content_dir, config, git)
+
+
+def _holds_pages(folder: Path, but: Path | None = None) -> bool:
+    """Whether a folder holds Markdown pages (a Notion page's folder with only images is its assets),
+    other than `but` and its translations (index.zh.md beside index.md) and topic files."""
+    try:
+        return folder.is_dir() and any(
+            p.name.endswith(NOTE_SUFFIXES) and not p.name.startswith(("_", "index.")) and p != but
+            and not is_debris(p.name) for p in folder.iterdir())
+    except OSError:
+        return False
 
 
 def _warn_long(fm: FrontMatter, names: list[tuple[str, str]]) -> None:

@@ -4,7 +4,8 @@ A note names its language by a file name suffix (`chapter1.fr.md`) or by `lang:`
 a note that names none is in the default language, Chinese, as everywhere else. The site's languages
 are those its notes are in, Chinese first when present (the default, at the root), then English, then
 the others by how many notes use them: an English-only site is English at the root, and French
-chapters make a French part. A site where no file names a language keeps the built-in `[zh, en]`.
+chapters make a French part. A site where no file names a language keeps the built-in `[zh, en]`; but a folder pointed at as it
+is (no content/ folder: an export, a vault) takes the languages its notes are written in, by their text.
 """
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from pathlib import Path
 from mlnotes_site.i18n import LANG_CODE_RE as LANG_SUFFIX_RE
 from mlnotes_site.load.discover import discover
 from mlnotes_site.load.frontmatter import split_front_matter
+from mlnotes_site.load.langdetect import detect
 
 DEFAULT_LANGUAGES = ("zh", "en")
-_HEAD = 4096  # front matter is at the top; a note without a suffix is read this far
+_HEAD = 4096
+_SAMPLE = 1 << 16  # enough text to tell a note's language  # front matter is at the top; a note without a suffix is read this far
 _LANG_KEY_RE = re.compile(r"^\s*lang\s*[:=]", re.MULTILINE)
 
 
@@ -47,13 +50,34 @@ def order_languages(counts: Counter[str]) -> tuple[str, ...]:
     return tuple(first + rest)
 
 
-def languages_used(content_dir: Path) -> tuple[str, ...]:
+def languages_used(content_dir: Path, at_root: bool = False) -> tuple[str, ...]:
+    return languages_named(content_dir, at_root)[0]
+
+
+def languages_named(content_dir: Path, at_root: bool = False) -> tuple[tuple[str, ...], bool]:
+    """The site's languages, and whether any file names one (else the built-in pair stands in)."""
     if not content_dir.is_dir():
-        return DEFAULT_LANGUAGES
-    notes, _, _, _ = discover(content_dir)
+        return DEFAULT_LANGUAGES, False
+    notes, _, _, _ = discover(content_dir, at_root)
     named = [(path, note_language(path)) for path in notes]
     if not any(lang for _, lang in named):
-        return DEFAULT_LANGUAGES
+        # a folder pointed at as it is (an export, a vault): the languages its notes are written in
+        return (_written_in(notes), True) if at_root else (DEFAULT_LANGUAGES, False)
     # a note that names no language is in the default one (a topic's _index.md is not a note)
     counts = Counter(lang or DEFAULT_LANGUAGES[0] for path, lang in named if lang or not path.name.startswith("_"))
-    return order_languages(counts)
+    return order_languages(counts), True
+
+
+def _written_in(notes: list[Path]) -> tuple[str, ...]:
+    """zh and/or en by the notes' text (load/langdetect.py); the built-in pair when none tells."""
+    counts: Counter[str] = Counter()
+    for path in notes:
+        try:
+            with path.open("rb") as handle:
+                text = handle.read(_SAMPLE).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lang = detect(text, DEFAULT_LANGUAGES)
+        if lang:
+            counts[lang] += 1
+    return order_languages(counts) or DEFAULT_LANGUAGES

@@ -47,7 +47,7 @@ class _Record:
 
 def load_notebook(path: Path, content_dir: Path, config: Config,
                   git: Mapping[str, GitDates]) -> tuple[Note | None, list[Problem]]:
-    site_path = site_rel(content_dir, path)
+    site_path = site_rel(content_dir, path, config.content_at_root)
     content_path = path.relative_to(content_dir).as_posix()
     stem = PurePosixPath(content_path).name[:-len(".ipynb")]
     name, suffix_lang, _ = split_lang_suffix(stem, config.languages)

@@ -6,6 +6,7 @@ engine (which caches), the result depends only on the note and the config.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, replace
 from html import escape, unescape
@@ -194,7 +195,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     cache, highlighted code blocks come from it and new ones go into it."""
     md = create_markdown()
     strings = strings_for(note.lang, config)
-    state = MarkdownEnv(folder=note.topic, copy_label=strings["copy"], safe_html=not config.unsafe_html,
+    state = MarkdownEnv(folder=posixpath.dirname(note.content_path), copy_label=strings["copy"], safe_html=not config.unsafe_html,
                         callout_titles={k[len("callout_"):]: v for k, v in strings.items() if k.startswith("callout_")})
     env = new_env(state)
     tokens = md.parse(note.body, env)

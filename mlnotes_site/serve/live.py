@@ -118,7 +118,7 @@ class LiveSite:
         notes = [p for p in changed if p.startswith("content/") and p.endswith(NOTE_SUFFIXES)]
         if all(settled(p) for p in notes):
             return False
-        return languages_used(config.content_dir) != config.languages
+        return languages_used(config.content_dir, config.content_at_root) != config.languages
 
     def update(self, changed: set[str] | None = None, strict: bool = False) -> Update:
         """Bring the output up to date after `changed` (site-relative paths; None: anything)."""

@@ -34,8 +34,7 @@ def split_wikilink(inner: str) -> tuple[str, str, str | None]:
     parts = _SEPARATORS.split(inner, maxsplit=1)
     target, text = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else None)
     name, _, heading = target.partition("#")
-    if heading.startswith("^"):
-        heading = ""  # a block reference: the note itself
+    # `#^abc123`: a block reference, kept: the site links to the block's anchor when the note has one
     return name.strip(), heading.strip(), text
 
 
@@ -97,7 +96,8 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
                 # a link inside a link is not HTML (an autolink in the text): its text stays
                 state.tokens[first:] = [t for t in state.tokens[first:] if t.type not in ("link_open", "link_close")]
             else:
-                state.push("text", "", 0).content = f"{name} > {heading}" if name and heading else name or heading
+                shown = heading if not heading.startswith("^") else ""  # a block reference shows the note's name
+                state.push("text", "", 0).content = f"{name} > {shown}" if name and shown else name or shown
             state.push("link_close", "a", -1)
     state.pos = end + 2
     return True
