@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,6 +21,7 @@ from mlnotes_site.render.cache import Bodies
 from mlnotes_site.render.note import render_note
 from mlnotes_site.render.stage import RenderOutcome, default_jobs, render_all
 from mlnotes_site.index.site import Site
+from mlnotes_site.emit.search import SearchIndex, start_search
 
 
 
@@ -176,9 +178,12 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     result.rendered_notes = stage.stats.rendered
     emit_problems: list[Problem] = []
     claims: list[tuple[str, str]] = []
+    # The search index: cached, or made by a Pagefind process while the pages are written.
+    writing = options.write and not has_errors(escalate(problems, options.strict))
+    search = start_search(config, site, bodies.keys, cache) if writing else SearchIndex()
 
     def emitted() -> Iterator[Output]:
-        for output in emit_all(site, engine, bodies, emit_problems):
+        for output in chain(emit_all(site, engine, bodies, emit_problems), search.described()):
             claims.append((output.path, output.origin))
             if options.progress and len(claims) % 100 == 0:
                 options.progress("writing", len(claims), 0)
@@ -187,7 +192,7 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
     def finish(all_problems: list[Problem]) -> list[Problem]:
         return sorted(escalate(all_problems, options.strict), key=Problem.sort_key)
 
-    if options.write and not has_errors(escalate(problems, options.strict)):
+    if writing:
         try:
             with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
                 writer = OutputWriter(out, manifest_path(config.root / CACHE_DIR, out))
@@ -197,7 +202,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                     engine.forget_worker(bodies.cache)
                 try:
                     write_all(writer, emitted(), options.jobs or default_jobs(), after_fork, emit_problems)
-                    result.problems = finish(problems + emit_problems + check_collisions(claims))
+                    search.add_to(writer)
+                    result.problems = finish(problems + emit_problems + search.problems + check_collisions(claims))
                     if has_errors(result.problems):
                         writer.abort()
                     else:
@@ -209,6 +215,8 @@ def _build(options: BuildOptions, config: Config, content: Content, cache: Cache
                 except BaseException:
                     writer.abort()
                     raise
+                finally:
+                    search.cancel()
         except OSError as exc:
             result.problems = finish(problems + emit_problems) + [error(
                 "output/write", f"cannot write the site: {exc.strerror or exc}"

@@ -15,7 +15,7 @@ from mlnotes_site.load.yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "search"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Config:
     math_macros: Mapping[str, str] = field(default_factory=dict)
     math_number_equations: bool = False
     unsafe_html: bool = True  # raw HTML in notes kept as written; false cleans out scripts
+    search: bool = True  # a Pagefind index and a search box on every page (emit/search.py)
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
 
     @property
@@ -185,6 +186,11 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     else:
         unsafe_html = markdown.get("unsafe_html", True)
 
+    search = raw.get("search", True)
+    if not isinstance(search, bool):
+        fail("search", f"'search' must be true or false, got {search!r}", "e.g. search: false")
+        search = True
+
     author = raw.get("author", "")
     config = Config(
         root=root,
@@ -203,6 +209,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         math_macros=macros,
         math_number_equations=number_equations,
         unsafe_html=unsafe_html,
+        search=search,
         params={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
     )
     return config, problems

@@ -25,6 +25,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "小心", "callout_info": "信息", "callout_abstract": "摘要", "callout_todo": "待办",
         "callout_success": "成功", "callout_question": "问题", "callout_failure": "失败",
         "callout_danger": "危险", "callout_bug": "缺陷", "callout_example": "示例", "callout_quote": "引用",
+        "search": "搜索", "search_placeholder": "搜索笔记", "search_none": "没有找到相关笔记",
+        "search_loading": "正在载入索引…", "search_error": "搜索暂时不可用", "search_results": "搜索结果",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -41,6 +43,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "callout_caution": "Caution", "callout_info": "Info", "callout_abstract": "Summary", "callout_todo": "To do",
         "callout_success": "Success", "callout_question": "Question", "callout_failure": "Failure",
         "callout_danger": "Danger", "callout_bug": "Bug", "callout_example": "Example", "callout_quote": "Quote",
+        "search": "Search", "search_placeholder": "Search notes", "search_none": "No matching notes",
+        "search_loading": "Loading the index…", "search_error": "Search is unavailable", "search_results": "Search results",
     },
 }
 

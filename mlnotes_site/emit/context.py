@@ -22,6 +22,7 @@ from mlnotes_site.render.note import feed_math
 from mlnotes_site.index.site import Item, Site
 from mlnotes_site.render.excerpt import plain_excerpt
 from mlnotes_site.emit.theme import template_dirs
+from mlnotes_site.emit.search import search_enabled
 from mlnotes_site.emit import Output
 
 VERSION = "0.1.0"
@@ -101,10 +102,12 @@ class Pages:
         self.on_template_error = on_template_error
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = engine.uses_katex and any(i.math_count for i in site.infos.values())
+        self.search = search_enabled(self.config)  # a search box on every page (emit/search.py)
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
-        self.site_digest = digest(code_version(), repr(self.config), topics, engine.version, self.uses_katex_css)
+        self.site_digest = digest(code_version(), repr(self.config), topics, engine.version, self.uses_katex_css,
+                                  self.search)
         self._template_digests: dict[str, str] = {}
         # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
         # to every build, so unchanged notes are not digested again
@@ -284,6 +287,8 @@ class Pages:
                 "tags": self.href(self.urls.tags(lang)),
                 "feed": self.href(self.urls.feed(lang)),
                 "katex_css": self.href("katex/katex.min.css") if self.uses_katex_css else "",
+                "search": {"script": self.href("pagefind/pagefind.js"), "base": self.config.base_path}
+                if self.search else None,
                 "languages": self.config.languages,
                 "params": self.config.params,
                 "generator": f"mlnotes-site {VERSION}",

@@ -24,6 +24,7 @@ from mlnotes_site.render.note import LinkRef, NoteBody, NoteInfo, RenderedNote, 
 
 INFO = "noteinfo"
 BODY = mathcache.NOTE_BODY
+SEARCH = "searchtext"  # a note's search record: read on its own when the search index is rebuilt
 
 
 def note_key(note: Note, config: Config, engine_version: str) -> str:
@@ -86,6 +87,17 @@ def get_body(cache: Cache, key: str) -> NoteBody | None:
     return NoteBody(strings[0], tuple(strings[1:])) if strings else None
 
 
+def get_search(cache: Cache, keys: list[str]) -> dict[str, str]:
+    """Search records by body key; a missing or garbled one is left out (the caller renders again)."""
+    found = {}
+    for key, value in cache.get_raw(SEARCH, keys).items():
+        try:
+            found[key] = value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            continue
+    return found
+
+
 def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list[Any]] | None = None,
         formula_keys: Sequence[str] = ()) -> bool:
     """Store both parts, and index `formulas` (newly rendered outcomes, by formula key) into the body
@@ -93,7 +105,8 @@ def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list
     keeps the body itself)."""
     rows = mathcache.body_rows(key, formulas, formula_keys, rendered.body.math) if formulas else []
     return cache.put_raw([(BODY, key, pack_strings([rendered.body.html, *rendered.body.math])),
-                          (INFO, key, encode_json(dump_info(rendered.info))), *rows],
+                          (INFO, key, encode_json(dump_info(rendered.info))),
+                          (SEARCH, key, rendered.search.encode("utf-8", "surrogatepass")), *rows],
                          uncompressed=frozenset({mathcache.INDEX}))
 
 

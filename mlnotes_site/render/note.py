@@ -28,6 +28,7 @@ from mlnotes_site.render.markdown.links import PLACEHOLDER_RE
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import katex_form
 from mlnotes_site.render.math.macros import NoteDefinitions, defines_only, with_operators
+from mlnotes_site.render.searchtext import search_text
 from mlnotes_site.render.excerpt import Piece, count_han, count_words, make_excerpt, math_weight, reading_minutes
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
@@ -87,6 +88,7 @@ class NoteBody:
 class RenderedNote:
     info: NoteInfo
     body: NoteBody
+    search: str = ""  # the search record (render/searchtext.py), cached apart from the body
 
 
 def feed_math(page_html: str) -> str:
@@ -401,7 +403,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         reading_minutes=reading_minutes(han, words),
         problems=tuple(problems),
     )
-    return RenderedNote(info, NoteBody(html, tuple(page)))
+    return RenderedNote(info, NoteBody(html, tuple(page)), search_text(tokens, formulas[:body_count]))
 
 
 def render_note(note: Note, config: Config, engine: MathEngine) -> RenderedNote:

@@ -1,0 +1,260 @@
+"""The search index: Pagefind (its extended build, which segments Chinese) over one small plain
+document per note, never over the written pages.
+
+Each document is the note's search record (made by render/searchtext.py, cached beside its body)
+wrapped in `data-pagefind-body` with the note's title, topics, tags and date as metadata and
+filters, in `<html lang>` of the note's language: Pagefind makes one index per language, and the
+page a reader is on searches its own. Documents are written to a temporary folder and the
+packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the pages are
+written; the finished files are then added to the output's `pagefind/` folder. The digest covers
+every input of the index, so a build in which no note changed reuses the cached index at once,
+and one changed note re-indexes from the cached records without reading any page.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Any, Iterator
+
+from mlnotes_site.cache import CACHE_DIR, Cache
+from mlnotes_site.config import Config
+from mlnotes_site.emit import Output
+from mlnotes_site.i18n import format_date
+from mlnotes_site.index.site import Site
+from mlnotes_site.index.urls import output_file
+from mlnotes_site.problems import Problem, warning
+from mlnotes_site.render import cache as notecache
+from mlnotes_site.render.markdown import create_markdown
+from mlnotes_site.render.searchtext import search_text
+
+FOLDER = "pagefind"  # in the output, as Pagefind's script expects
+STAMP = f"{FOLDER}/mlnotes-index.txt"  # names the inputs of the index beside it
+KEEP = 3  # cached indexes kept (the newest): switching back and forth between two states stays fast
+FORMAT = "1"  # of the documents below; bump when they change shape
+
+
+@lru_cache(maxsize=1)
+def pagefind_binary() -> Path | None:
+    """The Pagefind binary of the installed PyPI package (the extended build first), or None."""
+    for module in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            found = __import__(module).get_executable()
+        except (ImportError, FileNotFoundError, OSError):
+            continue
+        if found is not None and os.access(found, os.X_OK):
+            return Path(found)
+    return None
+
+
+@lru_cache(maxsize=1)
+def pagefind_version() -> str:
+    binary = pagefind_binary()
+    if binary is None:
+        return ""
+    try:
+        from importlib.metadata import version
+        return version("pagefind-bin-extended" if "extended" in binary.name else "pagefind-bin")
+    except Exception:  # noqa: BLE001 - only part of a cache key
+        return binary.name
+
+
+def search_enabled(config: Config) -> bool:
+    """Whether pages get a search box: the site wants search and Pagefind can run here."""
+    return config.search and pagefind_binary() is not None
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """What the index knows of one note, besides its record."""
+    file: str  # where Pagefind finds it, which is its URL: "en/diffusion/ddim/index.html"
+    lang: str
+    path: str  # the note's source, for a record the cache lost
+    key: str  # the note's body key: its record in the cache
+    title: str
+    topics: tuple[str, ...]  # titles in the note's language
+    tags: tuple[str, ...]
+    date: str
+
+
+def search_docs(site: Site, keys: dict[str, str]) -> list[SearchDoc]:
+    """One document per published note (drafts only when the build includes them: `site.notes`)."""
+    return [SearchDoc(output_file(site.note_url(note)), note.lang, note.path, keys.get(note.path, ""), note.title,
+                      tuple(site.topic_title(t, note.lang) for t in note.topics), tuple(note.tags),
+                      format_date(note.date, note.lang))
+            for note in site.notes]
+
+
+def inputs_digest(docs: list[SearchDoc]) -> str:
+    """Everything the index is made from: the binary, this format, and each document (its record
+    is fixed by its body key, which changes with the note's text and the renderer)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{pagefind_version()}\0".encode())
+    for doc in sorted(docs, key=lambda d: d.file):
+        h.update(repr((doc.file, doc.lang, doc.key, doc.title, doc.topics, doc.tags, doc.date)).encode("utf-8",
+                                                                                                       "surrogatepass"))
+    return h.hexdigest()
+
+
+def _attr(kind: str, key: str, value: str) -> str:
+    # the value in an attribute of its own (`key[data-v]`): commas and colons in it stay as written
+    return f'<span data-pagefind-{kind}="{key}[data-v]" data-v="{escape(value)}"></span>'
+
+
+def document_html(doc: SearchDoc, record: str) -> str:
+    parts = [f'<!DOCTYPE html><html lang="{escape(doc.lang)}"><head><meta charset="utf-8"><title>{escape(doc.title)}'
+             f'</title></head><body><main data-pagefind-body><h1 data-pagefind-meta="title">{escape(doc.title)}</h1>']
+    if doc.topics:
+        parts.append(_attr("meta", "topic", " · ".join(doc.topics)))
+    parts.append(_attr("meta", "date", doc.date))
+    parts += [_attr("filter", "topic", topic) for topic in doc.topics]
+    parts += [_attr("filter", "tag", tag) for tag in doc.tags]
+    parts.append(record)
+    parts.append("</main></body></html>")
+    return "".join(parts)
+
+
+def records(docs: list[SearchDoc], site: Site, cache: Cache) -> dict[str, str]:
+    """Each document's record by note path: from the cache, else parsed again (no cache, or it lost one)."""
+    found = notecache.get_search(cache, [d.key for d in docs if d.key])
+    by_path = {note.path: note for note in site.notes}
+    out: dict[str, str] = {}
+    for doc in docs:
+        record = found.get(doc.key)
+        if record is None:
+            env: dict[str, Any] = {"folder": by_path[doc.path].topic}
+            tokens = create_markdown().parse(by_path[doc.path].body, env)
+            record = search_text(tokens, env.get("math", []))
+        out[doc.path] = record
+    return out
+
+
+@dataclass
+class SearchIndex:
+    """The index of one build: found in the cache, or being made by a Pagefind process."""
+    folder: Path | None = None  # the finished index (cached), or where the running process writes it
+    digest: str = ""
+    process: subprocess.Popen[bytes] | None = None
+    scratch: Path | None = None  # the documents, while the process reads them
+    problems: list[Problem] = field(default_factory=list)
+    fresh: bool = False  # made by this build (its files are added after the pages)
+    log: Any = None  # the process's error output
+
+    def described(self) -> Iterator[Output]:
+        """The outputs known before the pages are written: the cached index, or a stamp that says a
+        new one follows (so the writer knows the output changes)."""
+        if self.folder is None:
+            return
+        yield Output(STAMP, f"{self.digest}\n".encode(), origin="search index")
+        if not self.fresh:
+            yield from _files(self.folder)
+
+    def wait(self) -> list[Output]:
+        """The files of an index made by this build, once Pagefind has finished."""
+        process, making = self.process, self.folder
+        if process is None or making is None:
+            return []
+        try:
+            process.wait()
+            err = b""
+            if self.log is not None:
+                self.log.seek(0)
+                err = self.log.read()
+                self.log.close()
+        finally:
+            self.process = None
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                self.scratch = None
+        done = making.parent / self.digest
+        if process.returncode != 0 or not (making / "pagefind-entry.json").is_file():
+            shutil.rmtree(making, ignore_errors=True)
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+            self.problems.append(warning("search/index-failed", f"Pagefind could not build the search index "
+                                         f"(exit {process.returncode}): {' / '.join(tail)}", "",
+                                         hint="the site is written without search; run the build again"))
+            return []
+        shutil.rmtree(done, ignore_errors=True)
+        os.rename(making, done)
+        self.folder = done
+        return list(_files(done))
+
+    def add_to(self, writer: Any) -> None:
+        """Add a fresh index's files to a writer that has written the pages (see build.py)."""
+        files = self.wait()
+        if not getattr(writer, "kept", False):  # kept: the stamp was the previous build's, whose index failed
+            for output in files:
+                writer.add(output)
+
+    def cancel(self) -> None:
+        """Stop a Pagefind process still running (the build failed) and remove what it wrote."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process = None
+        for folder in (self.scratch, self.folder):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _files(folder: Path) -> Iterator[Output]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            yield Output(f"{FOLDER}/{path.relative_to(folder).as_posix()}", copy_from=path, origin="search index")
+
+
+def start_search(config: Config, site: Site, keys: dict[str, str], cache: Cache) -> SearchIndex:
+    """The index for this build: the cached one when its inputs are unchanged, else a Pagefind
+    process started over freshly written documents (it runs while the caller writes the pages)."""
+    if not config.search:
+        return SearchIndex()
+    binary = pagefind_binary()
+    if binary is None:
+        return SearchIndex(problems=[warning(
+            "search/unavailable", "Pagefind is not installed for this platform: the site is built without search",
+            "", hint="install the 'pagefind[extended]' package, or set 'search: false' in mlnotes.yaml")])
+    docs = search_docs(site, keys)
+    digest = inputs_digest(docs)
+    root = config.root / CACHE_DIR / "search"
+    cached = root / digest
+    if (cached / "pagefind-entry.json").is_file():
+        os.utime(cached)  # the newest is kept when old ones are pruned
+        return SearchIndex(cached, digest)
+    root.mkdir(parents=True, exist_ok=True)
+    _prune(root)
+    scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
+    texts = records(docs, site, cache)
+    for doc in docs:
+        target = scratch.joinpath(*doc.file.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(document_html(doc, texts[doc.path]), encoding="utf-8")
+    making = root / f"{digest}.tmp-{os.getpid()}"
+    shutil.rmtree(making, ignore_errors=True)
+    # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    return SearchIndex(making, digest, process, scratch, fresh=True, log=log)
+
+
+def _prune(root: Path) -> None:
+    """Old indexes beyond the newest few, and what killed builds left (an hour old: another build
+    of the same site into another folder may be using it now)."""
+    finished, leftovers = [], []
+    for entry in root.iterdir():
+        (leftovers if "." in entry.name or entry.name.startswith("docs-") else finished).append(entry)
+    finished.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    stale = time.time() - 3600
+    for entry in finished[KEEP:] + [e for e in leftovers if e.stat().st_mtime < stale]:
+        shutil.rmtree(entry, ignore_errors=True)
