@@ -182,3 +182,41 @@ def test_search_must_be_a_boolean(tmp_path):
     site = _site(tmp_path, search="maybe")
     result = run_build(BuildOptions(site, site / "public", jobs=1))
     assert result.usage_error and [p.code for p in result.problems] == ["config/value"]
+
+
+@needs_pagefind
+def test_serve_rewrites_the_index_in_the_background(tmp_path):
+    import http.client
+    import time
+
+    from mlnotes_site.serve.server import DevServer
+    site = _site(tmp_path)
+    dev = DevServer(site, port=0, delay=0.05, log=lambda *_: None)
+    dev.search.delay = 0.1
+    dev.start()
+
+    def entry() -> dict:
+        host, port = dev.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", "/pagefind/pagefind-entry.json")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 200
+        return json.loads(body)
+
+    try:
+        assert dev.search.idle.wait(30)
+        first = entry()
+        assert first["languages"]["zh"]["page_count"] == 3  # serve shows drafts, and finds them
+        builds = dev.builds
+        (site / "content/math/new.zh.md").write_text(note("新笔记", "2025-02-01", "全新的词。"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while dev.builds == builds and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert dev.builds > builds
+        while entry()["languages"]["zh"]["page_count"] != 4 and time.monotonic() < deadline + 30:
+            time.sleep(0.1)  # the index follows the reload
+        assert entry()["languages"]["zh"]["page_count"] == 4
+    finally:
+        dev.stop()

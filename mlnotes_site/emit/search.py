@@ -214,19 +214,26 @@ def _files(folder: Path) -> Iterator[Output]:
             yield Output(f"{FOLDER}/{path.relative_to(folder).as_posix()}", copy_from=path, origin="search index")
 
 
+def unavailable() -> Problem:
+    return warning("search/unavailable", "Pagefind is not installed for this platform: the site is built without "
+                   "search", "", hint="install the 'pagefind[extended]' package, or set 'search: false' in mlnotes.yaml")
+
+
 def start_search(config: Config, site: Site, keys: dict[str, str], cache: Cache) -> SearchIndex:
     """The index for this build: the cached one when its inputs are unchanged, else a Pagefind
     process started over freshly written documents (it runs while the caller writes the pages)."""
     if not config.search:
         return SearchIndex()
-    binary = pagefind_binary()
-    if binary is None:
-        return SearchIndex(problems=[warning(
-            "search/unavailable", "Pagefind is not installed for this platform: the site is built without search",
-            "", hint="install the 'pagefind[extended]' package, or set 'search: false' in mlnotes.yaml")])
+    if pagefind_binary() is None:
+        return SearchIndex(problems=[unavailable()])
     docs = search_docs(site, keys)
-    digest = inputs_digest(docs)
-    root = config.root / CACHE_DIR / "search"
+    return launch(config.root / CACHE_DIR / "search", docs, inputs_digest(docs), site, cache)
+
+
+def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, cache: Cache) -> SearchIndex:
+    """The index of these documents in `root/<digest>/`: found there, or a Pagefind process making it."""
+    binary = pagefind_binary()
+    assert binary is not None
     cached = root / digest
     if (cached / "pagefind-entry.json").is_file():
         os.utime(cached)  # the newest is kept when old ones are pruned
@@ -239,8 +246,7 @@ def start_search(config: Config, site: Site, keys: dict[str, str], cache: Cache)
         target = scratch.joinpath(*doc.file.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(document_html(doc, texts[doc.path]), encoding="utf-8")
-    making = root / f"{digest}.tmp-{os.getpid()}"
-    shutil.rmtree(making, ignore_errors=True)
+    making = Path(tempfile.mkdtemp(prefix=f"{digest}.tmp-", dir=root))
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"],

@@ -43,6 +43,7 @@ class Update:
     made: int = 0  # pages made from templates
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per step
+    search: tuple | None = None  # (config, site, body keys) of a written state, for the search index
 
 
 class LiveSite:
@@ -156,6 +157,7 @@ class LiveSite:
             self.shape, self.produced = shape, produced
             self.rendered_as = {n.path: described.pages.version(n) for n in site.notes}
             self.listed, self.structure, self.site_digest = listed, site.structure, described.pages.site_digest
+            result.search = (config, site, bodies.keys)
             lap("write")
         finally:
             shutil.rmtree(staged.folder, ignore_errors=True)
