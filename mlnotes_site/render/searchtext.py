@@ -27,6 +27,8 @@ NAMED_OPERATORS = frozenset({
     "liminf", "limsup", "ln", "log", "max", "min", "Pr", "sin", "sinh", "sup", "inf", "tan", "tanh", "tr", "argmax",
     "argmin", "softmax", "sgn", "rank", "diag", "Var", "Cov", "KL",
 })
+# a command, and a flat braced argument right after it (or the `{` of one that is not flat)
+_COMMAND_RE = re.compile(r"\\([A-Za-z]+)\*?[ \t\n]*(?:\{([^{}\\]*)\}|\{)?")
 _WORD_RE = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[\u3400-\u9fff]+")
@@ -42,9 +44,30 @@ def _keep(word: str) -> bool:
     return len(word) > 1 or bool(_CJK_RE.match(word))
 
 
+def _quick_words(tex: str) -> list[str] | None:
+    """The words of a formula whose text commands all have flat arguments (`\\text{交叉熵}`), in one
+    regular-expression scan; None when an argument nests (then the full scan below reads it)."""
+    words: list[str] = []
+    for match in _COMMAND_RE.finditer(tex):
+        name, argument = match.group(1), match.group(2)
+        if name in TEXT_COMMANDS:
+            if argument is None:
+                if match.group(0).endswith("{"):
+                    return None  # braces or commands inside: read it properly
+                continue
+            words.extend(w for w in _WORD_RE.findall(argument) if _keep(w))
+        elif name in NAMED_OPERATORS:
+            words.append(name)
+    return words
+
+
 def formula_words(tex: str) -> list[str]:
     """The words of a formula: the arguments of text-like commands and named operators, in order.
-    One pass over the TeX with a stack of groups (is this group text?), so nesting costs nothing."""
+    One pass over the TeX with a stack of groups (is this group text?), so nesting costs nothing;
+    most formulas have no text command at all, and only their named operators are looked up."""
+    quick = _quick_words(tex)
+    if quick is not None:
+        return quick
     words: list[str] = []
     stack: list[bool] = []  # per open brace: is its content text?
     pending = False  # the next `{` opens a text group
