@@ -220,3 +220,19 @@ def test_serve_rewrites_the_index_in_the_background(tmp_path):
         assert entry()["languages"]["zh"]["page_count"] == 4
     finally:
         dev.stop()
+
+
+@needs_pagefind
+def test_the_index_is_byte_identical_without_the_cache(tmp_path):
+    """Pagefind writes filter values in hash-map order; emit/search.py puts them in order."""
+    import shutil
+
+    from helpers import tree_digest
+    site = _site(tmp_path)
+    digests = []
+    for _ in range(3):
+        shutil.rmtree(site / ".mlnotes-cache", ignore_errors=True)
+        _build(site)
+        digests.append(tree_digest(site / "public" / "pagefind"))
+    assert any(p.startswith("filter/") for p in digests[0])
+    assert digests[0] == digests[1] == digests[2]

@@ -13,6 +13,7 @@ and one changed note re-indexes from the cached records without reading any page
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -181,6 +182,7 @@ class SearchIndex:
                                          f"(exit {process.returncode}): {' / '.join(tail)}", "",
                                          hint="the site is written without search; run the build again"))
             return []
+        canonical_filters(making)
         shutil.rmtree(done, ignore_errors=True)
         os.rename(making, done)
         self.folder = done
@@ -204,6 +206,81 @@ class SearchIndex:
         for folder in (self.scratch, self.folder):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _cbor_end(data: bytes, at: int) -> int:
+    """Where the CBOR item starting at `at` ends (the kinds Pagefind writes: numbers, strings, arrays, maps)."""
+    major, info = data[at] >> 5, data[at] & 31
+    at += 1
+    if info < 24:
+        value = info
+    else:
+        size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+        value, at = int.from_bytes(data[at:at + size], "big"), at + size
+    if major in (2, 3):
+        return at + value
+    if major in (4, 5):
+        for _ in range(value * (2 if major == 5 else 1)):
+            at = _cbor_end(data, at)
+    return at
+
+
+def _header_end(data: bytes, at: int) -> int:
+    info = data[at] & 31
+    return at + 1 + ({24: 1, 25: 2, 26: 4, 27: 8}.get(info, 0))
+
+
+def _sorted_meta_filters(meta: bytes) -> bytes:
+    """A meta file is `[version, pages, chunks, filters, sorts, fields]`: its filters in order too."""
+    at = _header_end(meta, len(_SIGNATURE))
+    for _ in range(3):
+        at = _cbor_end(meta, at)
+    end = _cbor_end(meta, at)
+    first = _header_end(meta, at)
+    spans, item = [], first
+    while item < end:
+        spans.append(meta[item:_cbor_end(meta, item)])
+        item = _cbor_end(meta, item)
+    return meta[:first] + b"".join(sorted(spans)) + meta[end:]
+
+
+def canonical_filters(folder: Path) -> None:
+    """Make Pagefind's filter files byte-stable: it writes each filter's values in hash-map order, so
+    two runs over the same documents differ (and so do the names of the files that point to them).
+    Each filter file is `[name, [[value, [pages]], ...]]`: its values are put in order, the file
+    renamed by its content, and the language's meta file and pagefind-entry.json follow."""
+    import gzip
+    entry_path = folder / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for lang, info in entry["languages"].items():
+        meta_path = folder / f"pagefind.{info['hash']}.pf_meta"
+        meta = gzip.decompress(meta_path.read_bytes())
+        for old in sorted((folder / "filter").glob(f"{lang}_*.pf_filter")):
+            data = gzip.decompress(old.read_bytes())
+            body = len(_SIGNATURE)
+            name_end = _cbor_end(data, _header_end(data, body))
+            list_at = name_end
+            values_at = _header_end(data, list_at)
+            spans, at = [], values_at
+            while at < len(data):
+                end = _cbor_end(data, at)
+                value_end = _cbor_end(data, _header_end(data, at))
+                spans.append((data[_header_end(data, _header_end(data, at)):value_end], data[at:end]))
+                at = end
+            fixed = data[:values_at] + b"".join(span for _, span in sorted(spans))
+            name = f"{lang}_{hashlib.sha256(fixed).hexdigest()[:len(old.stem) - len(lang) - 1]}"
+            old.unlink()
+            (folder / "filter" / f"{name}.pf_filter").write_bytes(gzip.compress(fixed, mtime=0))
+            meta = meta.replace(old.stem.encode(), name.encode())
+        meta = _sorted_meta_filters(meta)
+        meta_path.unlink()
+        info["hash"] = f"{lang}_{hashlib.sha256(meta).hexdigest()[:len(info['hash']) - len(lang) - 1]}"
+        (folder / f"pagefind.{info['hash']}.pf_meta").write_bytes(gzip.compress(meta, mtime=0))
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _files(folder: Path) -> Iterator[Output]:
