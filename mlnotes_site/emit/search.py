@@ -304,7 +304,12 @@ def start_search(config: Config, site: Site, keys: dict[str, str], cache: Cache)
     if pagefind_binary() is None:
         return SearchIndex(problems=[unavailable()])
     docs = search_docs(site, keys)
-    return launch(config.root / CACHE_DIR / "search", docs, inputs_digest(docs), site, cache)
+    try:
+        return launch(config.root / CACHE_DIR / "search", docs, inputs_digest(docs), site, cache)
+    except OSError as exc:  # no room for the documents, or the binary cannot start: pages still get written
+        return SearchIndex(problems=[warning("search/index-failed", f"cannot build the search index: {exc}", "",
+                                             hint="check free space in .mlnotes-cache/; the site is written "
+                                                  "without search")])
 
 
 def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, cache: Cache) -> SearchIndex:
