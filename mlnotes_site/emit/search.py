@@ -57,14 +57,13 @@ def pagefind_binary() -> Path | None:
 
 @lru_cache(maxsize=1)
 def pagefind_version() -> str:
+    """The binary itself, by name, size and time: part of the index's cache key (a stat, where asking
+    the package metadata costs a scan of site-packages on every build)."""
     binary = pagefind_binary()
     if binary is None:
         return ""
-    try:
-        from importlib.metadata import version
-        return version("pagefind-bin-extended" if "extended" in binary.name else "pagefind-bin")
-    except Exception:  # noqa: BLE001 - only part of a cache key
-        return binary.name
+    stat = binary.stat()
+    return f"{binary.name}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def search_enabled(config: Config) -> bool:
