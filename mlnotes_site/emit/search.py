@@ -329,7 +329,8 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
 def _prune(root: Path) -> None:
     """Old indexes beyond the newest few, and what killed builds left (an hour old: another build
     of the same site into another folder may be using it now)."""
-    finished, leftovers = [], []
+    finished: list[Path] = []
+    leftovers: list[Path] = []
     for entry in root.iterdir():
         (leftovers if "." in entry.name or entry.name.startswith("docs-") else finished).append(entry)
     finished.sort(key=lambda p: p.stat().st_mtime, reverse=True)
