@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
@@ -27,6 +28,7 @@ from mlnotes_site.version import code_version
 from mlnotes_site.index.anchors import check_anchors
 from mlnotes_site.index.relations import check_translation_dates, translation_report
 from mlnotes_site.index.site import Site
+from mlnotes_site.emit.search import SearchIndex, start_search
 
 
 
@@ -276,9 +278,12 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
            out: Path, result: BuildResult, writers: list[OutputWriter]) -> None:
     problems, emit_problems = described.problems, described.emit_problems
     claims: list[tuple[str, str]] = []
+    # The search index: cached, or made by a Pagefind process while the pages are written.
+    writing = options.write and not has_errors(escalate(problems, options.strict))
+    search = start_search(config, described.site, described.bodies) if writing else SearchIndex()
 
     def emitted() -> Iterator[Output]:
-        for output in described.outputs.all():
+        for output in chain(described.outputs.all(), search.described()):
             claims.append((output.path, output.origin))
             if options.progress and len(claims) % 100 == 0:
                 options.progress("writing", len(claims), 0)
@@ -287,7 +292,7 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
     def finish(all_problems: list[Problem]) -> list[Problem]:
         return sorted(escalate(all_problems, options.strict), key=Problem.sort_key)
 
-    if options.write and not has_errors(escalate(problems, options.strict)):
+    if writing:
         try:
             with output_lock(out, config.root / CACHE_DIR / "locks", options.log):
                 writer = OutputWriter(out, manifest_path(config.root / CACHE_DIR, out))
@@ -299,7 +304,8 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
                     engine.forget_worker(fresh)
                 try:
                     write_all(writer, emitted(), options.jobs or default_jobs(), after_fork, emit_problems)
-                    result.problems = finish(problems + emit_problems + check_collisions(claims))
+                    search.add_to(writer)
+                    result.problems = finish(problems + emit_problems + search.problems + check_collisions(claims))
                     if has_errors(result.problems):
                         writer.abort()
                     else:
@@ -311,6 +317,8 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
                 except BaseException:
                     writer.abort()
                     raise
+                finally:
+                    search.cancel()
         except OSError as exc:
             result.problems = finish(problems + emit_problems) + [error(
                 "output/write", f"cannot write the site: {exc.strerror or exc}"

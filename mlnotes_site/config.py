@@ -18,7 +18,7 @@ from mlnotes_site.yamlfile import load_yaml
 CONFIG_NAME = "mlnotes.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
-              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks"}
+              "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks", "search"}
 
 
 MB = 1 << 20
@@ -45,6 +45,7 @@ class Config:
     note_warning_bytes: int = 2 * MB  # a note past this is reported, and feeds carry its summary only
     note_error_bytes: int = 20 * MB  # a note past this is an error, never read
     notebook_output_lines: int = 200  # a notebook's text output longer than this is cut (notebooks.output_lines)
+    search: bool = True  # a Pagefind index and a search box on every page (emit/search.py)
     params: Mapping[str, Any] = field(default_factory=dict)  # unknown keys, for templates
     # no content/ folder but Markdown in the site folder (a Notion export, an Obsidian vault, a Jekyll
     # site pointed at as it is): the site folder itself holds the notes (load/discover.py skips the rest)
@@ -308,6 +309,15 @@ def _unsafe_html(raw: _Raw) -> bool:
     return bool(markdown.get("unsafe_html", True))
 
 
+
+def _search(raw: _Raw) -> bool:
+    search = raw.values.get("search", True)
+    if not isinstance(search, bool):
+        raw.fail("search", f"'search' must be true or false, got {search!r}", "e.g. search: false")
+        return True
+    return search
+
+
 def _limits(raw: _Raw) -> dict[str, float]:
     limits = raw.values.get("limits", {})
     sizes: dict[str, float] = {"note_warning_mb": 2, "note_error_mb": 20}
@@ -349,6 +359,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
     unsafe_html = _unsafe_html(raw)
     sizes = _limits(raw)
     output_lines = _notebooks(raw)
+    search = _search(raw)
     values, lines, problems = raw.values, raw.lines, raw.problems
     author = values.get("author", "")
     config = Config(
@@ -372,6 +383,7 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[P
         note_warning_bytes=int(sizes["note_warning_mb"] * MB),
         note_error_bytes=int(sizes["note_error_mb"] * MB),
         notebook_output_lines=output_lines,
+        search=search,
         params={k: v for k, v in values.items() if k not in KNOWN_KEYS},
         content_at_root=at_root,
         detect_language=chosen,

@@ -59,6 +59,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "notebook_count": "执行顺序", "notebook_show_code": "显示代码", "notebook_show_output": "显示输出",
         "notebook_show_cell": "显示单元格", "notebook_interactive": "此处是交互式输出，静态页面无法显示。",
         "notebook_cut_lines": "…… 省略 {n} 行 ……", "notebook_cut_chars": "…… 省略 {n} 个字符 ……",
+        "search": "搜索", "search_placeholder": "搜索笔记", "search_none": "没有找到相关笔记",
+        "search_loading": "正在载入索引…", "search_error": "搜索暂时不可用", "search_results": "搜索结果",
     },
     "en": {
         "latest": "Latest updates", "topics": "Topics", "tags": "Tags", "all_topics": "All topics",
@@ -86,6 +88,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "notebook_show_cell": "Show cell", "notebook_interactive": "An interactive output is here; a static page "
         "cannot show it.", "notebook_cut_lines": "… {n} more lines not shown …",
         "notebook_cut_chars": "… {n} more characters not shown …",
+        "search": "Search", "search_placeholder": "Search notes", "search_none": "No matching notes",
+        "search_loading": "Loading the index…", "search_error": "Search is unavailable", "search_results": "Search results",
     },
 }
 

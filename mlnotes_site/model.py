@@ -178,3 +178,4 @@ class NoteBody:
 class RenderedNote:
     info: NoteInfo
     body: NoteBody
+    search: str = ""  # the search record (render/searchtext.py): an HTML fragment, cached apart from the body

@@ -129,7 +129,9 @@ def clean_build(site: Path, out: Path) -> dict[str, str]:
     assert not result.failed, [p.format() for p in result.problems]
     digests = tree_digest(out)
     digests.pop(MARKER, None)
-    return digests
+    # LiveSite writes the pages; in serve, pagefind/ is written by its background indexer
+    # (serve/search.py, tested in tests/test_search.py)
+    return {path: digest for path, digest in digests.items() if not path.startswith("pagefind/")}
 
 
 def served(live: LiveSite) -> dict[str, str]:

@@ -238,6 +238,10 @@ def test_random_edit_sequences_end_identical_to_a_clean_build(tmp_path):
     expected = tree_digest(tmp_path / "clean")
     served.pop(MARKER, None)
     expected.pop(MARKER, None)
+    # the search index is written by serve's own background step, when it gets to it
+    # (tests/test_search.py covers it)
+    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
+    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
     assert served == expected
     shutil.rmtree(tmp_path / "clean")
 
@@ -345,6 +349,10 @@ def test_templates_and_static_made_after_the_start_are_picked_up(tmp_path):
     expected = tree_digest(tmp_path / "clean")
     served.pop(MARKER, None)
     expected.pop(MARKER, None)
+    # the search index is written by serve's own background step, when it gets to it
+    # (tests/test_search.py covers it)
+    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
+    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
     assert served == expected
 
 

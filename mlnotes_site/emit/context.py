@@ -24,6 +24,7 @@ from mlnotes_site.index.site import Item, Site
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit.theme import template_dirs
 from mlnotes_site.emit.assets import RendererInfo
+from mlnotes_site.emit.search import search_enabled
 from mlnotes_site.emit import Output
 
 VERSION = "0.1.0"
@@ -40,6 +41,9 @@ class BodyStore(Protocol):
 
     def feed(self, path: str) -> NoteBody | None:
         """The body as a feed carries it (formulas as MathML); None if the cache lost it meanwhile."""
+
+    def search(self, notes: Sequence[Note]) -> dict[str, str]:
+        """The notes' search records (an HTML fragment each) by note path."""
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,12 @@ class Pages:
         # KaTeX's stylesheet ships with the site only when KaTeX rendered something.
         self.uses_katex_css = renderer.katex_dist is not None and (
             any(i.shows_math for i in site.infos.values()) or any(d.has_math for d in site.topic_html.values()))
+        self.search = search_enabled(self.config)  # a search box on every page (emit/search.py)
         topics = [(t.path, t.parent, t.children, t.titles, t.descriptions, t.weights)
                   for _, t in sorted(site.topics.items())]
         # What every page may show besides its own notes: code, config, theme, topics, renderer.
         self.site_digest = digest(renderer.code_version, repr(self.config), topics, renderer.math_version,
-                                  self.uses_katex_css)
+                                  self.uses_katex_css, self.search)
         self._template_digests: dict[str, str] = {}
         # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
         # to every build, so unchanged notes are not digested again
@@ -322,6 +327,8 @@ class Pages:
                 "tags": self.href(self.urls.tags(lang)),
                 "feed": self.href(self.urls.feed(lang)),
                 "katex_css": self.href("katex/katex.min.css") if self.uses_katex_css else "",
+                "search": {"script": self.href("pagefind/pagefind.js"), "base": self.config.base_path}
+                if self.search else None,
                 "languages": self.config.languages,
                 "params": self.config.params,
                 "generator": f"mlnotes-site {VERSION}",

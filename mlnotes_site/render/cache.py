@@ -21,11 +21,14 @@ from mlnotes_site.config import Config
 from mlnotes_site.load.content import Note
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.problems import Problem, Severity
-from mlnotes_site.model import LinkRef, NoteBody, NoteInfo, RenderedNote, TocEntry
+from mlnotes_site.model import LinkRef, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry, new_env
+from mlnotes_site.render.markdown import create_markdown
+from mlnotes_site.render.searchtext import search_text
 from mlnotes_site.render.math.html import feed_math
 
 INFO = "noteinfo"
 BODY = mathcache.NOTE_BODY
+SEARCH = "searchtext"  # a note's search record: read on its own when the search index is rebuilt
 
 
 def note_key(note: Note, config: Config, engine_version: str) -> str:
@@ -98,6 +101,17 @@ def get_body(cache: Cache, key: str) -> NoteBody | None:
     return NoteBody(strings[0], tuple(strings[1:])) if strings else None
 
 
+def get_search(cache: Cache, keys: list[str]) -> dict[str, str]:
+    """Search records by body key; a missing or garbled one is left out (the caller renders again)."""
+    found = {}
+    for key, value in cache.get_raw(SEARCH, keys).items():
+        try:
+            found[key] = value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            continue
+    return found
+
+
 def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list[Any]] | None = None,
         formula_keys: Sequence[str] = ()) -> bool:
     """Store both parts, and index `formulas` (newly rendered outcomes, by formula key) into the body
@@ -105,7 +119,8 @@ def put(cache: Cache, key: str, rendered: RenderedNote, formulas: dict[str, list
     keeps the body itself)."""
     rows = mathcache.body_rows(key, formulas, formula_keys, rendered.body.math) if formulas else []
     return cache.put_raw([(BODY, key, pack_strings([rendered.body.html, *rendered.body.math])),
-                          (INFO, key, encode_json(dump_info(rendered.info))), *rows],
+                          (INFO, key, encode_json(dump_info(rendered.info))),
+                          (SEARCH, key, rendered.search.encode("utf-8", "surrogatepass")), *rows],
                          uncompressed=frozenset({mathcache.INDEX}))
 
 
@@ -132,6 +147,21 @@ class Bodies:
     def feed(self, path: str) -> NoteBody | None:
         """The body as a feed carries it: formulas as MathML (the TeX of a failed one)."""
         return self._remembered(path, True)
+
+    def search(self, notes: Sequence[Note]) -> dict[str, str]:
+        """The notes' search records (render/searchtext.py) by note path: from the cache, else made
+        again from the note's Markdown (no cache, or it lost one): formulas need no engine for it."""
+        keys = [self.keys[n.path] for n in notes if n.path in self.keys]
+        found = get_search(self.cache, keys)
+        records: dict[str, str] = {}
+        for note in notes:
+            record = found.get(self.keys.get(note.path, ""))
+            if record is None:
+                state = MarkdownEnv(folder=note.topic)
+                tokens = create_markdown().parse(note.body, new_env(state))
+                record = search_text(tokens, state.formulas)
+            records[note.path] = record
+        return records
 
     def _remembered(self, path: str, feed: bool) -> NoteBody | None:
         if not feed and path in self.memory:

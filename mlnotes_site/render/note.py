@@ -34,6 +34,7 @@ from mlnotes_site.render.title import title_html, title_pieces, title_text
 from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
+from mlnotes_site.render.searchtext import search_text
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -399,7 +400,7 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         anchors=page_ids(html, page),
         fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
     )
-    return RenderedNote(info, NoteBody(html, tuple(page)))
+    return RenderedNote(info, NoteBody(html, tuple(page)), search_text(tokens, formulas[:body_count]))
 
 
 _ID_RE = re.compile(r'\sid="([^"]+)"')

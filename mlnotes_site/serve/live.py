@@ -15,6 +15,7 @@ from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, 
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import CONFIG_NAME, Config, load_config
 from mlnotes_site.load.content import NOTE_SUFFIXES
+from mlnotes_site.index.site import Site
 from mlnotes_site.load.languages import languages_used
 from mlnotes_site.emit import Output
 from mlnotes_site.render.math.engine import MathEngine
@@ -43,6 +44,15 @@ class Update:
     made: int = 0  # pages made from templates
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per step
+    search: SearchState | None = None  # what the output now shows, for serve's background search index
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """A written state of the site, as the search index needs it (serve/search.py indexes it later)."""
+    config: Config
+    site: Site
+    keys: dict[str, str]  # note path -> body key: its search record in the cache
 
 
 @dataclass
@@ -184,6 +194,8 @@ class LiveSite:
             assert plan.state.produced is not None
             result.changed = self.writer.commit(staged, plan.state.produced)
             self.written = plan.state
+            assert self.config is not None
+            result.search = SearchState(self.config, described.site, dict(described.bodies.keys))
             laps("write")
         finally:
             self.writer.discard(staged)

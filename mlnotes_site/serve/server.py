@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import load_config
 from mlnotes_site.serve.live import LiveSite, Update
+from mlnotes_site.serve.search import BackgroundIndexer
 from mlnotes_site.problems import error
 from mlnotes_site.serve.watch import SiteWatcher
 
@@ -135,6 +136,7 @@ class DevServer:
         handler = type("Handler", (RequestHandler,), {"dev": self, "timeout": idle_timeout})
         self.httpd = PooledHTTPServer((host, port), handler, workers)
         self.live = LiveSite(self.site, self.output, drafts=drafts)
+        self.search = BackgroundIndexer(self.output, log=log)  # after each rebuild, off the reload's path
         self.watcher = SiteWatcher(self.site, self.rebuild, ignore=[self.output, self.site / "public"], delay=delay)
         self.builds = 0
 
@@ -169,6 +171,8 @@ class DevServer:
             for problem in result.problems:
                 self.log(problem.format())
             self._broadcast("reload", {"build": build_id, "paths": changed_urls, "all": all_pages})
+            if result.search is not None:
+                self.search.schedule(result.search.config, result.search.site, result.search.keys)
             what = "initial build" if changed is None else f"{len(changed)} change(s)"
             self.log(f"{what}: {result.notes} notes, {result.rendered} rendered, {len(result.changed)} file(s) "
                      f"changed in {result.seconds:.2f}s")
@@ -199,6 +203,7 @@ class DevServer:
 
     def stop(self) -> None:
         self.watcher.stop()
+        self.search.close()
         with self.build_lock:
             self.live.close()
         self.httpd.shutdown()

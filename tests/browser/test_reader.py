@@ -23,8 +23,8 @@ DENSE_ZH = f"""
 
 扩散模型的前向过程逐步加噪，它起到了关键作用，
 这主要是因为每一步都可以写成封闭形式。设数据为 $x_0$。把 $x_t$，展开
-得到段落中的行间公式 $$q(x_t \\mid x_0) = \\mathcal{{N}}\\big(x_t;\\ \\sqrt{{\\bar\\alpha_t}}\\,x_0,\\ (1-\\bar\\alpha_t) I\\big) + \\sum_{{i=1}}^{{T}} \\beta_i \\log \\frac{{p_\\theta(x_{{i-1}} \\mid x_i)}}{{q(x_i \\mid x_{{i-1}})}}$$ 然后继续正文，
-再来一个 $$\\int_0^1 \\frac{{\\mathrm{{d}}}}{{\\mathrm{{d}}t}} \\Big( \\alpha_t x_0 + \\sigma_t \\epsilon \\Big)^2 \\mathrm{{d}}t = \\alpha_1^2 x_0^2 - \\alpha_0^2 x_0^2 + 2\\epsilon x_0 (\\alpha_1\\sigma_1 - \\alpha_0 \\sigma_0)$$ 结束。
+得到段落中的行间公式 \\[q(x_t \\mid x_0) = \\mathcal{{N}}\\big(x_t;\\ \\sqrt{{\\bar\\alpha_t}}\\,x_0,\\ (1-\\bar\\alpha_t) I\\big) + \\sum_{{i=1}}^{{T}} \\beta_i \\log \\frac{{p_\\theta(x_{{i-1}} \\mid x_i)}}{{q(x_i \\mid x_{{i-1}})}}\\] 然后继续正文，
+再来一个 \\[\\int_0^1 \\frac{{\\mathrm{{d}}}}{{\\mathrm{{d}}t}} \\Big( \\alpha_t x_0 + \\sigma_t \\epsilon \\Big)^2 \\mathrm{{d}}t = \\alpha_1^2 x_0^2 - \\alpha_0^2 x_0^2 + 2\\epsilon x_0 (\\alpha_1\\sigma_1 - \\alpha_0 \\sigma_0)\\] 结束。
 
 $$
 {LONG_FORMULA} \\tag{{1}}

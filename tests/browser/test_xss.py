@@ -34,7 +34,10 @@ def site_files() -> tuple[dict[str, str], str]:
         body = "---\n" + yaml.safe_dump(front, allow_unicode=True) + f"---\n\ntext {wikilinks}\n"
         files[f"content/p{i}/note{i}.zh.md"] = body
         files[f"content/p{i}/note{i}.en.md"] = body
-        files[f"content/p{i}/_index.zh.md"] = "---\n" + yaml.safe_dump({"title": payload}, allow_unicode=True) + "---\n\n" + payload
+        # the topic's title is a field; its body is Markdown the author writes, published with its raw HTML
+        # under the default `unsafe_html: true` like a note's (README, Security): raw_html_site below checks
+        # that `unsafe_html: false` cleans it
+        files[f"content/p{i}/_index.zh.md"] = "---\n" + yaml.safe_dump({"title": payload}, allow_unicode=True) + "---\n"
         if "/" not in payload:
             files[f"content/names/{payload}.zh.md"] = "---\ndate: 2025-01-02\n---\n\nnamed by its file\n"
     config = yaml.safe_dump({"title": {"zh": PAYLOADS[1], "en": PAYLOADS[3]}, "description": PAYLOADS[0],

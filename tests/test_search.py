@@ -1,0 +1,239 @@
+"""Search: the records render/searchtext.py makes, and the Pagefind index a build writes and caches
+(emit/search.py). The browser side is in tests/browser/test_search_browser.py."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlnotes_site.build import BuildOptions, build as run_build
+from mlnotes_site.emit import search
+from mlnotes_site.render.markdown import create_markdown
+from mlnotes_site.render.searchtext import code_identifiers, formula_words, search_text
+from helpers import note, read, write_site
+
+needs_pagefind = pytest.mark.skipif(search.pagefind_binary() is None, reason="pagefind[extended] not installed")
+
+
+def record(markdown: str) -> str:
+    env: dict = {"folder": ""}
+    return search_text(create_markdown().parse(markdown, env), env.get("math", []))
+
+
+@pytest.mark.parametrize("tex, words", [
+    (r"\mathrm{KL}(q\|p)", ["KL"]),
+    (r"\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", ["softmax"]),
+    (r"\mathcal{L} = \text{交叉熵} + \lambda \|\theta\|", ["交叉熵"]),
+    (r"\det J_f \quad \text{where } \textbf{\emph{Jacobian matrix}}", ["det", "where", "Jacobian", "matrix"]),
+    (r"\int f(x) \mathrm{d}x \mathrm x", []),  # one-letter upright names are symbols, not words
+    (r"\text{a \{ b} \text {spaced}", ["spaced"]),
+    (r"\frac{\alpha}{\beta} \sqrt{x}", []),
+])
+def test_formula_words(tex, words):
+    assert formula_words(tex) == words
+
+
+def test_formula_words_are_linear_on_deep_nesting():
+    tex = r"\text{" * 5000 + "deep" + "}" * 5000
+    assert formula_words(tex) == ["deep"]
+
+
+def test_record_has_headings_prose_callouts_code_alt_and_formula_words():
+    text = record(r"""
+Intro with $\mathrm{KL}$ and ![a tabby cat](cat.png) and `torch.softmax`.
+
+## 雅可比行列式
+
+> [!tip] 小提示
+> callout words
+
+%% hidden zebraword %%
+
+```python
+def train_step(model, batch):
+    return model(batch)
+```
+
+$$
+\frac{a}{b} \text{交叉熵}
+$$
+
+<div class="x"><script>evil()</script>raw block words</div>
+""")
+    assert "<h2 id=" in text and "雅可比行列式</h2>" in text
+    for word in ("Intro", "KL", "a tabby cat", "torch.softmax", "小提示", "callout words", "train_step", "model",
+                 "batch", "交叉熵", "raw block words"):
+        assert word in text, word
+    for absent in ("zebraword", "frac", "katex", "evil", "def ", "<script"):
+        assert absent not in text, absent
+
+
+def test_code_identifiers_once_without_keywords():
+    assert code_identifiers("def f(x):\n    return np.mean(x) + np.mean(x)  # 均值") == ["np", "mean", "均值"]
+
+
+def _site(tmp_path: Path, **config: str) -> Path:
+    extra = "".join(f"{k}: {v}\n" for k, v in config.items())
+    return write_site(tmp_path / "site", {
+        "content/math/jac.zh.md": note("雅可比", "2025-01-01", "雅可比行列式的绝对值。\n\n%% 秘密词 %%", tags="[线性代数]"),
+        "content/math/jac.en.md": note("Jacobian", "2025-01-01", "The absolute value of the Jacobian."),
+        "content/math/other.zh.md": note("其他", "2025-01-02", "别的内容。"),
+        "content/math/draft.zh.md": note("草稿", "2025-01-03", "未发布的草稿。", draft="true"),
+    }, "languages: [zh, en]\n" + extra)
+
+
+def _build(site: Path, *, drafts: bool = False):
+    result = run_build(BuildOptions(site, site / "public", drafts=drafts, jobs=1))
+    assert not result.failed, result.problems
+    return result
+
+
+class Spy:
+    """Counts Pagefind runs while forwarding them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[list[str]] = []
+        real = subprocess.Popen
+
+        def popen(args, *a, **kw):  # type: ignore[no-untyped-def]
+            if str(args[0]) == str(search.pagefind_binary()):  # (the patch reaches every caller of Popen)
+                self.calls.append(list(args))
+            return real(args, *a, **kw)
+        monkeypatch.setattr(search.subprocess, "Popen", popen)
+
+
+@needs_pagefind
+def test_index_per_language_cached_and_rebuilt_from_records(tmp_path, monkeypatch):
+    site = _site(tmp_path)
+    spy = Spy(monkeypatch)
+    _build(site)
+    out = site / "public"
+    entry = json.loads(read(out, "pagefind/pagefind-entry.json"))
+    assert {lang: v["page_count"] for lang, v in entry["languages"].items()} == {"zh": 2, "en": 1}  # no draft
+    assert len(spy.calls) == 1
+    files = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in (out / "pagefind").rglob("*") if p.is_file()}
+    assert any(f.startswith("pagefind/fragment/") for f in files)
+
+    # nothing changed: no Pagefind run, the very same files
+    result = _build(site)
+    assert len(spy.calls) == 1 and result.rendered_notes == 0
+    assert {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in (out / "pagefind").rglob("*") if p.is_file()} == files
+
+    # one note changed: indexed again, every other record from the cache (none parsed again)
+    parsed: list[str] = []
+    from mlnotes_site.render import cache as notecache  # where a record the cache lost is made again
+    real_text = notecache.search_text
+    monkeypatch.setattr(notecache, "search_text", lambda *a: parsed.append("x") or real_text(*a))
+    (site / "content/math/other.zh.md").write_text(note("其他", "2025-01-02", "新的内容：卷积。"), encoding="utf-8")
+    _build(site)
+    assert len(spy.calls) == 2 and parsed == []
+    entry = json.loads(read(out, "pagefind/pagefind-entry.json"))
+    assert entry["languages"]["zh"]["page_count"] == 2
+    assert sorted(p.name for p in (site / ".mlnotes-cache" / "search").iterdir() if "." not in p.name)  # cached
+
+    # with --drafts the draft is indexed too
+    _build(site, drafts=True)
+    entry = json.loads(read(out, "pagefind/pagefind-entry.json"))
+    assert entry["languages"]["zh"]["page_count"] == 3
+
+
+@needs_pagefind
+def test_documents_hold_only_the_note(tmp_path):
+    site = _site(tmp_path, description="{zh: 导航专用词, en: navonly}")
+    _build(site)
+    from mlnotes_site.cache import CACHE_DIR, Cache
+    from mlnotes_site.render import cache as notecache
+    cache = Cache(site / CACHE_DIR)
+    try:
+        texts = [v for v in cache.get_raw(notecache.SEARCH, [
+            k for k, in cache.db.execute("SELECT key FROM entries WHERE kind=?", (notecache.SEARCH,))]).values()]
+    finally:
+        cache.close()
+    joined = b"".join(texts).decode()
+    assert "雅可比行列式" in joined and "Jacobian" in joined
+    assert "秘密词" not in joined and "导航专用词" not in joined and "navonly" not in joined
+    html = read(site / "public", "index.html")
+    assert 'class="search"' in html and "js/search.js" in html and "pagefind.js" not in html.split("<body")[0]
+
+
+def test_without_pagefind_one_warning_and_no_box(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "pagefind_binary", lambda: None)
+    site = _site(tmp_path)
+    result = _build(site)
+    warnings = [p for p in result.problems if p.code.startswith("search/")]
+    assert [p.code for p in warnings] == ["search/unavailable"]
+    html = read(site / "public", "index.html")
+    assert 'class="search"' not in html and "search.js" not in html
+    assert not (site / "public" / "pagefind").exists()
+
+
+def test_search_false_turns_it_off(tmp_path, monkeypatch):
+    spy = Spy(monkeypatch)
+    site = _site(tmp_path, search="false")
+    result = _build(site)
+    assert not [p for p in result.problems if p.code.startswith("search/")]
+    assert 'class="search"' not in read(site / "public", "index.html")
+    assert not (site / "public" / "pagefind").exists() and spy.calls == []
+
+
+def test_search_must_be_a_boolean(tmp_path):
+    site = _site(tmp_path, search="maybe")
+    result = run_build(BuildOptions(site, site / "public", jobs=1))
+    assert result.usage_error and [p.code for p in result.problems] == ["config/value"]
+
+
+@needs_pagefind
+def test_serve_rewrites_the_index_in_the_background(tmp_path):
+    import http.client
+    import time
+
+    from mlnotes_site.serve.server import DevServer
+    site = _site(tmp_path)
+    dev = DevServer(site, port=0, delay=0.05, log=lambda *_: None)
+    dev.search.delay = 0.1
+    dev.start()
+
+    def entry() -> dict:
+        host, port = dev.httpd.server_address[:2]
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", "/pagefind/pagefind-entry.json")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 200
+        return json.loads(body)
+
+    try:
+        assert dev.search.idle.wait(30)
+        first = entry()
+        assert first["languages"]["zh"]["page_count"] == 3  # serve shows drafts, and finds them
+        builds = dev.builds
+        (site / "content/math/new.zh.md").write_text(note("新笔记", "2025-02-01", "全新的词。"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while dev.builds == builds and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert dev.builds > builds
+        while entry()["languages"]["zh"]["page_count"] != 4 and time.monotonic() < deadline + 30:
+            time.sleep(0.1)  # the index follows the reload
+        assert entry()["languages"]["zh"]["page_count"] == 4
+    finally:
+        dev.stop()
+
+
+@needs_pagefind
+def test_the_index_is_byte_identical_without_the_cache(tmp_path):
+    """Pagefind writes filter values in hash-map order; emit/search.py puts them in order."""
+    import shutil
+
+    from helpers import tree_digest
+    site = _site(tmp_path)
+    digests = []
+    for _ in range(3):
+        shutil.rmtree(site / ".mlnotes-cache", ignore_errors=True)
+        _build(site)
+        digests.append(tree_digest(site / "public" / "pagefind"))
+    assert any(p.startswith("filter/") for p in digests[0])
+    assert digests[0] == digests[1] == digests[2]
