@@ -183,7 +183,7 @@ def _read_hugo(root: Path) -> _Raw | None:
         languages = data.get("languages")
         default = data.get("defaultContentLanguage")
         if isinstance(languages, dict) and languages and all(isinstance(k, str) and LANG_RE.match(k) for k in languages):
-            def order(code: str) -> tuple[int, int, str]:
+            def order(code: str, languages: dict[str, Any] = languages, default: Any = default) -> tuple[int, int, str]:
                 table = languages[code] if isinstance(languages[code], dict) else {}
                 weight = table.get("weight", 0)
                 return (0 if code == default else 1, weight if isinstance(weight, int) else 0, code)

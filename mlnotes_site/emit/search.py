@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import Config

@@ -239,7 +239,8 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
     name, lang = named
     key = f"{folder}/{name}" if folder else name
     if posted is not None:  # _posts/2018-10-13-flow-models.md: the note posts/flow-models
-        name = jekyll.post_name(name)[1] if jekyll.post_name(name) else name
+        dated = jekyll.post_name(name)
+        name = dated[1] if dated else name
         folder = "/".join("posts" if part == "_posts" else part for part in folder.split("/"))
     if name == "index" and folder and notion_id is None:
         # a Hugo page bundle, posts/ddim/index.md: the note posts/ddim, its resources beside it

@@ -33,7 +33,7 @@ _OUTPUT_MARKER = ".mlnotes-output"  # write/manifest.py's MARKER: a folder a bui
 
 def has_markdown(root: Path) -> bool:
     """Whether a Markdown file lies anywhere under `root` (stops at the first)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for _, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = [d for d in dirnames if not is_debris(d) and d not in ("node_modules", "__pycache__")]
         if any(name.endswith(NOTE_SUFFIXES) and not is_debris(name) for name in filenames):
             return True

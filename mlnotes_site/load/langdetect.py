@@ -5,7 +5,7 @@ bilingual note mostly in Chinese with English terms stays Chinese; `lang:` alway
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 ZH_SHARE = 0.3
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

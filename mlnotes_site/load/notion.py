@@ -225,11 +225,16 @@ def title_from_body(body: str, limit: int = 30) -> str:
 
 
 class _HasSlug(Protocol):
-    path: str
-    content_path: str
-    topic: str
-    slug: str
-    lang: str
+    @property
+    def path(self) -> str: ...
+    @property
+    def content_path(self) -> str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
 
 
 _N = TypeVar("_N", bound=_HasSlug)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 from html.parser import HTMLParser
-from typing import Sequence
+from collections.abc import Sequence
 
 from markdown_it.token import Token
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.config import Config
