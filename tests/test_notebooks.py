@@ -227,7 +227,7 @@ def test_attachments_become_files(tmp_path: Path) -> None:
     write(site / "content/ml/pasted.ipynb", nb)
     result = build(BuildOptions(site, tmp_path / "out"))
     assert not result.failed, [p.format() for p in result.problems]
-    page = body(read(tmp_path / "out", "ml/pasted/index.html"))
+    page = body(read(tmp_path / "out", "en/ml/pasted/index.html"))  # English text, no suffix: detected as en
     src = re.search(r'<img src="(/ml/pasted/[0-9a-f]{20}\.png)" alt="a cat"', page).group(1)
     assert (tmp_path / "out" / src.lstrip("/")).read_bytes() == png(8, 8)
 
