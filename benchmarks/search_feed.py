@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mlnotes_site.build import index_site  # noqa: E402
 from mlnotes_site.cache import CACHE_DIR, Cache  # noqa: E402
-from mlnotes_site.config import load_config  # noqa: E402
+from mlnotes_site.load.siteconfig import load_config  # noqa: E402
 from mlnotes_site.emit import search  # noqa: E402
 from mlnotes_site.load.content import load_content  # noqa: E402
 from mlnotes_site.render.math.katex import MathEngine  # noqa: E402

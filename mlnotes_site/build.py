@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 
 from jinja2 import Environment
 
-from mlnotes_site.config import Config, load_config
+from mlnotes_site.config import Config
+from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.cache import CACHE_DIR, Cache
 from mlnotes_site.load.content import Content, LoadMemo, Note, load_content
 from mlnotes_site.load.notebook import locate_problems

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mlnotes_site.build import BuildInterrupted, BuildOptions, BuildResult, build
-from mlnotes_site.config import load_config
+from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.problems import Problem, Severity
 from mlnotes_site.scaffold import init_site, new_note
 

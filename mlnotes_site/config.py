@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -150,12 +150,22 @@ def _read(path: Path) -> _Raw:
     return raw
 
 
-def content_at_root(root: Path) -> bool:
+class SiteFiles(Protocol):
+    """What the configuration needs to know of the site's files. load/ answers (load/siteconfig.py):
+    the config sits below load, which reads notes with it, so it asks rather than imports."""
+
+    def has_markdown(self, root: Path) -> bool:
+        """Whether a Markdown file lies anywhere under `root`."""
+
+    def languages_named(self, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
+        """The languages the files use, and whether any file names one."""
+
+
+def content_at_root(root: Path, files: SiteFiles | None) -> bool:
     """No content/ folder, but Markdown somewhere in the site folder: that folder is the content."""
-    if (root / "content").is_dir() or not root.is_dir():
+    if (root / "content").is_dir() or not root.is_dir() or files is None:
         return False
-    from mlnotes_site.load.discover import has_markdown  # load/ reads notes, which need a Config
-    return has_markdown(root)
+    return files.has_markdown(root)
 
 
 def _is_jekyll(content_dir: Path) -> bool:
@@ -221,12 +231,11 @@ def _read_jekyll(root: Path) -> _Raw | None:
     return raw
 
 
-def _languages(raw: _Raw, content_dir: Path, at_root: bool) -> tuple[tuple[str, ...], bool]:
+def _languages(raw: _Raw, content_dir: Path, at_root: bool, files: SiteFiles | None) -> tuple[tuple[str, ...], bool]:
     """The site's languages, and whether they are the site's choice (in mlnotes.yaml or named by its
     files) rather than the built-in pair: only then is a note's language read from its text."""
     if "languages" not in raw.values:  # the ones the files use
-        from mlnotes_site.load.languages import languages_named  # load/ reads notes, which need a Config
-        return languages_named(content_dir, at_root)
+        return files.languages_named(content_dir, at_root) if files is not None else (("zh", "en"), False)
     value = raw.values["languages"]
     if (isinstance(value, list) and value and all(isinstance(v, str) and LANG_RE.match(v) for v in value)
             and len(set(value)) == len(value)):
@@ -344,11 +353,14 @@ def _notebooks(raw: _Raw) -> int:
     return lines_value
 
 
-def load_config(root: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
-    """Problems returned here are configuration errors: the CLI exits with code 2."""
+def read_config(root: Path, base_url: str | None = None,
+                files: SiteFiles | None = None) -> tuple[Config, list[Problem]]:
+    """mlnotes.yaml (or another tool's config) as a Config; what depends on the files (the content
+    root, languages from the files) is asked of `files` (load.siteconfig.load_config passes them).
+    Problems returned here are configuration errors: the CLI exits with code 2."""
     raw = _read(root / CONFIG_NAME)
-    at_root = content_at_root(root)
-    languages, chosen = _languages(raw, root if at_root else root / "content", at_root)
+    at_root = content_at_root(root, files)
+    languages, chosen = _languages(raw, root if at_root else root / "content", at_root, files)
     paginate = raw.positive_int("paginate", 12)
     excerpt_length = raw.positive_int("excerpt_length", 350)
     tz_name, zone = _timezone(raw)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlnotes_site.config import load_config
+from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.load.content import load_content
 
 from helpers import write_site

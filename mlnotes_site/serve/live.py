@@ -13,7 +13,8 @@ from jinja2 import Environment
 
 from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, describe
 from mlnotes_site.cache import CACHE_DIR, Cache
-from mlnotes_site.config import CONFIG_NAME, Config, load_config
+from mlnotes_site.config import CONFIG_NAME, Config
+from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.load.content import NOTE_SUFFIXES
 from mlnotes_site.index.site import Site
 from mlnotes_site.load.languages import languages_used

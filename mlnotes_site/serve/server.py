@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from mlnotes_site.cache import CACHE_DIR
-from mlnotes_site.config import load_config
+from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.serve.live import LiveSite, Update
 from mlnotes_site.serve.search import BackgroundIndexer
 from mlnotes_site.problems import error
