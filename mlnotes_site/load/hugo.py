@@ -13,8 +13,8 @@ import shlex
 from dataclasses import dataclass, field
 
 from mlnotes_site.problems import Problem, note, warning
+from mlnotes_site.load.fences import Fences
 
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _PAIRED = {"katex", "math", "highlight"}
 
 
@@ -93,19 +93,11 @@ def adapt(body: str, body_line: int, site_path: str, folder: str) -> Adapted:
     """`folder`: the note file's folder under content/, against which `ref` paths resolve."""
     result = Adapted(body)
     lines = body.split("\n")
-    fence: str | None = None
+    fences = Fences()
     block: tuple[str, int, list[str], _Shortcode] | None = None  # a paired shortcode spanning lines
     for i, line in enumerate(lines):
         where = body_line + i + 1
-        match = _FENCE_RE.match(line)
-        if block is None and match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None:
+        if block is None and fences.code(line):
             continue
         codes = _shortcodes(line)
         if block is not None:

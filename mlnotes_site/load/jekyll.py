@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 from mlnotes_site.problems import Problem, note, warning
+from mlnotes_site.load.fences import FENCE_RE, Fences
 
 POST_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _IAL_LINE_RE = re.compile(r"^[ \t]*\{:[^}\n]*\}[ \t]*$")
 _IAL_ID_RE = re.compile(r"(?<![\w\"'])#([A-Za-z][\w:.-]*)")
 _IAL_RE = re.compile(r"\{:(?!:)[^}\n]*\}")
@@ -60,7 +60,7 @@ def adapt(body: str, body_line: int, site_path: str, folder: str, posts: str = "
     """`folder`: the note's folder under the content root; `posts`: the `_posts` folder there."""
     result = Adapted(body)
     lines = body.split("\n")
-    fence: str | None = None
+    fences = Fences()
     in_highlight = False
     for i, line in enumerate(lines):
         where = body_line + i + 1
@@ -69,15 +69,7 @@ def adapt(body: str, body_line: int, site_path: str, folder: str, posts: str = "
                 lines[i] = "```"
                 in_highlight = False
             continue
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None:
+        if fences.code(line):
             continue
         highlight = _HIGHLIGHT_RE.match(line)
         if highlight:
@@ -92,7 +84,7 @@ def adapt(body: str, body_line: int, site_path: str, folder: str, posts: str = "
                 lines[i - 1] = ""
             lines[i] = ""
             ident = _IAL_ID_RE.search(line)
-            if ident and i > 0 and lines[i - 1].strip() and not _FENCE_RE.match(lines[i - 1]):
+            if ident and i > 0 and lines[i - 1].strip() and not FENCE_RE.match(lines[i - 1]):
                 # `{: #id}` under a heading or paragraph: its id, which links may name (classes are dropped)
                 lines[i - 1] += f' <span id="{ident.group(1)}"></span>'
                 result.problems.append(note("import/kramdown-ial", f"kramdown attribute list {line.strip()}: "

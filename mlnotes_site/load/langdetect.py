@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from mlnotes_site.load.fences import Fences
 
 ZH_SHARE = 0.3
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 # inline code, math, a link's target, a URL, an HTML tag: each one pass of a regex without nesting
 _NOT_PROSE_RE = re.compile(r"`[^`\n]*`|\$\$[^$]*\$\$|\$[^$\n]*\$|\]\([^)\n]*\)|https?://\S+|<[^>\n]*>")
 
@@ -18,17 +18,9 @@ _NOT_PROSE_RE = re.compile(r"`[^`\n]*`|\$\$[^$]*\$\$|\$[^$\n]*\$|\]\([^)\n]*\)|h
 def prose(text: str) -> str:
     """The text without fenced code, inline code, math, link targets, URLs and tags."""
     kept: list[str] = []
-    fence: str | None = None
+    fences = Fences()
     for line in text.split("\n"):
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is None:
+        if not fences.code(line):
             kept.append(line)
     return _NOT_PROSE_RE.sub(" ", "\n".join(kept))
 

@@ -13,12 +13,12 @@ from typing import Protocol, TypeVar
 from datetime import datetime
 
 from mlnotes_site.load.frontmatter import SourceText
+from mlnotes_site.load.fences import Fences
 from mlnotes_site.problems import Problem, note
 
 _ID_RE = re.compile(r"^(.*\S) ([0-9a-f]{32})$")
 _H1_RE = re.compile(r"^#[ \t]+\S")
 _PROPERTY_RE = re.compile(r"^([^\s:#>*\-\[!<|`][^:]{0,40}?):[ \t]+(\S.*)$")
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _ASIDE_OPEN_RE = re.compile(r"^[ \t]{0,3}<aside>(.*)$", re.IGNORECASE)
 _ASIDE_CLOSE_RE = re.compile(r"^(.*)</aside>[ \t]*$", re.IGNORECASE)
 _EMOJI_RE = re.compile("^[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u203C\u2049\u2139\u231A-\u23FF]")
@@ -160,20 +160,12 @@ def _properties(lines: list[str], offset: int, front: dict[str, object], key_lin
 def _asides(lines: list[str], offset: int, site_path: str, problems: list[Problem]) -> None:
     """`<aside>` … `</aside>` (outside fenced code) as a blockquote, which the callout rule shows as a
     callout of the emoji's kind; an aside without an emoji becomes a note callout. One pass."""
-    fence: str | None = None
+    fences = Fences()
     inside = False
     first_content = True
     for i, line in enumerate(lines):
         if not inside:
-            match = _FENCE_RE.match(line)
-            if match:
-                marker = match.group(1)
-                if fence is None:
-                    fence = marker
-                elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
-                    fence = None
-                continue
-            if fence is not None:
+            if fences.code(line):
                 continue
             opened = _ASIDE_OPEN_RE.match(line)
             if not opened:

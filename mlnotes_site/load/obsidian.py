@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from mlnotes_site.problems import Problem, note
+from mlnotes_site.load.fences import Fences
 
-_FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?=[ \t]|$)")
 # what a tag never stands in: code spans, math, URLs, link targets (each without nested repetition)
 _SKIP_RE = re.compile(r"`[^`\n]*`|\$\$[^$\n]*\$\$|\$[^$\n]*\$|<[^>\n]*>|\]\([^)\n]*\)|[a-zA-Z][\w+.-]*://\S*")
@@ -36,17 +36,9 @@ def block_anchor(block_id: str) -> str:
 def adapt(body: str, body_line: int, site_path: str) -> Adapted:
     result = Adapted(body)
     lines = body.split("\n")
-    fence: str | None = None
+    fences = Fences()
     for i, line in enumerate(lines):
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None or ("#" not in line and "^" not in line):
+        if fences.code(line) or ("#" not in line and "^" not in line):
             continue
         where = body_line + i + 1
         heading = _HEADING_RE.match(line)
