@@ -29,7 +29,7 @@ from mlnotes_site.version import code_version
 from mlnotes_site.index.anchors import check_anchors
 from mlnotes_site.index.relations import check_translation_dates, translation_report
 from mlnotes_site.index.site import Site
-from mlnotes_site.emit.search import SearchIndex, start_search
+from mlnotes_site.emit.search import IndexStats, SearchIndex, start_search
 
 
 
@@ -72,6 +72,7 @@ class BuildResult:
     processes: int = 1  # processes that made them
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for --profile
     digests: dict[str, str] = field(default_factory=dict)  # output file -> digest, when written
+    search: IndexStats | None = None  # a search index made by this build: what it cost
 
     @property
     def failed(self) -> bool:
@@ -320,6 +321,7 @@ def _write(options: BuildOptions, config: Config, described: Described, engine: 
                     raise
                 finally:
                     search.cancel()
+                    result.search = search.stats
         except OSError as exc:
             result.problems = finish(problems + emit_problems) + [error(
                 "output/write", f"cannot write the site: {exc.strerror or exc}"

@@ -96,6 +96,12 @@ def _profile(result: BuildResult) -> None:
           f"{result.notes - result.rendered_notes} from cache; {result.math_rendered} formulas rendered; "
           f"{result.made} pages made by {result.processes} process(es), {result.linked} files unchanged)",
           file=sys.stderr)
+    index = result.search
+    if index is not None:
+        print(f"search index: {index.documents} documents ({index.document_bytes / 1e6:.2f} MB) written in "
+              f"{index.prepare:.2f} s; Pagefind {index.seconds:.2f} s, {index.cpu:.2f} CPU-s, peak RSS "
+              f"{index.peak_rss_mb:.0f} MB; waited {index.waited:.2f} s, added in {index.finish:.2f} s; "
+              f"index {index.index_bytes / 1e6:.2f} MB", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -129,6 +129,20 @@ def records(docs: list[SearchDoc], site: Site, bodies: BodyStore) -> dict[str, s
 
 
 @dataclass
+class IndexStats:
+    """What making an index cost, for `build --profile` and the benchmark (benchmarks/search_feed.py)."""
+    documents: int = 0
+    document_bytes: int = 0
+    seconds: float = 0.0  # from the Pagefind process's start until this build had reaped it
+    cpu: float = 0.0  # user + system seconds of the Pagefind process
+    peak_rss_mb: float = 0.0
+    index_bytes: int = 0
+    prepare: float = 0.0  # seconds this build spent writing the documents (before Pagefind started)
+    waited: float = 0.0  # seconds this build waited for Pagefind after writing the pages
+    finish: float = 0.0  # seconds from there until the index was added to the output
+
+
+@dataclass
 class SearchIndex:
     """The index of one build: found in the cache, or being made by a Pagefind process."""
     folder: Path | None = None  # the finished index (cached), or where the running process writes it
@@ -138,6 +152,8 @@ class SearchIndex:
     problems: list[Problem] = field(default_factory=list)
     fresh: bool = False  # made by this build (its files are added after the pages)
     log: Any = None  # the process's error output
+    stats: IndexStats | None = None  # of a fresh index, once made
+    started: float = 0.0
 
     def described(self) -> Iterator[Output]:
         """The outputs known before the pages are written: the cached index, or a stamp that says a
@@ -154,7 +170,15 @@ class SearchIndex:
         if process is None or making is None:
             return []
         try:
-            process.wait()
+            # wait4, not wait: the process's own CPU time and peak memory, for --profile
+            waiting = time.perf_counter()
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if self.stats is not None:
+                self.stats.waited = time.perf_counter() - waiting
+                self.stats.seconds = time.perf_counter() - self.started
+                self.stats.cpu = usage.ru_utime + usage.ru_stime
+                self.stats.peak_rss_mb = usage.ru_maxrss / 1024  # KiB on Linux
             err = b""
             if self.log is not None:
                 self.log.seek(0)
@@ -177,14 +201,20 @@ class SearchIndex:
         shutil.rmtree(done, ignore_errors=True)
         os.rename(making, done)
         self.folder = done
-        return list(_files(done))
+        files = list(_files(done))
+        if self.stats is not None:
+            self.stats.index_bytes = sum(output.copy_from.stat().st_size for output in files if output.copy_from)
+        return files
 
     def add_to(self, writer: Any) -> None:
         """Add a fresh index's files to a writer that has written the pages (see build.py)."""
+        began = time.perf_counter()
         files = self.wait()
         if not getattr(writer, "kept", False):  # kept: the stamp was the previous build's, whose index failed
             for output in files:
                 writer.add(output)
+        if self.stats is not None:
+            self.stats.finish = time.perf_counter() - began - self.stats.waited
 
     def cancel(self) -> None:
         """Stop a Pagefind process still running (the build failed) and remove what it wrote."""
@@ -314,17 +344,23 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     root.mkdir(parents=True, exist_ok=True)
     _prune(root)
     scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
+    began = time.perf_counter()
     texts = records(docs, site, bodies)
+    stats = IndexStats(len(docs))
     for doc in docs:
         target = scratch.joinpath(*doc.file.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(document_html(doc, texts[doc.path]), encoding="utf-8")
+        data = document_html(doc, texts[doc.path]).encode("utf-8")
+        stats.document_bytes += len(data)
+        target.write_bytes(data)
     making = Path(tempfile.mkdtemp(prefix=f"{digest}.tmp-", dir=root))
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-    return SearchIndex(making, digest, process, scratch, fresh=True, log=log)
+    started = time.perf_counter()
+    stats.prepare = started - began
+    return SearchIndex(making, digest, process, scratch, fresh=True, log=log, stats=stats, started=started)
 
 
 def _prune(root: Path) -> None:
