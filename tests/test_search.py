@@ -91,17 +91,24 @@ def _build(site: Path, *, drafts: bool = False):
 
 
 class Spy:
-    """Counts Pagefind runs while forwarding them."""
+    """Counts Pagefind runs while forwarding them: started by Popen, or by a forked child that
+    writes the documents first (search.Forked, what a build uses)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[str]] = []
         real = subprocess.Popen
+        real_fork = search.Forked.start
 
         def popen(args, *a, **kw):  # type: ignore[no-untyped-def]
             if str(args[0]) == str(search.pagefind_binary()):  # (the patch reaches every caller of Popen)
                 self.calls.append(list(args))
             return real(args, *a, **kw)
+
+        def forked(pages, scratch, command, log):  # type: ignore[no-untyped-def]
+            self.calls.append(list(command))
+            return real_fork(pages, scratch, command, log)
         monkeypatch.setattr(search.subprocess, "Popen", popen)
+        monkeypatch.setattr(search.Forked, "start", forked)
 
 
 @needs_pagefind

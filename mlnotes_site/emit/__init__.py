@@ -19,6 +19,9 @@ class Output:
     origin: str = ""  # the source that asked for it, for problems such as two sources for one URL
     fingerprint: str | None = None  # digest of the inputs of `make`
     make: Callable[[], bytes] | None = None  # the bytes, made only when needed
+    # copy_from is a file nobody changes once written (a finished search index in the cache): the
+    # writer hard-links it instead of copying (one call instead of a read and a write per file)
+    linkable: bool = False
 
     def content(self) -> bytes:
         if self.data is not None:

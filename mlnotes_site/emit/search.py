@@ -12,12 +12,15 @@ and one changed note re-indexes from the cached records without reading any page
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -147,7 +150,7 @@ class SearchIndex:
     """The index of one build: found in the cache, or being made by a Pagefind process."""
     folder: Path | None = None  # the finished index (cached), or where the running process writes it
     digest: str = ""
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | Forked | None = None
     scratch: Path | None = None  # the documents, while the process reads them
     problems: list[Problem] = field(default_factory=list)
     fresh: bool = False  # made by this build (its files are added after the pages)
@@ -309,7 +312,8 @@ def _files(folder: Path) -> Iterator[Output]:
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            yield Output(f"{FOLDER}/{path.relative_to(folder).as_posix()}", copy_from=path, origin="search index")
+            yield Output(f"{FOLDER}/{path.relative_to(folder).as_posix()}", copy_from=path, origin="search index",
+                         linkable=True)  # a finished index folder is never written again
 
 
 def unavailable() -> Problem:
@@ -346,21 +350,81 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
     began = time.perf_counter()
     texts = records(docs, site, bodies)
-    stats = IndexStats(len(docs))
-    for doc in docs:
-        target = scratch.joinpath(*doc.file.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = document_html(doc, texts[doc.path]).encode("utf-8")
-        stats.document_bytes += len(data)
-        target.write_bytes(data)
+    pages = [(doc.file, document_html(doc, texts[doc.path]).encode("utf-8")) for doc in docs]
+    stats = IndexStats(len(docs), sum(len(data) for _, data in pages))
     making = Path(tempfile.mkdtemp(prefix=f"{digest}.tmp-", dir=root))
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen([str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    command = [str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"]
+    process: subprocess.Popen[bytes] | Forked
+    if threading.active_count() == 1 and hasattr(os, "fork"):
+        process = Forked.start(pages, scratch, command, log)
+    else:  # a thread might hold a lock the fork would keep locked (serve's background indexer): write here
+        write_documents(pages, scratch)
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     started = time.perf_counter()
     stats.prepare = started - began
     return SearchIndex(making, digest, process, scratch, fresh=True, log=log, stats=stats, started=started)
+
+
+def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
+    made: set[Path] = set()
+    for file, data in pages:
+        target = scratch.joinpath(*file.split("/"))
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+
+
+class Forked:
+    """Pagefind started by a forked child that first writes the documents, then becomes Pagefind
+    (exec): the ~1,000 small files are written on the core the build leaves idle while it describes
+    the pages, not before it goes on (Popen would wait until the exec). Answers as much of Popen as
+    SearchIndex asks (pid, returncode, poll, kill, wait)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def start(cls, pages: list[tuple[str, bytes]], scratch: Path, command: list[str], log: Any) -> Forked:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the child: never returns into the build
+                try:
+                    os.dup2(null, 0)
+                    os.dup2(null, 1)
+                    os.dup2(log.fileno(), 2)
+                    write_documents(pages, scratch)
+                    os.execv(command[0], command)
+                except BaseException as exc:  # noqa: BLE001 - reported through the log, as Pagefind's errors are
+                    try:
+                        os.write(2, f"cannot start Pagefind: {exc}\n".encode("utf-8", "replace"))
+                    finally:
+                        os._exit(127)
+        finally:
+            os.close(null)
+        return cls(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
 
 
 def _prune(root: Path) -> None:

@@ -174,7 +174,8 @@ class OutputWriter:
         if self._link_unchanged(output.path, digest, target):
             return
         if output.copy_from is not None:
-            shutil.copyfile(output.copy_from, target)
+            if not (output.linkable and _hard_link(output.copy_from, target)):
+                shutil.copyfile(output.copy_from, target)
         else:
             target.write_bytes(data or b"")
 
@@ -225,6 +226,14 @@ class OutputWriter:
         if (self.old / "x").exists() and not self.out.exists():
             return  # the previous output is in there: commit, or the next build (recover), puts it back
         remove_ours(self.old)
+
+
+def _hard_link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links: copied instead
+        return False
+    return True
 
 
 @contextlib.contextmanager
