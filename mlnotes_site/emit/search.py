@@ -189,9 +189,9 @@ class SearchIndex:
                 self.log.close()
         finally:
             self.process = None
-            if self.scratch is not None:
+            if self.scratch is not None and not isinstance(process, Forked):  # a Forked child removes its own
                 shutil.rmtree(self.scratch, ignore_errors=True)
-                self.scratch = None
+            self.scratch = None
         done = making.parent / self.digest
         if process.returncode != 0 or not (making / "pagefind-entry.json").is_file():
             shutil.rmtree(making, ignore_errors=True)
@@ -378,10 +378,11 @@ def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
 
 
 class Forked:
-    """Pagefind started by a forked child that first writes the documents, then becomes Pagefind
-    (exec): the ~1,000 small files are written on the core the build leaves idle while it describes
-    the pages, not before it goes on (Popen would wait until the exec). Answers as much of Popen as
-    SearchIndex asks (pid, returncode, poll, kill, wait)."""
+    """Pagefind started by a forked child that first writes the documents: the ~1,000 small files are
+    written on the core the build leaves idle while it describes the pages, not before it goes on
+    (Popen would wait until the exec). The child runs Pagefind, hands its exit status on, and leaves
+    the removal of the documents (a thousand folders: seconds on a busy disk) to a process nobody
+    waits for. Answers as much of Popen as SearchIndex asks (pid, returncode, poll, kill, wait)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -394,14 +395,27 @@ class Forked:
             pid = os.fork()
             if pid == 0:  # the child: never returns into the build
                 try:
+                    os.setpgid(0, 0)  # a group of its own: kill() stops Pagefind with it
                     os.dup2(null, 0)
                     os.dup2(null, 1)
                     os.dup2(log.fileno(), 2)
                     write_documents(pages, scratch)
-                    os.execv(command[0], command)
+                    pagefind = os.fork()
+                    if pagefind == 0:
+                        try:
+                            os.execv(command[0], command)
+                        finally:
+                            os._exit(127)
+                    # reaped here, so the build's wait4 on this child counts Pagefind's CPU time and memory
+                    _, status = os.waitpid(pagefind, 0)
+                    code = os.waitstatus_to_exitcode(status)
+                    if os.fork() == 0:
+                        shutil.rmtree(scratch, ignore_errors=True)
+                        os._exit(0)
+                    os._exit(code if code >= 0 else 128 - code)
                 except BaseException as exc:  # noqa: BLE001 - reported through the log, as Pagefind's errors are
                     try:
-                        os.write(2, f"cannot start Pagefind: {exc}\n".encode("utf-8", "replace"))
+                        os.write(2, f"cannot run Pagefind: {exc}\n".encode("utf-8", "replace"))
                     finally:
                         os._exit(127)
         finally:
@@ -417,8 +431,9 @@ class Forked:
 
     def kill(self) -> None:
         if self.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            for kill in (os.killpg, os.kill):  # the group, unless the child has not made it yet
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(self.pid, signal.SIGKILL)
 
     def wait(self) -> int:
         if self.returncode is None:
