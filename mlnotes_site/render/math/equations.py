@@ -171,10 +171,10 @@ def inline_form(tex: str) -> str:
     def env(match: re.Match[str]) -> str:
         name = _INLINE_ENV.get(match.group(2))
         return f"\\{match.group(1)}{{{name}}}" if name else " "
-    return _DISPLAY_ONLY_ENV_RE.sub(env, LABEL_RE.sub("", _without_tags(tex)))
+    return _DISPLAY_ONLY_ENV_RE.sub(env, LABEL_RE.sub("", without_tags(tex)))
 
 
-def _without_tags(tex: str) -> str:
+def without_tags(tex: str) -> str:
     """`tex` less its `\\tag{..}` / `\\tag*{..}`, whatever braces the tag holds."""
     out, at = [], 0
     for start, end, _ in find_tags(tex):
