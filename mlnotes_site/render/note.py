@@ -19,13 +19,14 @@ from mlnotes_site.config import Config, macro_table
 from mlnotes_site.load.content import Note
 from mlnotes_site.model import (COPY, MATH, Formula, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry,
                                 fill_placeholders, find_placeholders, markdown_env, new_env, placeholder)
-from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs, starred
+from mlnotes_site.render.math.equations import LABEL_RE, number_display, resolve_refs, starred
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.cache import Cache
 from mlnotes_site.render.markdown.code import code_key, fence_lang
 from mlnotes_site.render.math.cache import block_html
 from mlnotes_site.render.math.engine import MathEngine, MathResult
+from mlnotes_site.render.math.oneline import inline_form
 from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import escape_text_mode, katex_form
@@ -72,8 +73,10 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            # `$$…$$` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks
-            kind = COPY if child.meta.get("display") else MATH
+            # `\[…\]` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks;
+            # so does an inline formula with rows (`$$\begin{aligned}…$$` mid-sentence): one line high there
+            one_line = child.meta.get("display") or inline_form(child.content) != child.content.strip()
+            kind = COPY if one_line else MATH
             pieces.append(Piece(html=placeholder(kind, child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 

@@ -94,6 +94,26 @@ def loss(model, x0, t, noise): return ((noise - model(alpha_bar[t].sqrt() * x0 +
 {"最后的内容。" * 120}
 """
 
+# Display formulas with rows at the start of a note: its excerpt on the lists shows them inline, one line high.
+ROWS = r"""先看三行推导 $$\begin{aligned} \log p(x) &= \log \int p(x, z)\,\mathrm{d}z \\ &\ge \mathbb{E}_q[\log p(x, z) - \log q(z)] \\ &= -\mathcal{L}(q) \end{aligned}$$ 再看分段函数。
+
+$$
+f(x) = \begin{cases} x - 1, & x \ge 1 \\ 0, & -1 < x < 1 \\ x + 1, & x \le -1 \end{cases}
+$$
+
+$$
+A = \begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix}, \quad \det A = 10
+$$
+
+\begin{align}
+a &= b - c \label{eq:r1} \\
+c &= \dfrac{d}{2} \\
+e &= \sum_{\substack{i < j \\ i \ne k}} x_{ij}
+\end{align}
+
+R-CNN 与 Qwen1.5-7B 的结果见 \eqref{eq:r1}。
+"""
+
 FIG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80" viewBox="0 0 200 80">'
        '<rect x="10" y="10" width="80" height="60" fill="none" stroke="#000"/><text x="20" y="45">x_t</text></svg>')
 
@@ -124,6 +144,8 @@ def site(tmp_path_factory, serve_folder):
         "content/ml/_index.en.md": "---\ntitle: Machine learning\ndescription: Notes on **models** and training\n---\n",
         "content/ml/dense.zh.md": note("扩散模型的公式", "2025-03-10", DENSE_ZH, tags="[math]"),
         "content/ml/dense.en.md": note("Formulas of diffusion models", "2025-03-10", _dense_en(), tags="[math]"),
+        "content/ml/rows.zh.md": note("多行公式", "2025-03-11", ROWS),
+        "content/ml/rows.en.md": note("Formulas with rows", "2025-03-11", ROWS),
         "content/ml/fig.svg": FIG,
         "content/ml/only-zh.zh.md": note("只有中文的笔记", "2025-03-09", "只有中文。$a^2$ 公式。" * 30, tags="[math]"),
         "content/ml/only-en.en.md": note("English only", "2025-03-09", "Only in English, $a^2$. " * 30, tags="[math]"),
@@ -339,6 +361,22 @@ def test_without_katex_formulas_scroll_in_their_boxes_and_numbers_stay_in_view(t
     assert all(o == "auto" and t == 0 and label for o, t, label in boxes), boxes
     if width == 375:
         assert len(boxes) >= 4
+
+
+@pytest.mark.usefixtures("shot_on_failure")
+@pytest.mark.parametrize("width", (375, 1440))
+@pytest.mark.parametrize("lang", [0, 1], ids=["zh", "en"])
+def test_formulas_in_list_excerpts_are_one_line_high(tabs, site, width, lang):
+    page = open_page(tabs, site, width, PAGES["home"][lang])
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.excerpt')].flatMap(p => {
+        const line = parseFloat(getComputedStyle(p).lineHeight);
+        return [...p.querySelectorAll('.katex')].map(k => ({tex: k.querySelector('annotation').textContent,
+            height: k.getBoundingClientRect().height, line}));
+    })""")
+    rows = [b for b in boxes if "cdots" in b["tex"] or "quad" in b["tex"]]
+    assert len(rows) >= 5, boxes  # the aligned, cases, matrix and align of the note with rows, and its \\substack
+    tall = [b for b in boxes if b["height"] > 1.6 * b["line"]]
+    assert tall == [], tall
 
 
 @pytest.mark.usefixtures("shot_on_failure")
