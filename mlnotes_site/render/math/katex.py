@@ -161,7 +161,7 @@ class KatexRenderer(MathRenderer):
     def receive(self) -> list[Outcome]:
         if self._worker is None:
             raise RuntimeError("the KaTeX worker is not running")
-        return [[True, number_beside(r[1])] if r[0] else [False, r[1], r[2], r[3]] for r in self._worker.receive()]
+        return [[True, number_beside(str(r[1]))] if r[0] else [False, r[1], r[2], r[3]] for r in self._worker.receive()]
 
     def start(self) -> None:
         if self._worker is None:
