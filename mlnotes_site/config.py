@@ -16,6 +16,12 @@ from mlnotes_site.sitefiles import is_readable
 from mlnotes_site.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
+# Files at the site's top that shape the configuration: ours, and the other tools' that stand in for
+# it (_read_hugo, _read_jekyll) or mark the site as theirs (Config.hugo_site, Config.jekyll_site).
+# Never content; a change to one starts serve's model afresh.
+HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
+                "config.json")
+CONFIG_FILES = (CONFIG_NAME, *HUGO_CONFIGS, "_config.yml")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
               "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks", "search"}
