@@ -23,6 +23,15 @@ CONFIG_NAME = "mlnotes.yaml"
 HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
                 "config.json")
 CONFIG_FILES = (CONFIG_NAME, *HUGO_CONFIGS, "_config.yml")
+
+
+def is_config_path(rel: str) -> bool:
+    """A site-relative path the config is read from: mlnotes.yaml, Hugo's or Jekyll's config at the top,
+    or Hugo's config folder (config/_default/), so serve starts afresh when one changes."""
+    folder, _, name = rel.rpartition("/")
+    return name in CONFIG_FILES if not folder else folder == "config/_default" and name in HUGO_CONFIGS
+
+
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
               "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks", "search"}

@@ -13,7 +13,7 @@ from jinja2 import Environment
 
 from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, describe
 from mlnotes_site.cache import CACHE_DIR, Cache
-from mlnotes_site.config import CONFIG_FILES, Config
+from mlnotes_site.config import Config, is_config_path
 from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.load.content import NOTE_SUFFIXES
 from mlnotes_site.load.discover import is_content
@@ -118,7 +118,7 @@ class LiveSite:
 
     def _refresh(self, changed: set[str] | None) -> list[Problem]:
         """Start afresh after a config change (or at first); a new template environment after a theme change."""
-        if (self.config is None or changed is None or any(p in CONFIG_FILES for p in changed)
+        if (self.config is None or changed is None or any(is_config_path(p) for p in changed)
                 or self._layout_changed() or self._languages_changed(changed)):
             return self._reset()
         if any(touches_theme(p) for p in changed):

@@ -10,7 +10,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from mlnotes_site.cache import CACHE_DIR
-from mlnotes_site.config import CONFIG_FILES
+from mlnotes_site.config import is_config_path
 from mlnotes_site.load.discover import is_content, is_debris
 
 THEME_DIRS = ("templates", "static")
@@ -38,7 +38,7 @@ def relevant(path: str, root: Path, ignore: list[Path], is_dir: bool = False) ->
         return None
     if parts[0] in THEME_DIRS:
         return None if any(is_debris(part) for part in parts) else rel.as_posix()
-    if len(parts) == 1 and parts[0] in CONFIG_FILES and not is_dir:
+    if not is_dir and is_config_path(rel.as_posix()):
         return rel.as_posix()
     if content_root_is_site(root):
         return rel.as_posix() if is_content(PurePosixPath(*parts), root, True, is_dir) else None
@@ -127,7 +127,7 @@ class SiteWatcher:
 
     def _wanted(self) -> set[str]:
         """The top-level folders to watch recursively, as the site is now."""
-        names = {name for name in THEME_DIRS if self._is_folder(name)}
+        names = {name for name in (*THEME_DIRS, "config") if self._is_folder(name)}  # config/: Hugo's config folder
         if not content_root_is_site(self.root):
             return names | {"content"}
         try:
