@@ -42,6 +42,7 @@ Inline ![[beta]] here.
 BETA = """
 ---
 date: 2024-03-02
+summary: Beta in short.
 ---
 # Beta
 
@@ -96,7 +97,7 @@ Cyc text.
 
 def _chain(i: int) -> str:
     embed = f"\n![[d{i + 1}]]\n" if i < 5 else ""
-    return f"---\ndate: 2024-03-0{i}\n---\n# D{i}\n\nD{i} body.\n{embed}"
+    return f"---\ndate: 2024-03-0{i}\nsummary: D{i} in short.\n---\n# D{i}\n\nD{i} body.\n{embed}"
 
 
 def _vault(root: Path) -> Path:
@@ -168,8 +169,8 @@ def test_embeds_show_the_note_its_section_or_its_block_in_place(tmp_path: Path, 
     assert "a.md:20:1: warning[link/anchor]: link '![[beta#No Such]]'" in err
     assert "cyc.md:8:1: warning[link/embed-cycle]: '![[gamma]]' embeds 'Gamma'" in err
     assert "gamma.md:10:1: warning[link/embed-cycle]: '![[cyc]]' embeds 'Cyc'" in err
-    assert "d3.md:8:1: warning[link/embed-depth]: '![[d4]]' would be an embed 4 levels deep on the page of 'Alpha'" in err
-    assert "d4.md:8:1: warning[link/embed-depth]" in err  # on D1's page
+    assert "d3.md:9:1: warning[link/embed-depth]: '![[d4]]' would be an embed 4 levels deep on the page of 'Alpha'" in err
+    assert "d4.md:9:1: warning[link/embed-depth]" in err  # on D1's page
     # no placeholder reaches any file; a feed carries the embed as its link
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".json"):
@@ -225,6 +226,7 @@ def test_embeds_resolve_in_the_reader_language_and_builds_are_deterministic(tmp_
 
 
 def test_a_warm_build_rewrites_the_pages_that_embed_an_edited_note(tmp_path: Path) -> None:
+    # (the embedded notes have a summary: the edits change nothing lists or related notes show of them)
     site = _vault(tmp_path / "vault")
     out = tmp_path / "out"
     assert not build_site(BuildOptions(site, out)).failed
@@ -244,7 +246,8 @@ def test_a_warm_build_rewrites_the_pages_that_embed_an_edited_note(tmp_path: Pat
 def test_serve_rewrites_the_page_that_embeds_an_edited_note(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", {
         "content/a.md": note("A", "2024-01-01", "Own text.\n\n![[b#Part]]"),
-        "content/b.md": note("B", "2024-01-02", "## Part\n\nFirst version.\n\n## Other\n\nOther text."),
+        "content/b.md": note("B", "2024-01-02", "## Part\n\nFirst version.\n\n## Other\n\nOther text.",
+                             summary="B in short."),
         "content/c.md": note("C", "2024-01-03", "Unrelated."),
     })
     live = LiveSite(site, tmp_path / "serve")
