@@ -25,7 +25,7 @@ _TAG_RE = re.compile(r"<[^<>]*>")
 def render_body(md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) -> tuple[str, tuple[tuple[str, int, int], ...]]:
     """The body HTML (as `md.renderer.render` makes it) and its embeddable sections, (id, start, end)."""
     renderer = md.renderer
-    rules = renderer.rules
+    rules = renderer.rules  # type: ignore[attr-defined]  # RendererHTML, which create_markdown uses
     parts: list[str] = []
     starts: list[int] = []  # where each top-level block starts
     headings: list[tuple[int, int, str]] = []  # (block number, level, id) of the top-level headings
