@@ -36,6 +36,7 @@ from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
 from mlnotes_site.render.searchtext import search_text
+from mlnotes_site.render.sections import embed_offsets, render_body
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -60,6 +61,7 @@ class Prepared:
     contexts: list[str]  # per link: the sentence around it, formulas as placeholders (backlinks)
     title_html: str = ""
     title_text: str = ""
+    sections: tuple[tuple[str, int, int], ...] = ()  # what another note can embed (render/sections.py)
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -210,7 +212,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     problems = _unclosed(note, state)
     # Equation numbers and labels come first: prose \eqref links need them while rendering.
     anchors, state.labels = _number_equations(note, formulas, config.math_number_equations, problems)
-    html = restore_pipes(md.renderer.render(tokens, md.options, env))
+    html, sections = render_body(md, tokens, env)
     if cache is not None and state.code_new:
         cache.put_many(CODE_KIND, state.code_new)
         state.code_new = {}
@@ -225,7 +227,8 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     shown_title = title_html(pieces, lambda tex: _title_formula(formulas, tex))
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces))
+                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces),
+                    sections)
 
 
 def _title_formula(formulas: list[Formula], tex: str) -> str:
@@ -402,6 +405,8 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         title_text=prep.title_text,
         anchors=page_ids(html, page),
         fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
+        embeds=embed_offsets(html, state.embeds),
+        sections=prep.sections,
     )
     return RenderedNote(info, NoteBody(html, tuple(page)), search_text(tokens, formulas[:body_count]))
 
