@@ -374,7 +374,8 @@ def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(data)
+        with open(target, "wb") as file_:
+            file_.write(data)
 
 
 class Forked:
