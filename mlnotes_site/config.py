@@ -1,6 +1,7 @@
 """Read and validate `mlnotes.yaml` into a frozen Config. Every key is optional."""
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +17,21 @@ from mlnotes_site.sitefiles import is_readable
 from mlnotes_site.yamlfile import load_yaml
 
 CONFIG_NAME = "mlnotes.yaml"
+# Files at the site's top that shape the configuration: ours, and the other tools' that stand in for
+# it (_read_hugo, _read_jekyll) or mark the site as theirs (Config.hugo_site, Config.jekyll_site).
+# Never content; a change to one starts serve's model afresh.
+HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
+                "config.json")
+CONFIG_FILES = (CONFIG_NAME, *HUGO_CONFIGS, "_config.yml")
+
+
+def is_config_path(rel: str) -> bool:
+    """A site-relative path the config is read from: mlnotes.yaml, Hugo's or Jekyll's config at the top,
+    or Hugo's config folder (config/_default/), so serve starts afresh when one changes."""
+    folder, _, name = rel.rpartition("/")
+    return name in CONFIG_FILES if not folder else folder == "config/_default" and name in HUGO_CONFIGS
+
+
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 KNOWN_KEYS = {"imported_config", "title", "description", "base_url", "languages", "paginate", "excerpt_length",
               "timezone", "untranslated", "strings", "author", "math", "markdown", "limits", "notebooks", "search"}
@@ -55,6 +71,7 @@ class Config:
     detect_language: bool = False
     obsidian_vault: bool = False  # a `.obsidian/` folder: inline #tags and ^block ids are read (load/obsidian.py)
     jekyll_site: bool = False  # a `_config.yml` or `_posts/` beside the notes: Jekyll's conventions apply
+    hugo_site: bool = False  # Hugo's config or folder layout (is_hugo_site): its shortcodes are read (load/hugo.py)
     imported_config: str = ""  # no mlnotes.yaml: the other tool's config read instead ("hugo.toml")
 
     @property
@@ -172,40 +189,85 @@ def _is_jekyll(content_dir: Path) -> bool:
     return (content_dir / "_config.yml").is_file() or (content_dir / "_posts").is_dir()
 
 
+# Top-level keys (as Hugo reads them, in any case) that only Hugo's config has: a `config.toml` /
+# `config.yaml` / `config.json` with one of them is Hugo's (Zola's config.toml says base_url, not
+# baseURL; Jekyll's and Hexo's config is _config.yml).
+HUGO_KEYS = {"baseurl", "languagecode", "defaultcontentlanguage", "defaultcontentlanguageinsubdir", "contentdir",
+             "publishdir", "themesdir", "archetypedir", "canonifyurls", "relativeurls", "hascjklanguage",
+             "enableemoji", "enablegitinfo", "enablerobotstxt", "disablekinds", "summarylength"}
+# Folders only a Hugo site keeps beside content/ (ours keeps templates/ and static/)
+HUGO_FOLDERS = ("archetypes", "layouts", "themes")
+
+
+def _parse_config(path: Path) -> dict[str, Any] | None:
+    """A TOML, YAML or JSON config file as a mapping, or None (unreadable, invalid, not a mapping)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = load_yaml(text).data
+    except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError and JSONDecodeError are ValueErrors
+        return None
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else None
+
+
+def hugo_config(root: Path) -> tuple[str, dict[str, Any]] | None:
+    """Hugo's config as (its site-relative name, its values): `hugo.toml|yaml|yml|json`, or a
+    `config.*` with a key only Hugo's has; at the top or in `config/_default/` (a config folder)."""
+    for folder in ("", "config/_default/"):
+        for name in HUGO_CONFIGS:
+            path = root / folder / name
+            if not path.is_file() or path.is_symlink():
+                continue
+            data = _parse_config(path)
+            if data is None:
+                continue
+            if name.startswith("config.") and not {k.lower() for k in data} & HUGO_KEYS:
+                continue  # some other tool's config
+            return folder + name, data
+    return None
+
+
+def is_hugo_site(root: Path) -> bool:
+    """The site shows Hugo's signature: its config (hugo_config), or Hugo's folders beside content/.
+    Only then are Hugo's shortcodes read: elsewhere `{{< x >}}` in a note is text (a note about Go
+    templates or Vue means it as written)."""
+    return hugo_config(root) is not None or (
+        (root / "content").is_dir() and any((root / name).is_dir() for name in HUGO_FOLDERS))
+
+
 def _read_hugo(root: Path) -> _Raw | None:
-    """A Hugo site without mlnotes.yaml: its baseURL, title and languages from hugo.toml (or a
-    config.toml with a baseURL), said with a note when the content loads."""
-    for name in ("hugo.toml", "config.toml"):
-        path = root / name
-        if not path.is_file() or path.is_symlink():
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        if name == "config.toml" and "baseURL" not in data and "baseurl" not in data:
-            continue  # some other tool's config.toml
-        raw = _Raw()
-        raw.values["imported_config"] = name
-        base = data.get("baseURL", data.get("baseurl"))
-        if isinstance(base, str) and normalize_base_url(base):
-            raw.values["base_url"] = base
-        languages = data.get("languages")
-        default = data.get("defaultContentLanguage")
-        if isinstance(languages, dict) and languages and all(isinstance(k, str) and LANG_RE.match(k) for k in languages):
-            def order(code: str, languages: dict[str, Any] = languages, default: Any = default) -> tuple[int, int, str]:
-                table = languages[code] if isinstance(languages[code], dict) else {}
-                weight = table.get("weight", 0)
-                return (0 if code == default else 1, weight if isinstance(weight, int) else 0, code)
-            codes = sorted(languages, key=order)
-            raw.values["languages"] = codes
-            titles = {c: languages[c].get("title") for c in codes if isinstance(languages[c], dict)}
-            if all(isinstance(t, str) for t in titles.values()) and titles and len(titles) == len(codes):
-                raw.values["title"] = titles
-        if "title" not in raw.values and isinstance(data.get("title"), str):
-            raw.values["title"] = data["title"]
-        return raw
-    return _read_jekyll(root)
+    """A Hugo site without mlnotes.yaml: its baseURL, title and languages from its config (hugo_config),
+    said with a note when the content loads."""
+    found = hugo_config(root)
+    if found is None:
+        return _read_jekyll(root)
+    name, data = found
+    keys = {k.lower(): k for k in data}  # Hugo's keys are case-insensitive
+    raw = _Raw()
+    raw.values["imported_config"] = name
+    base = data.get(keys.get("baseurl", ""))
+    if isinstance(base, str) and normalize_base_url(base):
+        raw.values["base_url"] = base
+    languages = data.get(keys.get("languages", ""))
+    default = data.get(keys.get("defaultcontentlanguage", ""))
+    if isinstance(languages, dict) and languages and all(isinstance(k, str) and LANG_RE.match(k) for k in languages):
+        def order(code: str, languages: dict[str, Any] = languages, default: Any = default) -> tuple[int, int, str]:
+            table = languages[code] if isinstance(languages[code], dict) else {}
+            weight = table.get("weight", 0)
+            return (0 if code == default else 1, weight if isinstance(weight, int) else 0, code)
+        codes = sorted(languages, key=order)
+        raw.values["languages"] = codes
+        titles = {c: languages[c].get("title") for c in codes if isinstance(languages[c], dict)}
+        if all(isinstance(t, str) for t in titles.values()) and titles and len(titles) == len(codes):
+            raw.values["title"] = titles
+    title = data.get(keys.get("title", ""))
+    if "title" not in raw.values and isinstance(title, str):
+        raw.values["title"] = title
+    return raw
 
 
 def _read_jekyll(root: Path) -> _Raw | None:
@@ -401,6 +463,7 @@ def read_config(root: Path, base_url: str | None = None,
         detect_language=chosen,
         imported_config=str(values.get("imported_config", "")),
         jekyll_site=_is_jekyll(root if at_root else root / "content"),
+        hugo_site=is_hugo_site(root),
         obsidian_vault=(root / ".obsidian").is_dir() or (root / "content" / ".obsidian").is_dir(),
     )
     return config, problems

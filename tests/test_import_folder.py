@@ -49,3 +49,24 @@ def test_an_exported_folder_takes_the_languages_its_notes_are_written_in(tmp_pat
     assert run.code == 0
     assert 'lang="zh"' in read(mixed / "public", "b/index.html")
     assert 'lang="en"' in read(mixed / "public", "en/a/index.html") and "a.md:1:1: note[lang/detected]" in run.err
+
+
+def test_serve_and_build_agree_on_what_is_content(tmp_path: Path) -> None:
+    """One rule (load/discover.py) for the walk and for serve's watcher: every file the walk takes is
+    content, every file it leaves out is not."""
+    from mlnotes_site.load.discover import discover, is_content
+    from pathlib import PurePosixPath
+    site = write_site(tmp_path / "vault", {
+        "ml/ddim.md": note("DDIM", "2024-03-01"), "ml/fig.png": "png", "top.md": note("Top", "2024-03-02"),
+        "_posts/2020-01-01-a.md": note("A", "2020-01-01"), "_site/old.md": note("Old", "2020-01-01"),
+        "public/x.md": "x", "node_modules/p/readme.md": "x", "ml/node_modules/q.md": "x", ".obsidian/app.json": "{}",
+        "ml/.ddim.md.swp": "x", "ml/ddim.md~": "x", "hugo.toml": "", "mlnotes.yaml": "", "layouts/a.md": "x",
+        "themes/t/a.md": "x", "out/.mlnotes-output": "", "out/page.md": "x",
+    })
+    notes, others, _, _ = discover(site, at_root=True)
+    taken = {p.relative_to(site).as_posix() for p in notes + others}
+    assert taken == {"ml/ddim.md", "ml/fig.png", "top.md", "_posts/2020-01-01-a.md"}
+    every = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert {rel for rel in every if is_content(PurePosixPath(rel), site, True)} == taken
+    assert not is_content(PurePosixPath("public"), site, True, is_dir=True)
+    assert is_content(PurePosixPath("ml"), site, True, is_dir=True)

@@ -98,8 +98,8 @@ def test_a_hugo_site_builds_with_its_urls(tmp_path: Path, run_cli) -> None:
 
 
 def test_a_broken_ref_is_a_broken_link(tmp_path: Path, run_cli) -> None:
-    site = write_site(tmp_path / "s", {"content/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n"
-                                                       "[x]({{< ref \"/missing.md\" >}})\n"})
+    site = write_site(tmp_path / "s", {"hugo.toml": HUGO_TOML, "content/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n"
+                                       "[x]({{< ref \"/missing.md\" >}})\n"})
     run = run_cli("build", site, "-o", tmp_path / "out")
     assert "content/a.md:5:1: warning[link/broken]" in run.err  # checked like any link
 

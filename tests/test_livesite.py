@@ -196,3 +196,27 @@ def test_a_restarted_server_reuses_the_files_it_wrote(tmp_path):
         assert not result.failed and result.made == 0 and result.changed == []
     finally:
         again.close()
+
+
+def test_a_hugo_config_folder_edit_starts_the_model_afresh(tmp_path):
+    """Hugo keeps its config in config/_default/ too: the watcher reports an edit there, and the model
+    reads the new config, as a clean build would."""
+    from mlnotes_site.serve.watch import relevant
+    site = write_site(tmp_path / "site", {
+        "config/_default/hugo.toml": 'baseURL = "https://example.org/"\ntitle = "Old title"\n',
+        "content/posts/a.md": note("A", "2025-01-01", "Text."),
+    }, None)
+    (site / "mlnotes.yaml").unlink(missing_ok=True)
+    root = site.resolve()
+    assert relevant(str(root / "config/_default/hugo.toml"), root, []) == "config/_default/hugo.toml"
+    assert relevant(str(root / "config/_default/notes.txt"), root, []) is None
+    live = LiveSite(site, tmp_path / "serve")
+    try:
+        assert not live.update(None).failed
+        assert "Old title" in (live.output / "index.html").read_text(encoding="utf-8")
+        (site / "config/_default/hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "New title"\n')
+        assert not live.update({"config/_default/hugo.toml"}).failed
+        assert "New title" in (live.output / "index.html").read_text(encoding="utf-8")
+        assert served(live) == clean_build(site, tmp_path / "clean")
+    finally:
+        live.close()

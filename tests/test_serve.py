@@ -415,3 +415,70 @@ def test_idle_connections_are_closed_and_threads_stay_bounded(tmp_path):
             sock.close()
     finally:
         dev.stop()
+
+
+def test_a_vault_without_content_folder_is_watched_in_its_sub_folders(tmp_path):
+    """A folder pointed at as it is (no content/): notes in nested folders update the preview, new
+    folders are picked up, and writes into the output, the cache or a tool's folder start nothing."""
+    site = write_site(tmp_path / "vault", {
+        "ml/diffusion/ddim.md": note("DDIM 采样", "2025-03-01", "跳步采样。"),
+        "ml/gan.md": note("GAN 笔记", "2025-02-01", "对抗训练。"),
+        "top.md": note("总览", "2025-01-01", "见 [DDIM](ml/diffusion/ddim.md)。"),
+        ".obsidian/app.json": "{}",
+        "_site/old.md": note("旧的", "2020-01-01"),
+    })
+    dev = DevServer(site, port=0, delay=0.05, log=lambda *_: None)
+    dev.start()
+    try:
+        assert "跳步采样".encode() in get(dev, "/ml/diffusion/ddim/")[2]
+        edit(site / "ml/diffusion/ddim.md", note("DDIM 采样", "2025-03-01", "改过的正文。"))
+        wait_for(lambda: "改过的正文".encode() in get(dev, "/ml/diffusion/ddim/")[2])
+        (site / "ml/flows/deep").mkdir(parents=True)  # a new folder, a note in it at once
+        edit(site / "ml/flows/deep/realnvp.md", note("RealNVP 流", "2025-04-01", "可逆变换。"))
+        wait_for(lambda: get(dev, "/ml/flows/deep/realnvp/")[0] == 200)
+        assert "可逆变换".encode() in get(dev, "/ml/flows/deep/realnvp/")[2]
+        (site / "ml/gan.md").unlink()
+        wait_for(lambda: get(dev, "/ml/gan/")[0] == 404)
+        shutil.rmtree(site / "ml/flows")  # a whole folder removed
+        wait_for(lambda: get(dev, "/ml/flows/deep/realnvp/")[0] == 404)
+        (site / "papers/2024").mkdir(parents=True)  # a new folder at the top, watched from then on
+        edit(site / "papers/2024/vae.md", note("VAE 论文", "2025-05-01", "变分下界。"))
+        wait_for(lambda: get(dev, "/papers/2024/vae/")[0] == 200)
+        time.sleep(0.3)
+        edit(site / "papers/2024/vae.md", note("VAE 论文", "2025-05-01", "再改一次。"))
+        wait_for(lambda: "再改一次".encode() in get(dev, "/papers/2024/vae/")[2])
+        shutil.rmtree(site / "papers")
+        wait_for(lambda: get(dev, "/papers/2024/vae/")[0] == 404)
+        time.sleep(0.3)
+        builds = dev.builds
+        # a build into the default output (SITE/public), the cache, tools' folders: no rebuild
+        built = build(BuildOptions(site, None, drafts=True))
+        assert not built.failed and (site / "public/ml/diffusion/ddim/index.html").is_file()
+        edit(site / "public/stray.md", note("输出里的", "2025-01-01"))
+        edit(site / "_site/old.md", note("旧的改", "2020-01-01"))
+        (site / "node_modules/pkg").mkdir(parents=True)
+        edit(site / "node_modules/pkg/README.md", "# readme\n")
+        edit(site / ".mlnotes-cache/junk.md", "junk")
+        edit(site / ".obsidian/workspace.json", "{}")
+        time.sleep(0.6)
+        assert dev.builds == builds
+        assert get(dev, "/public/stray/")[0] == 404 and get(dev, "/node_modules/pkg/readme/")[0] == 404
+        # a second build into public/ (the atomic swap renames folders at the top) starts nothing either
+        assert not build(BuildOptions(site, None, drafts=True)).failed
+        time.sleep(0.6)
+        assert dev.builds == builds
+        edit(site / "top.md", note("总览", "2025-01-01", "顶层也改了。"))  # still watching at the top
+        wait_for(lambda: "顶层也改了".encode() in get(dev, "/top/")[2])
+        time.sleep(0.3)
+        with dev.build_lock:
+            served = tree_digest(dev.output)
+    finally:
+        dev.stop()
+    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
+    assert not clean.failed, [p.format() for p in clean.problems]
+    expected = tree_digest(tmp_path / "clean")
+    for tree in (served, expected):
+        tree.pop(MARKER, None)
+    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
+    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
+    assert served == expected

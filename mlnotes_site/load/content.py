@@ -218,7 +218,7 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         source, problems = adapted.source, problems + adapted.problems
     folder = PurePosixPath(content_path).parent.as_posix()
     folder = "" if folder == "." else folder
-    if hugo.has_shortcodes(source.body):
+    if config.hugo_site and hugo.has_shortcodes(source.body):  # elsewhere `{{< x >}}` is text
         shortcodes = hugo.adapt(source.body, source.body_line, site_path, folder)
         source, problems = dataclasses.replace(source, body=shortcodes.body), problems + shortcodes.problems
     posted = jekyll.post_name(stem) if config.jekyll_site and "_posts" in folder.split("/") else None
@@ -243,11 +243,14 @@ def load_note(path: Path, content_dir: Path, config: Config, git: Mapping[str, G
         name = dated[1] if dated else name
         folder = "/".join("posts" if part == "_posts" else part for part in folder.split("/"))
     if name == "index" and folder and notion_id is None:
-        # a Hugo page bundle, posts/ddim/index.md: the note posts/ddim, its resources beside it
+        # posts/ddim/index.md alone with its files: the note posts/ddim, its resources beside it. In
+        # every site (Hugo's page bundle; Zola, Jekyll, MkDocs and Eleventy read a folder's index.md
+        # so too), but reported as an adaptation only in a Hugo site, where it is one.
         folder, _, name = folder.rpartition("/")
         key = f"{folder}/{name}" if folder else name
-        problems.append(note_problem("import/page-bundle", f"page bundle: the note '{key}' (its files beside it)",
-                                     site_path, 1, 1))
+        if config.hugo_site:
+            problems.append(note_problem("import/page-bundle", f"page bundle: the note '{key}' (its files beside it)",
+                                         site_path, 1, 1))
     if notion_id is not None:
         name = notion.clean_name(name)
 

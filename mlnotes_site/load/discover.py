@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from mlnotes_site.config import CONFIG_FILES
 from mlnotes_site.sitefiles import classify, link_problem
 from mlnotes_site.problems import Problem, warning
 
@@ -25,16 +26,16 @@ def is_debris(name: str) -> bool:
 # its top-level folders that tools write or keep their own files in are never notes: Hugo's and
 # Jekyll's output, Hugo's generated resources, Jekyll's layouts, includes, data and drafts.
 _NOT_CONTENT_AT_ROOT = {"public", "_site", "resources", "static", "templates", "themes", "layouts"}
-# the site's own files beside the notes
-_ROOT_FILES = {"mlnotes.yaml", "hugo.toml", "config.toml", "_config.yml", "package.json", "package-lock.json",
-               "Gemfile", "Gemfile.lock"}
+# the site's own files beside the notes: our config, the other tools' configs we read, package files
+_ROOT_FILES = {*CONFIG_FILES, "package.json", "package-lock.json", "Gemfile", "Gemfile.lock"}
+_NEVER_ENTERED = ("node_modules", "__pycache__")
 _OUTPUT_MARKER = ".mlnotes-output"  # write/manifest.py's MARKER: a folder a build of ours wrote
 
 
 def has_markdown(root: Path) -> bool:
     """Whether a Markdown file lies anywhere under `root` (stops at the first)."""
     for _, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not is_debris(d) and d not in ("node_modules", "__pycache__")]
+        dirnames[:] = [d for d in dirnames if not is_debris(d) and d not in _NEVER_ENTERED]
         if any(name.endswith(NOTE_SUFFIXES) and not is_debris(name) for name in filenames):
             return True
     return False
@@ -43,6 +44,33 @@ def has_markdown(root: Path) -> bool:
 def _skipped_at_root(here: Path, name: str) -> bool:
     return (name in _NOT_CONTENT_AT_ROOT or (name.startswith("_") and name != "_posts")
             or (here / name / _OUTPUT_MARKER).exists())
+
+
+# What discovery never takes, asked per entry of a folder (`top`: the folder is the content root).
+# The walk below and serve's watcher (is_content) both ask these, so serve reacts to exactly the
+# files a build reads, and never to its own output, cache or a tool's folders.
+
+def skipped_folder(here: Path, name: str, top: bool, at_root: bool) -> bool:
+    return is_debris(name) or name in _NEVER_ENTERED or (at_root and top and _skipped_at_root(here, name))
+
+
+def skipped_file(name: str, top: bool, at_root: bool) -> bool:
+    return is_debris(name) or (at_root and top and name in _ROOT_FILES)
+
+
+def is_content(rel: PurePosixPath, content_dir: Path, at_root: bool, is_dir: bool = False) -> bool:
+    """Whether a path relative to the content root lies where discover() looks: no folder on the way
+    is skipped, nor the entry itself (a folder when `is_dir`). Symbolic links are judged when read."""
+    parts = rel.parts
+    if not parts or ".." in parts:
+        return False
+    here = content_dir
+    for depth, part in enumerate(parts[:-1]):
+        if skipped_folder(here, part, depth == 0, at_root):
+            return False
+        here = here / part
+    top = len(parts) == 1
+    return not (skipped_folder(here, parts[-1], top, at_root) if is_dir else skipped_file(parts[-1], top, at_root))
 
 
 def discover(content_dir: Path, at_root: bool = False) -> tuple[list[Path], list[Path], set[str], list[Problem]]:
@@ -57,10 +85,9 @@ def discover(content_dir: Path, at_root: bool = False) -> tuple[list[Path], list
     for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=False):
         here = Path(dirpath)
         kept = []
+        top = here == content_dir
         for name in sorted(dirnames):
-            if is_debris(name) or name in ("node_modules", "__pycache__"):
-                continue
-            if at_root and here == content_dir and _skipped_at_root(here, name):
+            if skipped_folder(here, name, top, at_root):
                 continue
             if (here / name).is_symlink():
                 problems.append(warning("content/symlink", f"symbolic link to a folder '{name}' is not followed",
@@ -72,7 +99,7 @@ def discover(content_dir: Path, at_root: bool = False) -> tuple[list[Path], list
         rel = here.relative_to(content_dir).as_posix()
         folders.add("" if rel == "." else rel)
         for name in sorted(filenames):
-            if is_debris(name) or (at_root and here == content_dir and name in _ROOT_FILES):
+            if skipped_file(name, top, at_root):
                 continue
             path = here / name
             if path.is_symlink():

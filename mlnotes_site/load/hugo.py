@@ -1,6 +1,8 @@
 """Hugo's shortcodes, read as it is: `{{< figure >}}`, `{{< katex >}}` / `{{< math >}}`, `{{< ref >}}` /
 `{{< relref >}}`, `{{< highlight >}}`, `{{< youtube >}}` become the Markdown they stand for; any other
-shortcode is a warning and shows as written. Applied only to a body that holds "{{<" or "{{%".
+shortcode is a warning and shows as written. Applied only in a Hugo site (config.is_hugo_site: its
+config file, or its folders beside content/), to a body that holds "{{<" or "{{%": in any other site
+`{{< x >}}` is what CommonMark makes of it, text (a note on Go templates or Vue means it so).
 
 One pass over the lines: fenced code and inline code spans are left alone; each line is scanned once
 (an opener without a closer ends the line's scan, so no opener searches the rest again and again).

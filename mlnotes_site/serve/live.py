@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from jinja2 import Environment
 
 from mlnotes_site.build import DescribeMemo, Described, Laps, check_collisions, describe
 from mlnotes_site.cache import CACHE_DIR, Cache
-from mlnotes_site.config import CONFIG_NAME, Config
+from mlnotes_site.config import Config, is_config_path
 from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.load.content import NOTE_SUFFIXES
+from mlnotes_site.load.discover import is_content
 from mlnotes_site.index.site import Site
 from mlnotes_site.load.languages import languages_used
 from mlnotes_site.emit import Output
@@ -33,6 +34,16 @@ THEME = ("templates", "static")
 
 def touches_theme(path: str) -> bool:
     return path.split("/", 1)[0] in THEME
+
+
+def content_path(config: Config, path: str) -> str | None:
+    """A changed site-relative path as the content root names it, when it is content (as discovery
+    reads it: in a site folder that is its own content, its theme folders and config files are not)."""
+    if not config.content_at_root:
+        if not path.startswith("content/"):
+            return None
+        path = path[len("content/"):]
+    return path if is_content(PurePosixPath(path), config.content_dir, config.content_at_root) else None
 
 
 @dataclass
@@ -107,12 +118,19 @@ class LiveSite:
 
     def _refresh(self, changed: set[str] | None) -> list[Problem]:
         """Start afresh after a config change (or at first); a new template environment after a theme change."""
-        if self.config is None or changed is None or CONFIG_NAME in changed or self._languages_changed(changed):
+        if (self.config is None or changed is None or any(is_config_path(p) for p in changed)
+                or self._layout_changed() or self._languages_changed(changed)):
             return self._reset()
         if any(touches_theme(p) for p in changed):
             self.env = make_environment(self.config.root, auto_reload=True)
             self.written.produced = None
         return []
+
+    def _layout_changed(self) -> bool:
+        """content/ made in a site folder that was its own content, or removed (or never there: a
+        folder without notes may have just got its first)."""
+        assert self.config is not None
+        return (self.root / "content").is_dir() == self.config.content_at_root
 
     def _languages_changed(self, changed: set[str]) -> bool:
         """A site without `languages:` takes them from its files (load/languages.py): a note added,
@@ -120,13 +138,12 @@ class LiveSite:
         config = self.config
         if config is None or not config.languages_from_files:
             return False
-        def settled(path: str) -> bool:  # an edit of a known note whose suffix names a language it keeps
-            rel = path[len("content/"):]
+        def settled(rel: str) -> bool:  # an edit of a known note whose suffix names a language it keeps
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            return (rel in self.memo.load.files and (config.root / path).is_file()
+            return (rel in self.memo.load.files and (config.content_dir / rel).is_file()
                     and "." in stem and stem.rsplit(".", 1)[1] in config.languages)
 
-        notes = [p for p in changed if p.startswith("content/") and p.endswith(NOTE_SUFFIXES)]
+        notes = [rel for rel in (content_path(config, p) for p in changed) if rel and rel.endswith(NOTE_SUFFIXES)]
         if all(settled(p) for p in notes):
             return False
         return languages_used(config.content_dir, config.content_at_root) != config.languages
@@ -141,7 +158,7 @@ class LiveSite:
             return result
         assert self.config and self.cache and self.engine
         laps = Laps(result.stages)
-        touched = frozenset(p[len("content/"):] for p in (changed or ()) if p.startswith("content/"))
+        touched = frozenset(rel for rel in (content_path(self.config, p) for p in changed or ()) if rel is not None)
         jobs = default_jobs() if not self.memo.render.notes else 1
         described = describe(self.config, self.cache, self.engine, drafts=self.drafts, strict=strict, jobs=jobs,
                              laps=laps, memo=self.memo, touched=touched, env=self.env)

@@ -21,7 +21,7 @@ from mlnotes_site.load.siteconfig import load_config
 from mlnotes_site.serve.live import LiveSite, Update
 from mlnotes_site.serve.search import BackgroundIndexer
 from mlnotes_site.problems import error
-from mlnotes_site.serve.watch import SiteWatcher
+from mlnotes_site.serve.watch import SiteWatcher, content_root_is_site
 
 RELOAD_JS = (Path(__file__).resolve().parent / "livereload.js").read_bytes()
 PAGE_ASSETS = (".css", ".js", ".woff2", ".woff", ".ttf", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
@@ -214,7 +214,9 @@ class DevServer:
 
     def serve_forever(self, open_browser: bool = False) -> None:
         self.start()
-        self.log(f"serving {self.url}  (watching content/, templates/, static/, mlnotes.yaml, also when made later; Ctrl-C stops)")
+        notes = "the site folder's notes" if content_root_is_site(self.site) else "content/"
+        self.log(f"serving {self.url}  (watching {notes}, templates/, static/, mlnotes.yaml, also when made later; "
+                 "Ctrl-C stops)")
         if open_browser:
             webbrowser.open(self.url)
         try:

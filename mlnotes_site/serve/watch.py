@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from collections.abc import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -10,12 +10,22 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from mlnotes_site.cache import CACHE_DIR
-from mlnotes_site.config import CONFIG_NAME
-from mlnotes_site.load.discover import is_debris
+from mlnotes_site.config import is_config_path
+from mlnotes_site.load.discover import is_content, is_debris
 
-WATCHED_DIRS = ("content", "templates", "static")
-def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:
-    """The site-relative path of a change worth a rebuild, or None."""
+THEME_DIRS = ("templates", "static")
+
+
+def content_root_is_site(root: Path) -> bool:
+    """No content/ folder: the site folder itself holds the notes (config.content_at_root; a folder
+    without any Markdown is watched the same way, so its first note is seen)."""
+    return not (root / "content").is_dir()
+
+
+def relevant(path: str, root: Path, ignore: list[Path], is_dir: bool = False) -> str | None:
+    """The site-relative path of a change worth a rebuild, or None: the config files, the theme's
+    folders, and what discovery reads as content (load/discover.py decides, also for a site folder
+    that is its own content, where the output, the cache and the tools' folders are not)."""
     try:
         p = Path(path).resolve() if Path(path).exists() else Path(path).absolute()
         rel = p.relative_to(root)
@@ -24,11 +34,17 @@ def relevant(path: str, root: Path, ignore: list[Path]) -> str | None:
     if any(p == other or other in p.parents for other in ignore):
         return None
     parts = rel.parts
-    if not parts or is_debris(parts[-1]):
+    if not parts or CACHE_DIR in parts:
         return None
-    if any(part.startswith(".") for part in parts) or CACHE_DIR in parts:
+    if parts[0] in THEME_DIRS:
+        return None if any(is_debris(part) for part in parts) else rel.as_posix()
+    if not is_dir and is_config_path(rel.as_posix()):
+        return rel.as_posix()
+    if content_root_is_site(root):
+        return rel.as_posix() if is_content(PurePosixPath(*parts), root, True, is_dir) else None
+    if parts[0] != "content":
         return None
-    if parts == (CONFIG_NAME,) or parts[0] in WATCHED_DIRS:
+    if len(parts) == 1 or is_content(PurePosixPath(*parts[1:]), root / "content", False, is_dir):
         return rel.as_posix()
     return None
 
@@ -44,7 +60,7 @@ class _Handler(FileSystemEventHandler):
             return
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path:
-                rel = relevant(str(path), self.root, self.ignore)
+                rel = relevant(str(path), self.root, self.ignore, event.is_directory)
                 if rel:
                     self.sink(rel)
 
@@ -80,27 +96,23 @@ class Debouncer:
 
 
 class _RootHandler(FileSystemEventHandler):
-    """Events of the site folder itself: content/, templates/ or static/ made (or removed) after
-    serve started are watched from then on."""
+    """Folder events at the top of the site folder: content/, templates/, static/ (or, in a site
+    folder that is its own content, any of its content folders) made or removed after serve started
+    are watched from then on, or no longer."""
 
     def __init__(self, watcher: SiteWatcher) -> None:
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
-            return
-        if event.event_type in ("created", "moved"):
-            path = str(getattr(event, "dest_path", "") or event.src_path)
-            name = Path(path).name
-            if Path(path).parent == self.watcher.root and name in WATCHED_DIRS:
-                self.watcher.appeared(name)
-        elif event.event_type == "deleted" and Path(str(event.src_path)).name in WATCHED_DIRS:
-            self.watcher.gone(Path(str(event.src_path)).name)
+        if event.is_directory and event.event_type in ("created", "moved", "deleted"):
+            self.watcher.sync()
 
 
 class SiteWatcher:
-    """The site folder (not recursively: it may hold a virtualenv or node_modules) and, recursively,
-    each of content/, templates/ and static/, also those made after the start."""
+    """The site folder (not recursively: it may hold a virtualenv, node_modules or the output) and,
+    recursively, each of content/, templates/ and static/; without content/, each folder of the site
+    folder that discovery reads (load/discover.py), so notes in sub-folders are seen but public/,
+    _site/ or node_modules are never watched. Folders made after the start are watched too."""
 
     def __init__(self, root: Path, on_change: Callable[[set[str]], object], ignore: list[Path], delay: float = 0.02) -> None:
         self.root = root.resolve()
@@ -109,39 +121,50 @@ class SiteWatcher:
         self.handler = _Handler(self.debouncer.add, self.root, [p.resolve() for p in ignore])
         self.lock = threading.Lock()
         self.watches: dict[str, ObservedWatch] = {}
-        for name in WATCHED_DIRS:
-            self._watch(name)
+        self.sync(initial=True)
         self.observer.schedule(self.handler, str(self.root), recursive=False)
         self.observer.schedule(_RootHandler(self), str(self.root), recursive=False)
 
-    def _watch(self, name: str) -> bool:
+    def _wanted(self) -> set[str]:
+        """The top-level folders to watch recursively, as the site is now."""
+        names = {name for name in (*THEME_DIRS, "config") if self._is_folder(name)}  # config/: Hugo's config folder
+        if not content_root_is_site(self.root):
+            return names | {"content"}
+        try:
+            entries = sorted(self.root.iterdir())
+        except OSError:
+            return names
+        return names | {entry.name for entry in entries if self._is_folder(entry.name)
+                        and relevant(str(entry), self.root, self.handler.ignore, is_dir=True)}
+
+    def _is_folder(self, name: str) -> bool:
         folder = self.root / name
-        with self.lock:
-            if name in self.watches or not folder.is_dir() or folder.is_symlink():
-                return False
-            self.watches[name] = self.observer.schedule(self.handler, str(folder), recursive=True)
-            return True
+        return folder.is_dir() and not folder.is_symlink()
 
-    def appeared(self, name: str) -> None:
-        """A watched folder made after the start: watch it, and count every file already in it as
-        changed (it may have been filled before the watch began, e.g. moved in whole)."""
-        if not self._watch(name):
-            return
-        self.debouncer.add(name)
-        for path in sorted((self.root / name).rglob("*")):
-            rel = relevant(str(path), self.root, self.handler.ignore)
-            if rel and path.is_file():
-                self.debouncer.add(rel)
-
-    def gone(self, name: str) -> None:
+    def sync(self, initial: bool = False) -> None:
+        """Watch the folders wanted now and no others. A folder newly watched counts as changed with
+        every file already in it (it may have been filled before its watch began, e.g. moved in
+        whole); one no longer watched counts as changed (its files are gone, or are no content now)."""
+        wanted = self._wanted()
         with self.lock:
-            watch = self.watches.pop(name, None)
-        if watch is not None:
+            gone = {name: self.watches.pop(name) for name in sorted(set(self.watches) - wanted)}
+            new = sorted(wanted - set(self.watches))
+            for name in new:
+                self.watches[name] = self.observer.schedule(self.handler, str(self.root / name), recursive=True)
+        for name, watch in gone.items():
             try:
                 self.observer.unschedule(watch)
             except (KeyError, OSError):
                 pass  # the emitter stopped with its folder already
-        self.debouncer.add(name)
+            self.debouncer.add(name)
+        if initial:
+            return
+        for name in new:  # listed after the watch began: a file made meanwhile is seen twice, never missed
+            self.debouncer.add(name)
+            for path in sorted((self.root / name).rglob("*")):
+                rel = relevant(str(path), self.root, self.handler.ignore, path.is_dir())
+                if rel and path.is_file():
+                    self.debouncer.add(rel)
 
     def start(self) -> None:
         self.observer.start()
