@@ -13,6 +13,7 @@ markdown-it's `skipToken`, which caches where each token it skipped ends (and ne
 a second walk over the same stretch would only read that cache — no rule runs, nothing changes — and
 would reach the same place. The rules that run (uncached `skipToken` steps) run at the same positions, in
 the same order and at the same nesting level as in markdown-it's walk, so the tokens are the same.
+tests/test_hostile_scans.py holds it to markdown-it-py's own search on bracket-heavy text.
 """
 from __future__ import annotations
 

@@ -291,11 +291,10 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
         opener = env.group(0)
         found = _find_env_end(state, startLine, endLine, env.group(1))
     else:
-        for opener, closer in _BLOCK:
-            if first.startswith(opener):
-                break
-        else:
+        pair = next((pair for pair in _BLOCK if first.startswith(pair[0])), None)
+        if pair is None:
             return False
+        opener, closer = pair
         found = _find_block_end(state, startLine, endLine, first, opener, closer, silent=silent)
     if found is None:
         # at the start of a block (not while a paragraph asks whether this line ends it): an opener

@@ -23,10 +23,10 @@ def per_text(src: str, kind: str, make: Callable[[str], T]) -> T:
     slots: list[tuple[str, dict[str, Any]]] | None = getattr(_local, "slots", None)
     if slots is None:
         slots = _local.slots = []
+    made: dict[str, Any] | None = None
     if slots and slots[0][0] is src:  # asked at every opener: the text of the last question, most often
         made = slots[0][1]
     else:
-        made = None
         for i, (text, kept) in enumerate(slots):
             if text is src:
                 made = kept
