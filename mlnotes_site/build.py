@@ -27,6 +27,7 @@ from mlnotes_site.render.stage import RenderMemo, RenderOutcome, RenderStats, de
 from mlnotes_site.render.topics import render_topics
 from mlnotes_site.version import code_version
 from mlnotes_site.index.anchors import check_anchors
+from mlnotes_site.index.embeds import check_embeds
 from mlnotes_site.index.relations import check_translation_dates, translation_report
 from mlnotes_site.index.site import Site
 from mlnotes_site.emit.search import SearchIndex, start_search
@@ -223,7 +224,8 @@ def index_site(config: Config, content: Content, selection: Selection, stage: Re
     problems = list(content.problems) + stage.problems + site.problems
     for note in site.notes:
         problems += infos[note.path].problems
-    problems += site.check_links(strict) + check_anchors(site, strict) + check_translation_dates(site.relations)
+    problems += site.check_links(strict) + check_anchors(site, strict) + check_embeds(site, strict)
+    problems += check_translation_dates(site.relations)
     problems = locate_problems(problems, content.notes)  # a notebook's: at their cells
     if stage.stats.math_unavailable and any(i.math_count for i in infos.values()):
         problems.append(warning("math/katex-missing", f"{stage.stats.math_unavailable}: formulas were rendered as MathML "

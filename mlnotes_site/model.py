@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 # N indexes the note's links: it depends on the reader's language and on other notes), a formula
 # (kind "m", N is its id: KaTeX HTML for pages, MathML for feeds), and, only while an excerpt is
 # made, a display formula whose inline copy is rendered if the excerpt keeps it (kind "c").
+# An Obsidian embed `![[note]]` alone on its line is a pair of "e" placeholders (N: the embed's link
+# index) around the link it shows when it is not filled: the emit stage puts the embedded note there
+# (emit/embeds.py), or keeps the link (feeds; a cycle, too deep, a missing target).
 
-LINK, MATH, COPY = "", "m", "c"
+LINK, MATH, COPY, EMBED = "", "m", "c", "e"
 _PLACEHOLDER_RE = re.compile("\x00([mc]?)(\\d+)\x00")
+_EMBED_RE = re.compile("\x00e(\\d+)\x00(.*?)\x00e\\1\x00", re.S)
 
 
 def placeholder(kind: str, index: int) -> str:
@@ -47,6 +51,14 @@ def fill_placeholders(text: str, fill: Mapping[str, Callable[[int], str]]) -> st
         function = fill.get(match.group(1))
         return match.group(0) if function is None else function(int(match.group(2)))
     return _PLACEHOLDER_RE.sub(repl, text)
+
+
+def fill_embeds(text: str, fill: Callable[[int, str], str] | None = None) -> str:
+    """`text` with each embed (a pair of EMBED placeholders around its link) replaced by what `fill`
+    returns for its index and the link's HTML; without `fill`, by the link."""
+    if "\x00" + EMBED not in text:
+        return text
+    return _EMBED_RE.sub(lambda m: m.group(2) if fill is None else fill(int(m.group(1)), m.group(2)), text)
 
 
 # --- what a Markdown pass records ------------------------------------------------------------------
@@ -108,6 +120,7 @@ class MarkdownEnv:
     unclosed_math: dict[int, tuple[str, int]] = field(default_factory=dict)  # line -> (opener, column) (math)
     unclosed_comment: int | None = None  # line of a `%%` never closed (comments)
     unknown_refs: list[str] = field(default_factory=list)  # \eqref labels no equation has (math)
+    embeds: list[int] = field(default_factory=list)  # link indexes of embeds alone in a paragraph (embeds)
 
 
 _ENV_KEY = "mlnotes"
@@ -155,6 +168,12 @@ class NoteInfo:
     # when made by an older layout: then the title as written.
     title_html: str = ""
     title_text: str = ""
+    # Obsidian embeds: the `![[note]]` standing alone on their line (render/markdown/embeds.py) as (link
+    # index, where it starts in the body HTML), and what of the body another note can embed: (id, start,
+    # end) slices of the body HTML, a top-level heading's section (after it, up to the next heading of
+    # its level or above) and a block id's top-level block (render/sections.py)
+    embeds: tuple[tuple[int, int], ...] = ()
+    sections: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def shows_math(self) -> bool:

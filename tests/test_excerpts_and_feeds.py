@@ -1,6 +1,7 @@
 """Excerpts as they appear in lists and feeds; Atom feeds parsed with feedparser."""
 from __future__ import annotations
 
+import html
 import re
 
 import feedparser
@@ -47,6 +48,56 @@ def test_excerpt_rules(tmp_path, build):
     assert summary.startswith("手写摘要 ") and '<annotation encoding="application/x-tex">a_1</annotation>' in summary
     en = excerpt_of(read(out, "en/index.html"), "English")
     assert en.endswith("…") and "The model" in en
+
+
+ROWS = r"""先看三行推导 $$\begin{aligned} \log p(x) &= \log \int p(x, z)\,\mathrm{d}z \\ &\ge \mathbb{E}_q[\log p(x, z) - \log q(z)] \\ &= -\mathcal{L}(q) \end{aligned}$$ 再看分段函数。
+
+$$
+f(x) = \begin{cases} x - 1, & x \ge 1 \\ 0, & \text{otherwise} \end{cases}, \quad g(x) = \begin{cases} x - 2 \end{cases}
+$$
+
+\[ A = \begin{bmatrix} 1 & -2 \\ 3 & 4 \end{bmatrix}, \quad \det A = 10 \]
+
+\begin{align}
+a &= b - c \label{eq:r1} \\
+c &= \dfrac{d}{2} \nonumber \\
+e &= \sum_{\substack{i < j \\ i \ne k}} x_{ij} \\
+\end{align}
+
+$$
+u = v \\ w = \begin{gathered} 1 \\ 2 \end{gathered}
+$$
+
+R-CNN 与 Qwen1.5-7B 的结果见 \eqref{eq:r1}。
+"""
+
+
+def test_display_formulas_in_excerpts_are_one_line(tmp_path, build):
+    """Rows are joined into one (`&` dropped, rows spaced by \\quad), a grid with rows shows `⋯` in its
+    delimiters; each formula is whole (one KaTeX formula per source formula), minus signs and hyphens kept."""
+    site = write_site(tmp_path / "s", {"content/a/rows.md": note("Rows", "2025-01-06", ROWS)},
+                      "math:\n  number_equations: true\n")
+    out = build(site)
+    for page in ("index.html", "a/index.html"):
+        excerpt = excerpt_of(read(out, page), "Rows")
+        formulas = re.findall(r'<span class="katex">(.*?)</annotation>', excerpt, re.S)
+        assert len(formulas) == 5 and "katex-display" not in excerpt and "math-error" not in excerpt
+        for formula in formulas:
+            mathml = formula[:formula.index("<annotation")]
+            # KaTeX's MathML has one <mtr> per row: no table of the excerpt has two, and no line breaks
+            assert all(table.count("<mtr>") <= 1 for table in re.findall(r"<mtable.*?</mtable>", mathml, re.S)), formula
+            assert "linebreak" not in mathml and "&amp;" not in formula[formula.index("<annotation"):]
+        tex = [html.unescape(f[f.index('"application/x-tex">') + 20:]) for f in formulas]
+        assert re.sub(r"\s+", " ", tex[0]) == (r"{\log p(x) = \log \int p(x, z)\,\mathrm{d}z \quad \ge "
+                                               r"\mathbb{E}_q[\log p(x, z) - \log q(z)] \quad = -\mathcal{L}(q) }")
+        assert tex[1] == r"f(x) = \begin{cases} \cdots\end{cases}, \quad g(x) = \begin{cases} x - 2 \end{cases}"
+        assert tex[2] == r"A = \begin{bmatrix} \cdots\end{bmatrix}, \quad \det A = 10"
+        assert re.sub(r"\s+", " ", tex[3]) == r"{a = b - c \quad c = \frac{d}{2} \quad e = \sum_{\substack{i < j , i \ne k}} x_{ij} }"
+        assert re.sub(r"\s+", " ", tex[4]) == r"u = v \quad w = {1 \quad 2 }"
+        assert "\\tag" not in "".join(tex) and "(1)" not in "".join(tex)
+        # minus signs survive as KaTeX's minus (tex[0], [1] and [3] have one each), the hyphens of the prose too
+        assert sum(f.count("<mo>−</mo>") for f in formulas) >= 4
+        assert "R-CNN" in excerpt and "Qwen1.5-7B" in excerpt and "见 (3)" in excerpt  # auto numbers: f(x) (1), A (2), eq:r1 (3)
 
 
 def test_code_placeholder_is_localized(tmp_path, build):

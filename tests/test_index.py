@@ -168,7 +168,9 @@ def test_obsidian_wikilinks_and_embeds_resolve_like_obsidian(tmp_path, run_cli):
                      page)  # link text is Markdown
     assert 'href="/kb/ml/assets/arch.png#page=2"' in page  # a file keeps its fragment as written
     assert hrefs["kv-cache > KV 缓存"] == "/kb/llm/kv-cache/"  # the heading the title came from: the page top
-    assert 'href="/kb/llm/kv-cache/" class="wikilink embed"' in page  # a note embed is a link to it
+    # a note embed alone on its line shows the note (the reader's translation), headed by a link to it
+    assert '<div class="embed"><div class="embed-head"><a href="/kb/llm/kv-cache/">KV 缓存</a></div>' in page
+    assert "分页。" in page and "Pages." not in page
     assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="" width="320"', page)
     assert re.search(r'<img src="/kb/ml/assets/arch\.png" alt="架构图" width="200" height="100"', page)
     assert "<code>[[not a link]]</code>" in page and "[[1,2]]</annotation>" in page

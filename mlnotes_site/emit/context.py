@@ -14,13 +14,14 @@ from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from mlnotes_site.load.content import Note
-from mlnotes_site.model import LINK, MATH, fill_placeholders, find_placeholders
+from mlnotes_site.model import LINK, MATH, fill_embeds, fill_placeholders, find_placeholders
 from mlnotes_site.i18n import format_date, language_name, strings_for
 from mlnotes_site.problems import Problem, error
 from mlnotes_site.model import NoteBody
 from mlnotes_site.emit.wikilinks import unresolved_as_text
 from mlnotes_site.sitefiles import is_readable
 from mlnotes_site.index.site import Item, Site
+from mlnotes_site.index.embeds import Embedded, walk
 from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit.theme import template_dirs
 from mlnotes_site.emit.assets import RendererInfo
@@ -140,12 +141,26 @@ class Pages:
         # note path -> (the Note, its body key, its version); a long-lived caller passes the same dict
         # to every build, so unchanged notes are not digested again
         self._versions = {} if versions is None else versions
+        self._with_embeds: dict[str, str] = {}  # note path -> its version with what its page embeds
 
     # --- fingerprints ----------------------------------------------------------------------------
 
     def version(self, note: Note | None) -> str:
-        """Everything about a note that any page can show: its rendering and its front matter."""
-        return self._versions_of(note)[0] if note is not None else "-"
+        """Everything about a note that any page can show: its rendering and its front matter, and
+        for a note that embeds others, what of them its page shows (so an edit of an embedded note
+        rewrites the page in `build` and in `serve`)."""
+        if note is None:
+            return "-"
+        own = self._versions_of(note)[0]
+        if not self.site.infos[note.path].embeds:
+            return own
+        found = self._with_embeds.get(note.path)
+        if found is None:
+            shown = [(path[-1].path, index, outcome.note.path, outcome.anchor, self._versions_of(outcome.note)[0],
+                      self.link_targets(outcome.note, note.lang))
+                     for path, index, outcome in walk(self.site, note, note.lang) if isinstance(outcome, Embedded)]
+            found = self._with_embeds[note.path] = digest(own, shown)
+        return found
 
     def listing(self, note: Note | None) -> str:
         """What pages other than its own (and feeds) show of a note: front matter, excerpt, ToC
@@ -225,10 +240,11 @@ class Pages:
         return self.urls.href(path)
 
     def fill(self, note: Note, html: str, lang: str, absolute: bool = False,
-             math: Mapping[int, str] | Sequence[str] | None = None) -> str:
+             math: Mapping[int, str] | Sequence[str] | None = None, keep_embeds: bool = False) -> str:
         """Put real URLs where the renderer left link placeholders, and rendered math where it left
         formula placeholders. `math` is the formulas of the note's body in the form wanted (a page's
-        or a feed's, see BodyStore); without it, those of the excerpt as a page shows them."""
+        or a feed's, see BodyStore); without it, those of the excerpt as a page shows them. An embed
+        shows its link (a feed's form) unless `keep_embeds` leaves it for emit/embeds.py to fill."""
         info = self.site.infos[note.path]
         shown = info.math if math is None else math
 
@@ -250,7 +266,8 @@ class Pages:
             return link.target if link.wiki and self.site.resolve(note, link, lang) is None else None
 
         html = unresolved_as_text(html, unresolved, strings_for(lang, self.config)["wikilink_unresolved"])
-        return fill_placeholders(html, {MATH: formula, LINK: url})
+        html = fill_placeholders(html, {MATH: formula, LINK: url})
+        return html if keep_embeds else fill_embeds(html)
 
     def title_html(self, note: Note) -> Markup:
         """The note's title where a page shows it as HTML: its formulas rendered (by the render stage)."""

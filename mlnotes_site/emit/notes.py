@@ -14,6 +14,7 @@ from mlnotes_site.index.urls import output_file
 from mlnotes_site.emit import Output
 from mlnotes_site.emit.context import Pages, format_dates
 from mlnotes_site.emit.knowledge import note_relations, relation_inputs
+from mlnotes_site.emit.embeds import page_body
 
 
 def note_pages(pages: Pages, only: set[str] | None = None) -> Iterator[Output]:
@@ -50,13 +51,14 @@ def _note_page(pages: Pages, note: Note, translations: dict[str, Note], prev_not
     shown += [b.source for b in pages.relations.backlinks(note, note.lang)]
     shown += [r.note for r in pages.relations.related(note, note.lang)]
     titles_math = any(site.infos[n.path].title_has_math for n in shown)
+    filled = page_body(pages, note, body)
     return pages.render(
         "note.html", lang=note.lang, path=path, title=pages.title_text(note), alternates=alternates,
-        origin=note.path, kind="note", has_math=info.shows_math or titles_math, has_code='class="highlight' in body.html,
-        description=pages.description(note),
+        origin=note.path, kind="note", has_math=info.shows_math or titles_math or filled.has_math,
+        has_code='class="highlight' in filled.html, description=pages.description(note),
         note={
             "title": pages.title_html(note),
-            "body": Markup(pages.fill(note, body.html, note.lang, math=body.math)),
+            "body": Markup(filled.html),
             "toc": [{"level": e.level, "id": e.id, "html": Markup(pages.fill(note, e.html, note.lang, math=body.math))}
                     for e in info.toc],
             "topics": [{"title": site.topic_title(t, note.lang), "href": pages.href(site.urls.topic(t, note.lang))}

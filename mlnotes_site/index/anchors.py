@@ -50,10 +50,10 @@ def _missing(make, note: Note, raw: str, fragment: str, line: int, target: Note,
     hint = (f"did you mean '#{near[0]}'?" if near else
             "link to a heading's id: its text in lower case, spaces as '-', punctuation dropped")
     return make("link/anchor", f"link '{raw}' names '#{fragment}', which is not a heading or label on {where}",
-                note.path, line, _column(note, line, raw), hint=hint)
+                note.path, line, column_of(note, line, raw), hint=hint)
 
 
-def _column(note: Note, line: int, raw: str) -> int:
+def column_of(note: Note, line: int, raw: str) -> int:
     """1-based column of `raw` on the note file's `line`, else 1."""
     lines = note.body.split("\n")
     index = line - note.body_line - 1

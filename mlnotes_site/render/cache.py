@@ -61,6 +61,8 @@ def dump_info(info: NoteInfo) -> dict[str, Any]:
         "description": info.description,
         "title_html": info.title_html,
         "title_text": info.title_text,
+        "embeds": [list(e) for e in info.embeds],
+        "sections": [list(s) for s in info.sections],
     }
 
 
@@ -81,6 +83,8 @@ def load_info(data: Any) -> NoteInfo | None:
             title_text=str(data["title_text"]),
             anchors=tuple(str(a) for a in data["anchors"]),
             fragments=tuple((str(f), int(line), str(raw)) for f, line, raw in data["fragments"]),
+            embeds=tuple((int(index), int(at)) for index, at in data["embeds"]),
+            sections=tuple((str(ident), int(start), int(end)) for ident, start, end in data["sections"]),
         )
     except (KeyError, TypeError, ValueError):
         return None  # an entry from another layout or a damaged one: render again

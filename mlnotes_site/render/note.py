@@ -19,13 +19,14 @@ from mlnotes_site.config import Config, macro_table
 from mlnotes_site.load.content import Note
 from mlnotes_site.model import (COPY, MATH, Formula, MarkdownEnv, NoteBody, NoteInfo, RenderedNote, TocEntry,
                                 fill_placeholders, find_placeholders, markdown_env, new_env, placeholder)
-from mlnotes_site.render.math.equations import LABEL_RE, inline_form, number_display, resolve_refs, starred
+from mlnotes_site.render.math.equations import LABEL_RE, number_display, resolve_refs, starred
 from mlnotes_site.i18n import strings_for
 from mlnotes_site.render.markdown import create_markdown, restore_pipes
 from mlnotes_site.cache import Cache
 from mlnotes_site.render.markdown.code import code_key, fence_lang
 from mlnotes_site.render.math.cache import block_html
 from mlnotes_site.render.math.engine import MathEngine, MathResult
+from mlnotes_site.render.math.oneline import inline_form
 from mlnotes_site.render.math.html import with_source
 from mlnotes_site.problems import Problem, warning
 from mlnotes_site.render.math.mathjax import escape_text_mode, katex_form
@@ -35,6 +36,7 @@ from mlnotes_site.render.linkcontext import fill_formulas, link_contexts
 from mlnotes_site.render.excerpt import (Piece, count_han, count_words, make_excerpt, math_weight, meta_description,
                                          reading_minutes)
 from mlnotes_site.render.searchtext import search_text
+from mlnotes_site.render.sections import embed_offsets, render_body
 
 _MORE_RE = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.IGNORECASE)
 _MORE_SEARCH_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -59,6 +61,7 @@ class Prepared:
     contexts: list[str]  # per link: the sentence around it, formulas as placeholders (backlinks)
     title_html: str = ""
     title_text: str = ""
+    sections: tuple[tuple[str, int, int], ...] = ()  # what another note can embed (render/sections.py)
 
 
 def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = None) -> list[Piece]:
@@ -72,8 +75,10 @@ def _inline_pieces(token: Token, labels: dict[str, tuple[str, str]] | None = Non
         elif child.type in ("softbreak", "hardbreak"):
             pieces.append(Piece(" "))
         elif child.type == "math_inline" and not defines_only(child.content):
-            # `$$…$$` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks
-            kind = COPY if child.meta.get("display") else MATH
+            # `\[…\]` inside a paragraph is display math: an excerpt shows its inline copy, as for blocks;
+            # so does an inline formula with rows (`$$\begin{aligned}…$$` mid-sentence): one line high there
+            one_line = child.meta.get("display") or inline_form(child.content) != child.content.strip()
+            kind = COPY if one_line else MATH
             pieces.append(Piece(html=placeholder(kind, child.meta["mid"]), weight=math_weight(child.content)))
     return pieces
 
@@ -207,7 +212,7 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     problems = _unclosed(note, state)
     # Equation numbers and labels come first: prose \eqref links need them while rendering.
     anchors, state.labels = _number_equations(note, formulas, config.math_number_equations, problems)
-    html = restore_pipes(md.renderer.render(tokens, md.options, env))
+    html, sections = render_body(md, tokens, env)
     if cache is not None and state.code_new:
         cache.put_many(CODE_KIND, state.code_new)
         state.code_new = {}
@@ -222,7 +227,8 @@ def prepare_note(note: Note, config: Config, cache: Cache | None = None) -> Prep
     shown_title = title_html(pieces, lambda tex: _title_formula(formulas, tex))
     requests = _math_requests(note, formulas, state.labels, problems)
     return Prepared(note, tokens, formulas, body_count, problems, anchors, html, toc, excerpt, requests,
-                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces))
+                    _note_macros(note), state, link_contexts(tokens, len(state.links)), shown_title, title_text(pieces),
+                    sections)
 
 
 def _title_formula(formulas: list[Formula], tex: str) -> str:
@@ -399,6 +405,8 @@ def finish_note(prep: Prepared, results: list[MathResult]) -> RenderedNote:
         title_text=prep.title_text,
         anchors=page_ids(html, page),
         fragments=tuple((fragment, line + note.body_line + 1, raw) for fragment, line, raw in state.fragments),
+        embeds=embed_offsets(html, state.embeds),
+        sections=prep.sections,
     )
     return RenderedNote(info, NoteBody(html, tuple(page)), search_text(tokens, formulas[:body_count]))
 

@@ -81,7 +81,7 @@
     box.setAttribute("aria-label", text);
   }
   function labelBoxes() {
-    document.querySelectorAll(".katex-display").forEach(function (box) {
+    document.querySelectorAll(".katex-display, .math-display").forEach(function (box) {
       if (!box.closest(".excerpt")) label(box, body.dataset.formulaBox || "Formula");
     });
     document.querySelectorAll(".code-block pre, .table-wrap").forEach(function (box) {
@@ -121,14 +121,14 @@
   // A click on a formula copies its TeX source (KaTeX keeps it in the MathML annotation);
   // Enter on a focused display formula does the same.
   document.addEventListener("click", function (event) {
-    var formula = event.target.closest && event.target.closest(".katex");
+    var formula = event.target.closest && event.target.closest(".katex, .math-fallback");
     if (!formula || (window.getSelection && String(window.getSelection()))) return;
     copyFormula(formula);
   });
   document.addEventListener("keydown", function (event) {
     var box = event.target;
-    if (event.key !== "Enter" || !box.classList || !box.classList.contains("katex-display")) return;
-    var formula = box.querySelector(".katex");
+    if (event.key !== "Enter" || !box.matches || !box.matches(".katex-display, .math-display")) return;
+    var formula = box.querySelector(".katex") || box;
     if (formula) { event.preventDefault(); copyFormula(formula); }
   });
 })();

@@ -41,6 +41,17 @@ a &= b + c + d + e + f + g + h + i + j + k + l + m + n + o + p \\\\
 \\end{{aligned}} \\tag{{3}}
 $$
 
+段落里也有带编号的公式 \\[\\sum_{{k=1}}^{{K}} \\Big\\| \\nabla_\\phi \\ell_k(\\phi) - \\frac{{1}}{{K}} \\sum_{{j=1}}^{{K}} \\nabla_\\phi \\ell_j(\\phi) \\Big\\|^2 \\le \\varepsilon \\cdot \\max_{{k}} \\|\\nabla_\\phi \\ell_k\\| \\tag{{4}}\\] 然后继续。
+
+\\begin{{equation}}\\label{{eq:elbo}}
+\\log p_\\theta(x) \\ge \\mathbb{{E}}_{{q_\\phi(z \\mid x)}}\\big[\\log p_\\theta(x \\mid z)\\big] - D_{{\\mathrm{{KL}}}}\\big(q_\\phi(z \\mid x) \\,\\|\\, p(z)\\big) + \\sum_{{k=1}}^{{K}} \\gamma_k \\|\\nabla_\\phi \\ell_k\\|^2
+\\end{{equation}}
+
+\\begin{{align}}
+\\nabla_\\theta J(\\theta) &= \\mathbb{{E}}_{{\\tau \\sim \\pi_\\theta}}\\Big[\\sum_{{t=0}}^{{T}} \\nabla_\\theta \\log \\pi_\\theta(a_t \\mid s_t) \\big(G_t - b(s_t)\\big)\\Big] \\label{{eq:pg}} \\\\
+G_t &= \\sum_{{k=t}}^{{T}} \\gamma^{{k-t}} r_k \\label{{eq:ret}}
+\\end{{align}}
+
 ## 表格
 
 {WIDE_TABLE}
@@ -83,6 +94,26 @@ def loss(model, x0, t, noise): return ((noise - model(alpha_bar[t].sqrt() * x0 +
 {"最后的内容。" * 120}
 """
 
+# Display formulas with rows at the start of a note: its excerpt on the lists shows them inline, one line high.
+ROWS = r"""先看三行推导 $$\begin{aligned} \log p(x) &= \log \int p(x, z)\,\mathrm{d}z \\ &\ge \mathbb{E}_q[\log p(x, z) - \log q(z)] \\ &= -\mathcal{L}(q) \end{aligned}$$ 再看分段函数。
+
+$$
+f(x) = \begin{cases} x - 1, & x \ge 1 \\ 0, & -1 < x < 1 \\ x + 1, & x \le -1 \end{cases}
+$$
+
+$$
+A = \begin{pmatrix} 1 & -2 \\ 3 & 4 \end{pmatrix}, \quad \det A = 10
+$$
+
+\begin{align}
+a &= b - c \label{eq:r1} \\
+c &= \dfrac{d}{2} \\
+e &= \sum_{\substack{i < j \\ i \ne k}} x_{ij}
+\end{align}
+
+R-CNN 与 Qwen1.5-7B 的结果见 \eqref{eq:r1}。
+"""
+
 FIG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80" viewBox="0 0 200 80">'
        '<rect x="10" y="10" width="80" height="60" fill="none" stroke="#000"/><text x="20" y="45">x_t</text></svg>')
 
@@ -113,6 +144,8 @@ def site(tmp_path_factory, serve_folder):
         "content/ml/_index.en.md": "---\ntitle: Machine learning\ndescription: Notes on **models** and training\n---\n",
         "content/ml/dense.zh.md": note("扩散模型的公式", "2025-03-10", DENSE_ZH, tags="[math]"),
         "content/ml/dense.en.md": note("Formulas of diffusion models", "2025-03-10", _dense_en(), tags="[math]"),
+        "content/ml/rows.zh.md": note("多行公式", "2025-03-11", ROWS),
+        "content/ml/rows.en.md": note("Formulas with rows", "2025-03-11", ROWS),
         "content/ml/fig.svg": FIG,
         "content/ml/only-zh.zh.md": note("只有中文的笔记", "2025-03-09", "只有中文。$a^2$ 公式。" * 30, tags="[math]"),
         "content/ml/only-en.en.md": note("English only", "2025-03-09", "Only in English, $a^2$. " * 30, tags="[math]"),
@@ -222,25 +255,128 @@ def test_the_page_never_scrolls_sideways(tabs, site, kind, width):
             assert len(boxes) >= 4  # the fixture's long formulas, table and code do overflow at 375
 
 
-@pytest.mark.usefixtures("shot_on_failure")
-@pytest.mark.parametrize("width", WIDTHS)
-def test_equation_numbers_do_not_cover_their_formulas(tabs, site, width):
-    page = open_page(tabs, site, width, PAGES["note"][0])
-    overlaps = page.evaluate("""() => {
-        const rects = node => { const r = document.createRange(); r.selectNodeContents(node); return [...r.getClientRects()]; };
-        const glyphs = root => { const out = []; const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-            while (walk.nextNode()) if (/[^\\s\\u200b]/.test(walk.currentNode.textContent)) out.push(...rects(walk.currentNode));
-            return out.filter(r => r.width > 0 && r.height > 0); };
-        const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
-        const found = []; let tags = 0;
-        for (const tag of document.querySelectorAll('.katex-display .katex-html > .katex-tag')) {
-            tags++;
-            const formula = [...tag.parentElement.children].filter(e => e !== tag).flatMap(glyphs);
-            for (const t of glyphs(tag)) for (const g of formula) if (hit(t, g)) found.push([tag.textContent, t.left, t.right, g.left, g.right, t.top, t.bottom, g.top, g.bottom].join(' '));
+# For each equation number on the page: where its glyphs are, what of them its scroll boxes let show, and
+# what of its formula's glyphs show (a formula that scrolls shows only the part in its box). Baselines are
+# measured with an empty inline-block put at the end of the formula's line and of the number (KaTeX's HTML).
+EQUATION_NUMBERS = """() => {
+    const clipped = (r, el) => {  // the part of rect r that el's ancestors with overflow other than visible let show
+        let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom];
+        for (let a = el.parentElement; a; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            const x = b.left + a.clientLeft, y = b.top + a.clientTop;
+            left = Math.max(left, x); right = Math.min(right, x + a.clientWidth);
+            top = Math.max(top, y); bottom = Math.min(bottom, y + a.clientHeight);
         }
-        return {tags, found};
-    }""")
-    assert overlaps["tags"] == 3 and overlaps["found"] == []
+        return {left, top, right, bottom};
+    };
+    const glyphs = (root, skip) => { const out = []; const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        while (walk.nextNode()) {
+            const node = walk.currentNode;
+            if (!/[^\\s\\u200b]/.test(node.textContent) || (skip && skip.contains(node))) continue;
+            const range = document.createRange(); range.selectNodeContents(node);
+            for (const r of range.getClientRects()) if (r.width > 0 && r.height > 0) out.push({rect: r, shown: clipped(r, node.parentElement)});
+        }
+        return out; };
+    const baseline = el => { const probe = document.createElement('span'); probe.style.cssText = 'display:inline-block;width:0;height:0';
+        el.appendChild(probe); const y = probe.getBoundingClientRect().bottom; probe.remove(); return y; };
+    const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    // KaTeX's number (`.katex-tag`, in a `.math-number` once moved) or math-core's (`.math-number`)
+    return [...document.querySelectorAll('.note-body .math-number, .note-body .katex-display .katex-tag')].map(tag => {
+        const formula = tag.closest('.math-numbered') || tag.closest('.katex-display');
+        const body = formula.querySelector('.katex-display .katex-html, .math-display math');
+        window.scrollTo(0, window.scrollY + tag.getBoundingClientRect().top - innerHeight / 2);  // the page, never the box
+        const number = glyphs(tag);
+        const shown = glyphs(body, tag).map(g => g.shown).filter(r => r.right - r.left > 0.5 && r.bottom - r.top > 0.5);
+        const column = formula.parentElement.getBoundingClientRect();
+        const scrollers = [...formula.querySelectorAll('*'), formula].filter(e => e.scrollLeft !== 0).length;
+        return {
+            text: tag.textContent.replace(/\\u200b/g, ''),
+            hidden: number.filter(g => Math.abs(g.shown.left - g.rect.left) > 0.5 || Math.abs(g.shown.right - g.rect.right) > 0.5
+                || Math.abs(g.shown.top - g.rect.top) > 0.5 || Math.abs(g.shown.bottom - g.rect.bottom) > 0.5
+                || g.rect.left < 0 || g.rect.right > document.documentElement.clientWidth).length,
+            covered: number.filter(g => { const r = g.rect; const e = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+                return !e || !tag.contains(e); }).length,
+            overlaps: number.filter(g => shown.some(f => hit(g.rect, f))).length,
+            glyphs: number.length,
+            drift: body.matches('math') ? null : Math.abs(baseline(tag) - baseline(body)),  // (no probe inside MathML)
+            left: Math.min(...number.map(g => g.rect.left)), right: Math.max(...number.map(g => g.rect.right)),
+            formulaRight: Math.max(...shown.map(r => r.right)), columnRight: column.right, scrollers,
+        };
+    });
+}"""
+
+
+@pytest.mark.usefixtures("shot_on_failure")
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_equation_numbers_are_always_visible_beside_their_formulas(tabs, site, width, theme):
+    """Every number (`\\tag`, a labelled `equation`, each row of an `align`; in a paragraph or a block)
+    is on screen without scrolling, even when its formula is wider than the phone and scrolls: nothing
+    clips or covers it, it touches none of its formula's visible glyphs, it sits on its formula's
+    baseline (each row of an `align` on its row) at the right edge of the column, after the formula."""
+    page = open_page(tabs, site, width, PAGES["note"][0], theme)
+    numbers = page.evaluate(EQUATION_NUMBERS)
+    assert sorted(n["text"] for n in numbers) == ["(1)", "(1)", "(2)", "(2)(3)", "(3)", "(4)"], numbers
+    for n in numbers:
+        assert n["glyphs"] >= 3 and n["scrollers"] == 0, n
+        assert n["hidden"] == 0 and n["covered"] == 0, n  # readable before any scrolling
+        assert n["overlaps"] == 0, n
+        assert n["drift"] < 1, n  # on the formula's baseline: an align's rows stay level with their numbers
+        assert abs(n["right"] - n["columnRight"]) < 2, n  # right-aligned in the column
+        assert n["left"] >= n["formulaRight"] - 0.5, n  # after what shows of the formula, on its row
+    if width == 375:  # the fixture's long numbered formulas do scroll at 375, and their numbers stay put
+        wide = page.evaluate("""() => [...document.querySelectorAll('.note-body .katex-display')].filter(b =>
+            b.querySelector('.katex-tag') || b.closest('.math-numbered')).filter(b => b.scrollWidth > b.clientWidth + 1).length""")
+        assert wide >= 3
+
+
+@pytest.fixture(scope="module")
+def site_without_katex(tmp_path_factory, serve_folder):
+    """The dense note rendered by the fallback (math-core's MathML), as on a machine without node or KaTeX."""
+    root = tmp_path_factory.mktemp("reader-mathcore")
+    write_site(root / "site", {"content/ml/dense.zh.md": note("扩散模型的公式", "2025-03-10", DENSE_ZH),
+                               "content/ml/fig.svg": FIG}, "title: 读者测试\nlanguages: [zh]\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLNOTES_KATEX_DIR", str(root / "no-katex"))
+        build_into(root / "site", root / "www")
+    return serve_folder(root / "www") + "/"
+
+
+@pytest.mark.usefixtures("shot_on_failure")
+@pytest.mark.parametrize("width", (375, 1440))
+def test_without_katex_formulas_scroll_in_their_boxes_and_numbers_stay_in_view(tabs, site_without_katex, width):
+    page = open_page(tabs, site_without_katex, width, "ml/dense/")
+    assert page.locator(".katex").count() == 0 and page.locator(".math-fallback").count() > 10
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    numbers = page.evaluate(EQUATION_NUMBERS)
+    # one number for a whole formula sits beside its box; math-core keeps an align's per-row numbers in its rows
+    assert sorted(n["text"] for n in numbers) == ["(1)", "(1)", "(2)", "(3)", "(4)"], numbers
+    for n in numbers:
+        assert n["hidden"] == 0 and n["covered"] == 0 and n["overlaps"] == 0, n
+        assert abs(n["right"] - n["columnRight"]) < 2 and n["left"] >= n["formulaRight"] - 0.5, n
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.math-display')].filter(b => b.scrollWidth > b.clientWidth + 1)
+        .map(b => [getComputedStyle(b).overflowX, b.tabIndex, b.getAttribute('aria-label')])""")
+    assert all(o == "auto" and t == 0 and label for o, t, label in boxes), boxes
+    if width == 375:
+        assert len(boxes) >= 4
+
+
+@pytest.mark.usefixtures("shot_on_failure")
+@pytest.mark.parametrize("width", (375, 1440))
+@pytest.mark.parametrize("lang", [0, 1], ids=["zh", "en"])
+def test_formulas_in_list_excerpts_are_one_line_high(tabs, site, width, lang):
+    page = open_page(tabs, site, width, PAGES["home"][lang])
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.excerpt')].flatMap(p => {
+        const line = parseFloat(getComputedStyle(p).lineHeight);
+        return [...p.querySelectorAll('.katex')].map(k => ({tex: k.querySelector('annotation').textContent,
+            height: k.getBoundingClientRect().height, line}));
+    })""")
+    rows = [b for b in boxes if "cdots" in b["tex"] or "quad" in b["tex"]]
+    assert len(rows) >= 5, boxes  # the aligned, cases, matrix and align of the note with rows, and its \\substack
+    tall = [b for b in boxes if b["height"] > 1.6 * b["line"]]
+    assert tall == [], tall
 
 
 @pytest.mark.usefixtures("shot_on_failure")

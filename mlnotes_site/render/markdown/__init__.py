@@ -13,6 +13,7 @@ from mlnotes_site.render.markdown.callouts import callouts_plugin
 from mlnotes_site.render.markdown.cjk import cjk_plugin
 from mlnotes_site.render.markdown.code import code_plugin
 from mlnotes_site.render.markdown.comments import comments_plugin
+from mlnotes_site.render.markdown.embeds import embeds_plugin
 from mlnotes_site.render.markdown.figures import figures_plugin
 from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
@@ -49,6 +50,7 @@ def create_markdown() -> MarkdownIt:
     md.use(wikilinks_plugin)
     md.use(figures_plugin)  # after the image rules (wikilinks' sizes too), before the links rule
     md.use(links_plugin)
+    md.use(embeds_plugin)  # after the links rule: an embed is marked by its link's index
     md.use(rawhtml_plugin)
     md.use(tables_plugin)
     md.use(cjk_plugin)  # last: sees the inline tokens every other rule made

@@ -1,5 +1,6 @@
 """Obsidian wikilinks: `[[Note]]`, `[[Note|text]]`, `[[Note#Heading]]`, `[[#Heading]]` and embeds
-`![[image.png]]`, `![[image.png|300]]`, `![[Note]]` (shown as a link: notes are not transcluded);
+`![[image.png]]`, `![[image.png|300]]`, `![[Note]]` (a link; alone on its line, embeds.py marks it
+for the emit stage to show the note in place);
 also Obsidian's size in a Markdown image's description, `![a cat|300](cat.png)`.
 
 They become ordinary link and image tokens whose `meta["wiki"]` holds the name as written; the links

@@ -161,20 +161,7 @@ def resolve_refs(tex: str, labels: dict[str, tuple[str, str]]) -> tuple[str, lis
     return REF_RE.sub(repl, tex), unknown
 
 
-_DISPLAY_ONLY_ENV_RE = re.compile(r"\\(begin|end)\{(equation|align|gather|alignat|split)(\*?)\}")
-_INLINE_ENV = {"align": "aligned", "gather": "gathered", "alignat": "alignedat", "split": "aligned"}
-
-
-def inline_form(tex: str) -> str:
-    """A display formula as an excerpt shows it, inside a line of text: KaTeX refuses `\\tag` and the
-    display-only environments there, so the numbers go and `align` becomes `aligned` (and so on)."""
-    def env(match: re.Match[str]) -> str:
-        name = _INLINE_ENV.get(match.group(2))
-        return f"\\{match.group(1)}{{{name}}}" if name else " "
-    return _DISPLAY_ONLY_ENV_RE.sub(env, LABEL_RE.sub("", _without_tags(tex)))
-
-
-def _without_tags(tex: str) -> str:
+def without_tags(tex: str) -> str:
     """`tex` less its `\\tag{..}` / `\\tag*{..}`, whatever braces the tag holds."""
     out, at = [], 0
     for start, end, _ in find_tags(tex):

@@ -1,4 +1,5 @@
-"""What a rendered formula's HTML holds, read back: its TeX source and its MathML."""
+"""What a rendered formula's HTML holds, read back (its TeX source, its MathML), and the one change
+made to KaTeX's display HTML: its equation number moved beside the scrolling box."""
 from __future__ import annotations
 
 import re
@@ -37,3 +38,28 @@ def feed_math(page_html: str) -> str:
         return mathml
     code = _CODE_RE.search(page_html)
     return code.group(0) if code else ""
+
+
+# KaTeX's display HTML: the number (`\\tag`, or one column of them for an `align`) is the last child of
+# `.katex-html`, absolutely placed at the right of the display box. When the formula is wider than
+# the column that box scrolls (as it must on a phone) and the number goes with the formula, out of
+# sight. Moved out into a sibling of the box, it stays in view beside it: [scrolling formula | number].
+_DISPLAY_OPEN = '<span class="katex-display">'
+_TAG_OPEN = '<span class="katex-tag">'
+_DISPLAY_CLOSE = "</span></span></span>"  # .katex-html, .katex, .katex-display
+
+
+def number_beside(html: str) -> str:
+    """KaTeX display HTML with its equation number taken out of the scrolling `.katex-display` into a
+    `.math-number` beside it, both in a `.math-numbered` (a flex row, see style.css). The number keeps
+    KaTeX's own markup and classes (its vertical list keeps an align's numbers level with their rows,
+    both sides sharing the formula's baseline) and stays hidden from screen readers, as in KaTeX: the
+    MathML carries the number. HTML without a number is returned as it is."""
+    at = html.rfind(_TAG_OPEN)
+    if at < 0 or not html.startswith(_DISPLAY_OPEN) or not html.endswith(_DISPLAY_CLOSE):
+        return html
+    tag = html[at:-len(_DISPLAY_CLOSE)]
+    if tag.count("<span") != tag.count("</span>"):  # not the last child of .katex-html: leave it as KaTeX made it
+        return html
+    return (f'<span class="math-numbered">{html[:at]}{_DISPLAY_CLOSE}'
+            f'<span class="katex math-number" aria-hidden="true">{tag}</span></span>')
