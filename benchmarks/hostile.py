@@ -4,6 +4,8 @@ Times are CPU seconds of this process.
 
     PYTHONPATH=. python benchmarks/hostile.py                 # every shape, 50 KB .. 1 MB
     PYTHONPATH=. python benchmarks/hostile.py --sizes 50000,100000 --shape highlight
+    PYTHONPATH=. python benchmarks/hostile.py --floor       # also plain markdown-it-py (CommonMark +
+                                                              # tables) at the largest size: the floor
     PYTHONPATH=. python benchmarks/hostile.py --note-sizes --sizes 500000,1000000,2000000,4000000
                                                               # whole builds of one big note (item 10)
 """
@@ -39,16 +41,18 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def render(text: str) -> float:
+def render(text: str, plain: bool = False) -> float:
+    from markdown_it import MarkdownIt
     from mlnotes_site.render.markdown import create_markdown
-    md = create_markdown()
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]) if plain else create_markdown()
     started = time.process_time()  # CPU seconds: fair on a machine shared with other work
     md.render(text, {"folder": ""})
     return time.process_time() - started
 
 
-def sweep(sizes: list[int], shapes: list[str]) -> None:
-    print(f"{'shape':24}" + "".join(f"{s // 1000:>8}k" for s in sizes) + "   s/100KB at max")
+def sweep(sizes: list[int], shapes: list[str], floor: bool = False) -> None:
+    print(f"{'shape':24}" + "".join(f"{s // 1000:>8}k" for s in sizes) + "   s/100KB at max"
+          + ("   plain markdown-it-py" if floor else ""))
     for name in shapes:
         row = []
         for size in sizes:
@@ -56,7 +60,9 @@ def sweep(sizes: list[int], shapes: list[str]) -> None:
             if row[-1] > 30:
                 break
         cells = "".join(f"{t:9.3f}" for t in row)
-        print(f"{name:24}{cells}   {row[-1] / (sizes[len(row) - 1] / 100_000):.3f}", flush=True)
+        at = sizes[len(row) - 1]
+        plain = f"   {render(SHAPES[name](at), plain=True) / (at / 100_000):.3f}" if floor else ""
+        print(f"{name:24}{cells}   {row[-1] / (at / 100_000):.3f}{plain}", flush=True)
 
 
 def sweep_builds(sizes: list[int]) -> None:
@@ -92,13 +98,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="50000,100000,200000,500000,1000000")
     parser.add_argument("--shape", action="append")
+    parser.add_argument("--floor", action="store_true", help="also time plain markdown-it-py on each shape")
     parser.add_argument("--note-sizes", action="store_true", help="sweep whole builds of one big note instead")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.note_sizes:
         sweep_builds(sizes)
         return 0
-    sweep(sizes, args.shape or list(SHAPES))
+    sweep(sizes, args.shape or list(SHAPES), args.floor)
     return 0
 
 

@@ -17,6 +17,7 @@ from mlnotes_site.render.markdown.embeds import embeds_plugin
 from mlnotes_site.render.markdown.figures import figures_plugin
 from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
+from mlnotes_site.render.markdown.labels import labels_plugin
 from mlnotes_site.render.markdown.links import links_plugin
 from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
 from mlnotes_site.render.markdown.nobreak import nobreak_plugin
@@ -33,6 +34,7 @@ __all__ = ["create_markdown", "PIPE", "restore_pipes"]
 def create_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    md.use(labels_plugin)  # markdown-it's link label search, remembered (linear on runs of brackets)
     md.use(autolinks_plugin)
     md.use(comments_plugin)  # before math (see comments.py)
     md.use(math_plugin)

@@ -19,9 +19,9 @@ MARK = "%%"
 def _comment_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False  # indented code
+    if not state.src.startswith(MARK, state.bMarks[startLine] + state.tShift[startLine], state.eMarks[startLine]):
+        return False  # asked of every line of every paragraph: said without copying the line
     first = line_text(state, startLine).rstrip()
-    if not first.startswith(MARK):
-        return False
     rest = first[len(MARK):]
     if MARK in rest:
         if rest.find(MARK) != len(rest) - len(MARK):

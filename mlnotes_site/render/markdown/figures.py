@@ -9,18 +9,30 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 
+def _lone_image(inline: Token) -> Token | None:
+    """The image that is the only thing (but blank text) in a paragraph's inline token."""
+    found = None
+    for child in inline.children or []:
+        if child.type == "text" and not child.content.strip():
+            continue
+        if found is not None or child.type != "image":
+            return None
+        found = child
+    return found
+
+
 def _figures(state: StateCore) -> None:
     tokens = state.tokens
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         opening = tokens[i]
-        inline = tokens[i + 1] if i + 2 < len(tokens) else None
-        children = [c for c in (inline.children or []) if not (c.type == "text" and not c.content.strip())] \
-            if inline is not None and inline.type == "inline" else []
-        image = children[0] if len(children) == 1 and children[0].type == "image" else None
+        # the cheap tests first: this looks at every token of the note (every cell of a long table)
+        inline = tokens[i + 1] if opening.type == "paragraph_open" and not opening.hidden and i + 2 < len(tokens) \
+            else None
+        image = _lone_image(inline) if inline is not None and inline.type == "inline" else None
         title = str(image.attrGet("title") or "") if image is not None else ""
-        if opening.type != "paragraph_open" or image is None or not title.strip() or opening.hidden:
+        if image is None or not title.strip():
             out.append(opening)
             i += 1
             continue

@@ -50,9 +50,9 @@ def _anchors(state: StateCore) -> None:
 def _toc_markers(state: StateCore) -> None:
     """Each page has its own table of contents: a paragraph that is only another tool's marker goes."""
     tokens = state.tokens
-    drop = {i + k for i in range(len(tokens) - 2) for k in range(3)
+    drop = {i + k for i in range(len(tokens) - 2)
             if tokens[i].type == "paragraph_open" and tokens[i + 1].type == "inline"
-            and tokens[i + 1].content.strip().lower() in TOC_MARKERS}
+            and tokens[i + 1].content.strip().lower() in TOC_MARKERS for k in range(3)}
     if drop:
         state.tokens = [t for i, t in enumerate(tokens) if i not in drop]
 

@@ -36,6 +36,7 @@ _INLINE = ((r"\\(", r"\\)", False), (r"\\[", r"\\]", True), ("\\(", "\\)", False
            ("$$", "$$", False))
 # Block openers at the start of a line: (opener, closer)
 _BLOCK = ((r"\\[", r"\\]"), ("$$", "$$"), ("\\[", "\\]"))
+_BLOCK_FIRST = ("$", "\\")  # what every block opener (and `\\begin`) starts with
 
 
 def restore_pipes(text: str) -> str:
@@ -281,17 +282,20 @@ def _find_env_end(state: StateBlock, startLine: int, endLine: int, name: str) ->
 def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False
-    first = line_text(state, startLine).rstrip()
-    env = _BEGIN_RE.match(first)
+    src, start, stop = state.src, state.bMarks[startLine] + state.tShift[startLine], state.eMarks[startLine]
+    if not src.startswith(_BLOCK_FIRST, start, stop):
+        return False  # asked of every line of every paragraph: said without copying the line
+    first = src[start:stop].rstrip()
+    env = _BEGIN_RE.match(first) if first.startswith("\\begin{") else None
     if env:
         opener = env.group(0)
         found = _find_env_end(state, startLine, endLine, env.group(1))
     else:
-        pair = next(((o, c) for o, c in _BLOCK if first.startswith(o)), None)
+        pair = next((pair for pair in _BLOCK if first.startswith(pair[0])), None)
         if pair is None:
             return False
-        opener = pair[0]
-        found = _find_block_end(state, startLine, endLine, first, *pair, silent=silent)
+        opener, closer = pair
+        found = _find_block_end(state, startLine, endLine, first, opener, closer, silent=silent)
     if found is None:
         # at the start of a block (not while a paragraph asks whether this line ends it): an opener
         # whose closer never comes is a mistake worth a warning, though it stays text as elsewhere

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
-from collections.abc import Callable
 
 T = TypeVar("T")
 _SLOTS = 4  # texts remembered per thread: a rule may look at a line while a paragraph is parsed
@@ -20,22 +20,26 @@ _local = threading.local()
 
 def per_text(src: str, kind: str, make: Callable[[str], T]) -> T:
     """The structure `make(src)` of one kind, made once per text object."""
-    slots: list[tuple[str, dict[str, Any]]] = getattr(_local, "slots", None) or []
-    _local.slots = slots
+    slots: list[tuple[str, dict[str, Any]]] | None = getattr(_local, "slots", None)
+    if slots is None:
+        slots = _local.slots = []
     made: dict[str, Any] | None = None
-    for i, (text, kept) in enumerate(slots):
-        if text is src:
-            made = kept
-            if i:
+    if slots and slots[0][0] is src:  # asked at every opener: the text of the last question, most often
+        made = slots[0][1]
+    else:
+        for i, (text, kept) in enumerate(slots):
+            if text is src:
+                made = kept
                 slots.insert(0, slots.pop(i))
-            break
-    if made is None:
-        made = {}
-        slots.insert(0, (src, made))
-        del slots[_SLOTS:]
-    if kind not in made:
-        made[kind] = make(src)
-    return made[kind]  # type: ignore[no-any-return]
+                break
+        if made is None:
+            made = {}
+            slots.insert(0, (src, made))
+            del slots[_SLOTS:]
+    found = made.get(kind)
+    if found is None:
+        found = made[kind] = make(src)
+    return found  # type: ignore[no-any-return]
 
 
 class Occurrences:
@@ -130,16 +134,16 @@ class NoCloser:
         self.failed_from[end] = min(start, self.failed_from.get(end, start))
 
 
-def memo(state: Any, name: str, make: Callable[[], T]) -> T:
+def memo(state: Any, name: Hashable, make: Callable[[], T]) -> T:
     """A per-parser-state memo: markdown-it makes one state per paragraph (inline) or per document
     (block), so what a rule learns is forgotten with the text it was learnt on."""
-    memos: dict[str, Any] | None = getattr(state, "_mlnotes_scan", None)
+    memos: dict[Hashable, Any] | None = getattr(state, "_mlnotes_scan", None)
     if memos is None:
-        memos = {}
-        state._mlnotes_scan = memos
-    if name not in memos:
-        memos[name] = make()
-    return memos[name]  # type: ignore[no-any-return]
+        memos = state._mlnotes_scan = {}
+    made = memos.get(name)
+    if made is None:
+        made = memos[name] = make()
+    return made  # type: ignore[no-any-return]
 
 
 class NextLine:
@@ -162,6 +166,13 @@ class NextLine:
 
 def next_line(state: Any, name: str, start: int, end: int, test: Callable[[int], bool]) -> int:
     """`NextLine` kept on a block state per test and per nesting (a blockquote or a list shifts the
-    line starts the test reads, so its answers are kept apart)."""
-    key = f"line:{name}:{end}:{state.parentType}:{state.blkIndent}"
-    return memo(state, key, lambda: NextLine(test)).next(start, end)
+    line starts the test reads, so its answers are kept apart). Asked for every line of a paragraph
+    whose lines all look like openers: kept cheap (a tuple key, no string formatting)."""
+    memos: dict[Hashable, Any] | None = getattr(state, "_mlnotes_scan", None)
+    if memos is None:
+        memos = state._mlnotes_scan = {}
+    key = ("line", name, end, state.parentType, state.blkIndent)
+    finder: NextLine | None = memos.get(key)
+    if finder is None:
+        finder = memos[key] = NextLine(test)
+    return finder.next(start, end)

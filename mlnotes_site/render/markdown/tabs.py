@@ -16,6 +16,8 @@ _TAB_RE = re.compile(r'^===[!+]*[ \t]+"(.*)"[ \t]*$')  # `===! "A"` starts a new
 def _tab(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False  # indented code
+    if not state.src.startswith("===", state.bMarks[startLine] + state.tShift[startLine], state.eMarks[startLine]):
+        return False  # asked of every line of every paragraph: said without copying the line
     marker = _TAB_RE.match(line_text(state, startLine))
     if marker is None:
         return False

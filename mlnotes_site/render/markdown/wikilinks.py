@@ -41,10 +41,12 @@ def split_wikilink(inner: str) -> tuple[str, str, str | None]:
 
 def _no_closing_bracket(state: StateInline, silent: bool) -> bool:
     """`[`, `![` with no `]` anywhere after them are text: said here once, as markdown-it's link and
-    image rules would otherwise look for the end of a label from every one of them (quadratic)."""
+    image rules would otherwise look for the end of a label from every one of them."""
     src, pos = state.src, state.pos
+    if _last_closing_bracket(state) >= pos:  # asked at every bracket: kept cheap
+        return False
     run = _OPEN_RUN_RE.match(src, pos, state.posMax)
-    if run is None or scan.find(src, "]", pos, state.posMax) >= 0:
+    if run is None:
         return False
     if not silent:
         state.pending += run.group()
@@ -52,7 +54,19 @@ def _no_closing_bracket(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _last_closing_bracket(state: StateInline) -> int:
+    """Where the last `]` before `posMax` is (a link's text is parsed with its own `posMax`): one
+    search per text and end."""
+    ends: dict[int, int] = scan.memo(state, "last-closing-bracket", dict)
+    last = ends.get(state.posMax)
+    if last is None:
+        last = ends[state.posMax] = state.src.rfind("]", 0, state.posMax)
+    return last
+
+
 def _wikilink(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] not in "[!":
+        return False
     if _no_closing_bracket(state, silent):
         return True
     src, pos = state.src, state.pos
