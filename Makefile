@@ -27,7 +27,7 @@ test: setup browser-deps lint
 
 # The linter and the type checker (configured in pyproject.toml) must be clean.
 lint: setup
-	$(BIN)/ruff check mlnotes_site
+	$(BIN)/ruff check mlnotes_site tests benchmarks
 	$(BIN)/mypy
 
 # Browser tests drive Debian's chromium; CJK fonts so pages draw Chinese.

@@ -861,7 +861,7 @@ def _code_block(rng: Random) -> tuple[str, str]:
     out = []
     for lang in (0, 1):
         vals = dict(values, c0=c0[lang], c1=c1[lang])
-        code = re.sub(r"‹(\w+)›", lambda m: vals[m.group(1)], template)
+        code = re.sub(r"‹(\w+)›", lambda m, vals=vals: vals[m.group(1)], template)
         out.append(f"```python\n{code}```")
     return out[0], out[1]
 
@@ -961,7 +961,7 @@ def _table(rng: Random, fm: FormulaMaker, f: _Filler) -> tuple[str, str]:
     for _ in range(rng.randint(3, 6)):
         tzh, ten = f.term_pair()
         cz, ce = [tzh], [ten]
-        for c in range(1, ncol):
+        for _c in range(1, ncol):
             kind = rng.randrange(5)
             if kind == 0:
                 v = str(rng.randint(1, 1000))

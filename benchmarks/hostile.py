@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # Each shape makes about `size` characters of text that the rule must scan.
 SHAPES: dict[str, Callable[[int], str]] = {

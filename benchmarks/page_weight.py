@@ -41,7 +41,7 @@ def main() -> None:
         for path in paths:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             urls: list[str] = []
-            page.on("request", lambda r: urls.append(r.url))
+            page.on("request", lambda r, urls=urls: urls.append(r.url))
             page.goto(base + path, wait_until="networkidle")
             page.evaluate("document.fonts.ready.then(() => 0)")  # fonts load as text needs them
             page.wait_for_load_state("networkidle")

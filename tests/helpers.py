@@ -10,7 +10,7 @@ import re
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 

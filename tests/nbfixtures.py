@@ -19,7 +19,7 @@ PANDAS_HTML = """<div>
   </thead>
 
   <tbody>
-""" + "".join("    <tr><th>%d</th>%s</tr>\n" % (r, "".join(f"<td>{r * 0.137 + c:.4f}</td>" for c in range(24)))
+""" + "".join("    <tr><th>{}</th>{}</tr>\n".format(r, "".join(f"<td>{r * 0.137 + c:.4f}</td>" for c in range(24)))
               for r in range(5)) + """  </tbody>
 </table>
 <p>5 rows × 24 columns</p>

@@ -17,7 +17,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from html import unescape
 from pathlib import Path
 
@@ -77,8 +77,8 @@ def _undecorate(html: str) -> str:
 
 def ours(markdown: str) -> str:
     note = Note(path="content/spec.md", content_path="spec.md", lang="en", key="spec", topic="", slug="spec",
-                title="Spec", date=datetime(2024, 1, 1, tzinfo=timezone.utc),
-                updated=datetime(2024, 1, 1, tzinfo=timezone.utc), topics=(), tags=(), summary=None, draft=False,
+                title="Spec", date=datetime(2024, 1, 1, tzinfo=UTC),
+                updated=datetime(2024, 1, 1, tzinfo=UTC), topics=(), tags=(), summary=None, draft=False,
                 aliases=(), toc=True, weight=0, params={}, body=markdown, body_line=0)
     prepared = prepare_note(note, Config(root=REPO, languages=("en",)))
     links = prepared.env.links

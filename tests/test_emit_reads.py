@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import sqlite3
-from pathlib import Path
 
 from mlnotes_site.build import BuildOptions, build
 from mlnotes_site.emit import context

@@ -16,7 +16,7 @@ def test_example_site_builds_strictly_without_warnings(tmp_path, run_cli):
     assert len(pairs) >= 6
     # every internal link of every page resolves to a file of the build
     for page in out.rglob("*.html"):
-        for tag, attrs in parse(page.read_text(encoding="utf-8")).tags:
+        for _tag, attrs in parse(page.read_text(encoding="utf-8")).tags:
             href = attrs.get("href") or attrs.get("src") or ""
             if href.startswith("/") and not href.startswith("//"):
                 target = out / href.split("#")[0].lstrip("/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from helpers import note, parse, read, write_site
+from datetime import UTC
 
 CONFIG = """
 title: {zh: 笔记, en: Notes}
@@ -160,7 +161,7 @@ def test_serve_follows_the_languages_the_files_use(tmp_path):
 
 def test_notes_without_date_outside_git_use_the_file_time_with_one_warning(tmp_path, run_cli):
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     site = write_site(tmp_path / "s", {
         "content/export/a.md": "# Alpha\n\nExported without front matter.\n",
@@ -168,7 +169,7 @@ def test_notes_without_date_outside_git_use_the_file_time_with_one_warning(tmp_p
         "content/export/c.md": "---\ntitle: Gamma\nupdated: 2025-03-01\n---\n\nAn updated but no date.\n",
         "content/export/d.md": note("Delta", "2025-01-01", "Dated."),
     }, "timezone: UTC\n")
-    when = datetime(2024, 6, 7, 8, 9, 10, tzinfo=timezone.utc).timestamp()
+    when = datetime(2024, 6, 7, 8, 9, 10, tzinfo=UTC).timestamp()
     for name in "abc":
         os.utime(site / f"content/export/{name}.md", (when, when))
     result = run_cli("build", site, "-o", site / "public")

@@ -520,7 +520,7 @@ def test_without_katex_each_note_keeps_its_own_macros(tmp_path, monkeypatch):
     result = build(BuildOptions(site, tmp_path / "out", jobs=1))
     assert not [p for p in result.problems if p.code == "math/parse"], [p.message for p in result.problems]
     assert [p.code for p in result.problems] == ["math/katex-missing"]
-    for i, name in enumerate(["a", "b", "c"]):
+    for _i, name in enumerate(["a", "b", "c"]):
         page = read(tmp_path / "out", f"a/{name}/index.html")
         bold = chr(0x1D400 + ord(name) - ord("a"))  # MATHEMATICAL BOLD CAPITAL A, B, C
         assert f"<mi>{bold}</mi>" in page and "math-error" not in page, name

@@ -16,7 +16,7 @@ from mlnotes_site.load.notebook_outputs import close_fences
 from mlnotes_site.serve.watch import relevant
 from helpers import note, note_body, read, tree_digest, write_site
 from nbfixtures import b64, png, python_notebook, softmax_en, softmax_zh, write
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+from nbformat.v4 import new_markdown_cell
 
 
 def make_site(root: Path, config: str = "languages: [zh, en]\n") -> Path:

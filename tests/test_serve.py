@@ -101,6 +101,19 @@ def edit(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+
+def served_pages(tree: dict[str, str]) -> dict[str, str]:
+    """What serve wrote, without the build marker and the search index: serve's background step writes
+    the index when it gets to it (tests/test_search.py covers it)."""
+    return {k: v for k, v in tree.items() if k != MARKER and not k.startswith("pagefind/")}
+
+
+def clean_pages(site: Path, out: Path) -> dict[str, str]:
+    """What a clean build (drafts included, as serve shows them) writes, compared as served_pages."""
+    clean = build(BuildOptions(site, out, drafts=True))
+    assert not clean.failed, [p.format() for p in clean.problems]
+    return served_pages(tree_digest(out))
+
 def test_serves_the_site_under_its_base_path_with_the_script_injected(server):
     status, headers, body = get(server, "/kb/")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
@@ -153,7 +166,7 @@ def test_errors_show_in_the_page_and_the_last_good_site_stays(server):
     problems = events.next("problems")["text"]
     assert "content/python/gil.zh.md:" in problems and "error[front-matter/yaml]" in problems
     status, _, body = get(server, "/kb/python/gil/")
-    assert status == 200 and "GIL".encode() in body  # the last good page
+    assert status == 200 and b"GIL" in body  # the last good page
     late = Events(server)  # a page opened now learns about the problem at once
     assert "front-matter/yaml" in late.next("hello")["problems"]
     edit(path, note("GIL fixed", "2025-02-01", "锁。"))
@@ -227,22 +240,13 @@ def test_random_edit_sequences_end_identical_to_a_clean_build(tmp_path):
                 victim = rng.choice(notes)
                 twin = victim.with_name(victim.name.replace(".zh.md", ".en.md"))
                 edit(twin, note(f"English {step}", "2025-05-05", f"Body {step}"))
-            wait_for(lambda: dev.builds > builds, timeout=15)
+            wait_for(lambda builds=builds: dev.builds > builds, timeout=15)
         time.sleep(0.3)
         with dev.build_lock:
             served = tree_digest(dev.output)
     finally:
         dev.stop()
-    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
-    assert not clean.failed, [p.format() for p in clean.problems]
-    expected = tree_digest(tmp_path / "clean")
-    served.pop(MARKER, None)
-    expected.pop(MARKER, None)
-    # the search index is written by serve's own background step, when it gets to it
-    # (tests/test_search.py covers it)
-    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
-    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
-    assert served == expected
+    assert served_pages(served) == clean_pages(site, tmp_path / "clean")
     shutil.rmtree(tmp_path / "clean")
 
 
@@ -344,16 +348,7 @@ def test_templates_and_static_made_after_the_start_are_picked_up(tmp_path):
             served = tree_digest(dev.output)
     finally:
         dev.stop()
-    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
-    assert not clean.failed, [p.format() for p in clean.problems]
-    expected = tree_digest(tmp_path / "clean")
-    served.pop(MARKER, None)
-    expected.pop(MARKER, None)
-    # the search index is written by serve's own background step, when it gets to it
-    # (tests/test_search.py covers it)
-    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
-    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
-    assert served == expected
+    assert served_pages(served) == clean_pages(site, tmp_path / "clean")
 
 
 def raw_request(dev: DevServer, request: bytes) -> bytes:
@@ -474,11 +469,4 @@ def test_a_vault_without_content_folder_is_watched_in_its_sub_folders(tmp_path):
             served = tree_digest(dev.output)
     finally:
         dev.stop()
-    clean = build(BuildOptions(site, tmp_path / "clean", drafts=True))
-    assert not clean.failed, [p.format() for p in clean.problems]
-    expected = tree_digest(tmp_path / "clean")
-    for tree in (served, expected):
-        tree.pop(MARKER, None)
-    served = {k: v for k, v in served.items() if not k.startswith("pagefind/")}
-    expected = {k: v for k, v in expected.items() if not k.startswith("pagefind/")}
-    assert served == expected
+    assert served_pages(served) == clean_pages(site, tmp_path / "clean")

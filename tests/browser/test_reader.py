@@ -455,7 +455,7 @@ def test_chinese_typesetting_in_the_page(tabs, site):
 def test_titles_descriptions_and_stylesheets_per_page(tabs, site):
     page = tabs.get(1440)
     titles = {}
-    for kind, paths in PAGES.items():
+    for _kind, paths in PAGES.items():
         for path in paths:
             page.goto(site + path)
             titles[path] = page.title()
