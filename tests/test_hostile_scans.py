@@ -126,3 +126,29 @@ def test_the_shapes_still_mean_what_they_meant(text, html):
     out = create_markdown().render(text, {"folder": ""})
     assert html in out
     assert "hidden" not in out
+
+
+def test_the_remembered_line_scans_answer_as_a_scan_per_opener(monkeypatch):
+    """scan.next_line keeps, per block context, where the next closing (or blank) line is, so 8,000
+    openers do not each scan the rest of the document. Nested blockquotes, lists and indents shift
+    the line starts the tests read: random documents of such lines render the same with the memo as
+    with a plain scan from every opener."""
+    from mlnotes_site.render.markdown import scan
+
+    def plain(state, name, start, end, test):
+        line = start
+        while line < end and not test(line):
+            line += 1
+        return line if line < end else -1
+
+    md = create_markdown()
+    rng = random.Random(20261203)
+    prefixes = ["", "> ", "> > ", "> > > ", "- ", "  ", ">", "> >", "1. "]
+    bodies = ["$$", "$$ a", "a $$", "b$$", "%%", "%% c", "c %%", "x", "", "\\[", "\\]", "\\[ a", "a \\]"]
+    remembered = scan.next_line
+    for _ in range(1200):
+        doc = "\n".join(rng.choice(prefixes) + rng.choice(bodies) for _ in range(rng.randint(2, 9))) + "\n"
+        monkeypatch.setattr(scan, "next_line", remembered)
+        ours = md.render(doc, {"folder": ""})
+        monkeypatch.setattr(scan, "next_line", plain)
+        assert md.render(doc, {"folder": ""}) == ours, doc

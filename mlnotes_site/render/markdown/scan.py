@@ -171,7 +171,8 @@ def next_line(state: Any, name: str, start: int, end: int, test: Callable[[int],
     memos: dict[Hashable, Any] | None = getattr(state, "_mlnotes_scan", None)
     if memos is None:
         memos = state._mlnotes_scan = {}
-    key = ("line", name, end, state.parentType, state.blkIndent)
+    # state.level too: nested blockquotes share parentType and blkIndent but not their line starts
+    key = ("line", name, end, state.parentType, state.blkIndent, state.level)
     finder: NextLine | None = memos.get(key)
     if finder is None:
         finder = memos[key] = NextLine(test)
