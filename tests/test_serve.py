@@ -102,6 +102,13 @@ def edit(path: Path, text: str) -> None:
 
 
 
+def settled_tree(dev: DevServer) -> dict[str, str]:
+    """What serve has written once its last rebuild has settled, read while no build writes."""
+    time.sleep(0.3)
+    with dev.build_lock:
+        return tree_digest(dev.output)
+
+
 def served_pages(tree: dict[str, str]) -> dict[str, str]:
     """What serve wrote, without the build marker and the search index: serve's background step writes
     the index when it gets to it (tests/test_search.py covers it)."""
@@ -241,9 +248,7 @@ def test_random_edit_sequences_end_identical_to_a_clean_build(tmp_path):
                 twin = victim.with_name(victim.name.replace(".zh.md", ".en.md"))
                 edit(twin, note(f"English {step}", "2025-05-05", f"Body {step}"))
             wait_for(lambda builds=builds: dev.builds > builds, timeout=15)
-        time.sleep(0.3)
-        with dev.build_lock:
-            served = tree_digest(dev.output)
+        served = settled_tree(dev)
     finally:
         dev.stop()
     assert served_pages(served) == clean_pages(site, tmp_path / "clean")
@@ -343,9 +348,7 @@ def test_templates_and_static_made_after_the_start_are_picked_up(tmp_path):
         time.sleep(0.3)
         edit(site / "templates/404.html", page.replace("{% endblock %}", "<p>our own 404</p>{% endblock %}", 1))
         wait_for(lambda: dev.builds > builds and b"our own 404" in get(dev, "/kb/no/such/")[2], timeout=15)
-        time.sleep(0.3)
-        with dev.build_lock:
-            served = tree_digest(dev.output)
+        served = settled_tree(dev)
     finally:
         dev.stop()
     assert served_pages(served) == clean_pages(site, tmp_path / "clean")
@@ -464,9 +467,7 @@ def test_a_vault_without_content_folder_is_watched_in_its_sub_folders(tmp_path):
         assert dev.builds == builds
         edit(site / "top.md", note("总览", "2025-01-01", "顶层也改了。"))  # still watching at the top
         wait_for(lambda: "顶层也改了".encode() in get(dev, "/top/")[2])
-        time.sleep(0.3)
-        with dev.build_lock:
-            served = tree_digest(dev.output)
+        served = settled_tree(dev)
     finally:
         dev.stop()
     assert served_pages(served) == clean_pages(site, tmp_path / "clean")
