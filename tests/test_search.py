@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -104,9 +106,9 @@ class Spy:
                 self.calls.append(list(args))
             return real(args, *a, **kw)
 
-        def forked(pages, scratch, command, log):  # type: ignore[no-untyped-def]
+        def forked(pages, scratch, command, log, **kw):  # type: ignore[no-untyped-def]
             self.calls.append(list(command))
-            return real_fork(pages, scratch, command, log)
+            return real_fork(pages, scratch, command, log, **kw)
         monkeypatch.setattr(search.subprocess, "Popen", popen)
         monkeypatch.setattr(search.Forked, "start", forked)
 
@@ -145,6 +147,54 @@ def test_index_per_language_cached_and_rebuilt_from_records(tmp_path, monkeypatc
     _build(site, drafts=True)
     entry = json.loads(read(out, "pagefind/pagefind-entry.json"))
     assert entry["languages"]["zh"]["page_count"] == 3
+
+
+@needs_pagefind
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path, monkeypatch, in_memory):
+    ram = tmp_path / "shm"
+    ram.mkdir()
+    monkeypatch.setattr(search, "RAM", ram if in_memory else tmp_path / "no-such-folder")
+    spy = Spy(monkeypatch)
+    site = _site(tmp_path)
+    _build(site)
+    [command] = spy.calls
+    folders = [Path(command[command.index(flag) + 1]) for flag in ("--site", "--output-path")]
+    where = ram if in_memory else site / ".mlnotes-cache" / "search"
+    assert all(where in folder.parents for folder in folders), command
+    entry = json.loads(read(site / "public", "pagefind/pagefind-entry.json"))
+    assert set(entry["languages"]) == {"zh", "en"}
+    [cached] = [p for p in (site / ".mlnotes-cache" / "search").iterdir() if "." not in p.name]
+    assert (cached / "pagefind-entry.json").is_file()  # copied out of memory: the next build finds it
+    deadline = time.monotonic() + 10  # the documents are removed by a process nobody waits for
+    while any(ram.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(ram.iterdir()) == []
+    if in_memory:
+        assert not any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir())
+
+
+def test_sweep_removes_only_our_memory_folders_whose_build_ended(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "RAM", tmp_path)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+
+    def folder(name: str, pid: int | None, age: float = 0) -> Path:
+        path = tmp_path / name
+        (path / "docs").mkdir(parents=True)
+        if pid is not None:
+            (path / search.RAM_MARKER).write_text(f"{pid}\nmlnotes build\n", encoding="utf-8")
+            old = time.time() - age
+            os.utime(path / search.RAM_MARKER, (old, old))
+        return path
+    dead = folder(f"{search.RAM_PREFIX}dead", ended.pid)
+    running = folder(f"{search.RAM_PREFIX}running", os.getpid())
+    unmarked = folder(f"{search.RAM_PREFIX}unmarked", None)
+    stale = folder(f"{search.RAM_PREFIX}stale", os.getpid(), age=2 * 86400)  # its number reused since
+    other = folder("someone-else", ended.pid)
+    search.sweep_ram()
+    assert not dead.exists() and not stale.exists()
+    assert running.exists() and unmarked.exists() and other.exists()
 
 
 @needs_pagefind

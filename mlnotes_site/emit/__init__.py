@@ -20,7 +20,8 @@ class Output:
     fingerprint: str | None = None  # digest of the inputs of `make`
     make: Callable[[], bytes] | None = None  # the bytes, made only when needed
     # copy_from is a file nobody changes once written (a finished search index in the cache): the
-    # writer hard-links it instead of copying (one call instead of a read and a write per file)
+    # writer hard-links it instead of copying (one call instead of a read and a write per file), and
+    # knows it by its path alone (no stat: its folder is named by the digest of what it was made from)
     linkable: bool = False
 
     def content(self) -> bytes:

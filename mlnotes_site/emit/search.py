@@ -4,9 +4,10 @@ document per note, never over the written pages.
 Each document is the note's search record (made by render/searchtext.py, cached beside its body)
 wrapped in `data-pagefind-body` with the note's title, topics, tags and date as metadata and
 filters, in `<html lang>` of the note's language: Pagefind makes one index per language, and the
-page a reader is on searches its own. Documents are written to a temporary folder and the
-packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the pages are
-written; the finished files are then added to the output's `pagefind/` folder. The digest covers
+page a reader is on searches its own. Documents are written to a temporary folder (in memory,
+/dev/shm, when there is room: Pagefind writes its output there several times faster than to a
+disk) and the packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the
+pages are written; the finished files are then added to the output's `pagefind/` folder. The digest covers
 every input of the index, so a build in which no note changed reuses the cached index at once,
 and one changed note re-indexes from the cached records without reading any page.
 """
@@ -308,11 +309,13 @@ def canonical_filters(folder: Path) -> None:
 
 
 def _files(folder: Path) -> Iterator[Output]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    """The index's files, in a fixed order (a warm build lists all of them: string joins, not Path math)."""
+    top = str(folder)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
+        rel = dirpath[len(top):].replace(os.sep, "/")
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            yield Output(f"{FOLDER}/{path.relative_to(folder).as_posix()}", copy_from=path, origin="search index",
+            yield Output(f"{FOLDER}{rel}/{name}", copy_from=Path(dirpath, name), origin="search index",
                          linkable=True)  # a finished index folder is never written again
 
 
@@ -347,7 +350,6 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
         return SearchIndex(cached, digest)
     root.mkdir(parents=True, exist_ok=True)
     _prune(root)
-    scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
     began = time.perf_counter()
     texts = records(docs, site, bodies)
     pages = [(doc.file, document_html(doc, texts[doc.path]).encode("utf-8")) for doc in docs]
@@ -355,13 +357,21 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     making = Path(tempfile.mkdtemp(prefix=f"{digest}.tmp-", dir=root))
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
-    command = [str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"]
     process: subprocess.Popen[bytes] | Forked
-    if threading.active_count() == 1 and hasattr(os, "fork"):
-        process = Forked.start(pages, scratch, command, log)
-    else:  # a thread might hold a lock the fork would keep locked (serve's background indexer): write here
-        write_documents(pages, scratch)
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    forking = threading.active_count() == 1 and hasattr(os, "fork")
+    ram = ram_folder(stats.document_bytes) if forking else None
+    if ram is not None:  # documents and Pagefind's output in memory; the child copies the index to `making`
+        scratch = ram
+        command = [str(binary), "--site", str(ram / "docs"), "--output-path", str(ram / "index"), "--silent"]
+        process = Forked.start(pages, ram / "docs", command, log, copy=(ram / "index", making))
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
+        command = [str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"]
+        if forking:
+            process = Forked.start(pages, scratch, command, log)
+        else:  # a thread might hold a lock the fork would keep locked (serve's background indexer): write here
+            write_documents(pages, scratch)
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     started = time.perf_counter()
     stats.prepare = started - began
     return SearchIndex(making, digest, process, scratch, fresh=True, log=log, stats=stats, started=started)
@@ -390,7 +400,10 @@ class Forked:
         self.returncode: int | None = None
 
     @classmethod
-    def start(cls, pages: list[tuple[str, bytes]], scratch: Path, command: list[str], log: Any) -> Forked:
+    def start(cls, pages: list[tuple[str, bytes]], scratch: Path, command: list[str], log: Any,
+              copy: tuple[Path, Path] | None = None) -> Forked:
+        """`copy`: (Pagefind's output in memory, the cache folder it is copied to once made); the whole
+        memory folder (the parent of `scratch`) is then removed, as the documents are otherwise."""
         null = os.open(os.devnull, os.O_RDWR)
         try:
             pid = os.fork()
@@ -410,6 +423,11 @@ class Forked:
                     # reaped here, so the build's wait4 on this child counts Pagefind's CPU time and memory
                     _, status = os.waitpid(pagefind, 0)
                     code = os.waitstatus_to_exitcode(status)
+                    if copy is not None:
+                        if code == 0:
+                            # copyfile: the content only (sendfile on Linux), no permission bits or times
+                            shutil.copytree(*copy, copy_function=shutil.copyfile, dirs_exist_ok=True)
+                        scratch = scratch.parent
                     if os.fork() == 0:
                         shutil.rmtree(scratch, ignore_errors=True)
                         os._exit(0)
@@ -441,6 +459,53 @@ class Forked:
             _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
+
+
+RAM = Path("/dev/shm")  # tmpfs on Linux: Pagefind writes its 1,000+ small files there several times faster
+RAM_PREFIX = "mlnotes-search-"
+RAM_MARKER = "mlnotes-search.txt"  # in each of our folders there: what the stale-folder sweep looks for
+
+
+def ram_folder(document_bytes: int) -> Path | None:
+    """A new folder in memory (/dev/shm) for the documents and Pagefind's output, when there is one
+    with room to spare (the index is about as large as the documents; containers often have a
+    64 MB /dev/shm); else None, and both go to the cache folder on disk."""
+    try:
+        fs = os.statvfs(RAM)
+        if not os.access(RAM, os.W_OK | os.X_OK) or fs.f_bavail * fs.f_frsize < 4 * document_bytes + (64 << 20):
+            return None
+        sweep_ram()
+        folder = Path(tempfile.mkdtemp(prefix=RAM_PREFIX, dir=RAM))
+        (folder / RAM_MARKER).write_text(f"{os.getpid()}\nmlnotes build: search documents and index being made "
+                                         "by the process above; removed by the next build once it has ended\n",
+                                         encoding="utf-8")
+    except OSError:
+        return None
+    return folder
+
+
+def sweep_ram(now: float | None = None) -> None:
+    """Our memory folders that a killed build left: ours by their marker, whose build has ended (or,
+    should its process number have been reused, a day old)."""
+    day_ago = (time.time() if now is None else now) - 86400
+    for entry in RAM.glob(f"{RAM_PREFIX}*"):
+        with contextlib.suppress(OSError, ValueError):
+            marker = entry / RAM_MARKER
+            if entry.is_symlink() or not marker.is_file():
+                continue
+            if _alive(int(marker.read_text(encoding="utf-8").split()[0])) and marker.stat().st_mtime > day_ago:
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _prune(root: Path) -> None:

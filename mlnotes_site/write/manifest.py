@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from stat import S_ISREG
 from pathlib import Path
 
 from mlnotes_site.emit import Output
@@ -29,6 +30,8 @@ def output_digest(output: Output, data: bytes | None) -> str:
     """The digest of an output's bytes; a copied file is named by its source's path, size and mtime
     (reading every image of the site to hash it would cost more than copying it)."""
     if output.copy_from is not None:
+        if output.linkable:  # a file nobody changes once written, in a folder named by its inputs' digest
+            return f"link:{output.copy_from}"
         stat = output.copy_from.stat()
         return f"copy:{output.copy_from}:{stat.st_size}:{stat.st_mtime_ns}"
     return data_digest(data or b"")
@@ -45,7 +48,7 @@ def as_written(file: Path, record: Record) -> bool:
         stat = file.lstat()
     except OSError:
         return False
-    return file.is_file() and not file.is_symlink() and [stat.st_size, stat.st_mtime_ns] == record[1:3]
+    return S_ISREG(stat.st_mode) and [stat.st_size, stat.st_mtime_ns] == record[1:3]
 
 
 def manifest_path(cache_dir: Path, out: Path) -> Path:
