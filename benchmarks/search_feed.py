@@ -13,7 +13,8 @@ own peak RSS is sampled from /proc (VmHWM, every 20 ms), since wait4's figure is
 it and the children it reaped, Pagefind included. The search build's --profile line gives
 Pagefind's CPU time and peak RSS (reaped by the build with wait4), the search documents and
 the index size. Printed: every build, then medians, the on/off ratio of the medians and of each
-round, and the machine's load average before and after.
+round, the CPU time the hypervisor stole during each build (other guests of the host: the
+noise in these timings), and the machine's load average before and after.
 
 The second form compares two ways of feeding Pagefind the same search documents (SITE must
 have been built once; its cache holds the search records):
@@ -164,12 +165,24 @@ def _vm_hwm(pid: int) -> float:
     return 0.0
 
 
+def _steal() -> float:
+    """CPU seconds the hypervisor gave to other guests so far, over all CPUs (0 where unknown): a
+    round with much of it was slowed by the host, not by the build."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def timed_build(site: Path, out: Path, cold: bool) -> dict[str, float]:
     if cold:
         shutil.rmtree(site / CACHE_DIR, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "mlnotes_site", "build", str(site), "-o", str(out), "--quiet", "--profile"]
     with tempfile.TemporaryFile() as err:
+        stolen = _steal()
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         own = 0.0
@@ -180,11 +193,13 @@ def timed_build(site: Path, out: Path, cold: bool) -> dict[str, float]:
                 break
             time.sleep(0.02)
         wall = time.perf_counter() - start
+        stolen = _steal() - stolen
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"build failed: {' '.join(cmd)}\n{text[-3000:]}")
-    row = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": own, "tree_rss": usage.ru_maxrss * 1024 / 1e6}
+    row = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": own, "tree_rss": usage.ru_maxrss * 1024 / 1e6,
+           "steal": stolen}
     found = PROFILE.search(text)
     if found:
         row.update({k: float(v) for k, v in found.groupdict().items()})
@@ -219,7 +234,7 @@ def builds(args: argparse.Namespace) -> int:
                              f"{row['prepare']:.2f} s, waited {row['waited']:.2f} s, added in {row['finish']:.2f} s"
                              if "pf_cpu" in row else "")
                     print(f"  {kind} {name:3s} #{n + 1}: {row['wall']:7.2f} s wall {row['cpu']:6.2f} CPU-s (reaped) "
-                          f"build RSS {row['rss']:5.0f} MB{extra}", flush=True)
+                          f"build RSS {row['rss']:5.0f} MB, steal {row['steal']:5.2f} s{extra}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -231,7 +246,9 @@ def builds(args: argparse.Namespace) -> int:
         rounds = ", ".join(f"{b / a:.3f}" for a, b in zip(off, on))
         print(f"  {kind}   {statistics.median(off):9.2f} {statistics.median(on):8.2f} "
               f"{statistics.median(on) / statistics.median(off):8.3f}   {rounds}   (on - off: "
-              f"{statistics.median(on) - statistics.median(off):+.2f} s)")
+              f"{statistics.median(on) - statistics.median(off):+.2f} s; steal, medians: off "
+              f"{statistics.median(r['steal'] for r in runs[(kind, 'off')]):.2f} s, on "
+              f"{statistics.median(r['steal'] for r in runs[(kind, 'on')]):.2f} s)")
     cold = runs[("cold", "on")]
     with_index = [r for r in cold if "pf_cpu" in r]
     if with_index:
