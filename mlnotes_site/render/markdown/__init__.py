@@ -18,6 +18,7 @@ from mlnotes_site.render.markdown.figures import figures_plugin
 from mlnotes_site.render.markdown.headings import headings_plugin
 from mlnotes_site.render.markdown.highlight import highlight_plugin
 from mlnotes_site.render.markdown.labels import labels_plugin
+from mlnotes_site.render.markdown.dispatch import dispatch_plugin
 from mlnotes_site.render.markdown.links import links_plugin
 from mlnotes_site.render.markdown.math import PIPE, math_plugin, restore_pipes
 from mlnotes_site.render.markdown.nobreak import nobreak_plugin
@@ -35,6 +36,7 @@ def create_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     md.use(labels_plugin)  # markdown-it's link label search, remembered (linear on runs of brackets)
+    md.use(dispatch_plugin)  # each inline rule asked only at the characters it can start at
     md.use(autolinks_plugin)
     md.use(comments_plugin)  # before math (see comments.py)
     md.use(math_plugin)

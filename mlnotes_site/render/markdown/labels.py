@@ -23,6 +23,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it import helpers as standard_helpers
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.image import image as standard_image
+from markdown_it.rules_inline.link import link as standard_link
 
 from mlnotes_site.render.markdown import scan
 
@@ -122,30 +124,28 @@ def _walk(state: StateInline, first: int, disable_nested: bool, closes: _Closes)
     return -1
 
 
-def skip_token(state: StateInline) -> None:
-    """markdown-it's `ParserInline.skipToken`, the step of every label walk, with the same result and the
-    same cache, asked in a cheaper order: the cache before the rule list and options (most steps are
-    cache hits), and the nesting level raised once around the rules rather than around each one
-    (each rule sees the same level). About a third of a bracket-heavy paragraph's time."""
-    pos, cache = state.pos, state.cache
-    if pos in cache:
-        state.pos = cache[pos]
-        return
-    ok = False
-    if state.level < state.md.options["maxNesting"]:
-        state.level += 1
-        for rule in state.md.inline.ruler.getRules(""):
-            if rule(state, True):
-                if state.pos <= pos:
-                    raise RuntimeError("inline rule didn't increment state.pos")
-                ok = True
-                break
-        state.level -= 1
-    else:  # too deep: markdown-it skips to the end of the text (its own workaround, kept)
-        state.pos = state.posMax
-    if not ok:
-        state.pos += 1
-    cache[pos] = state.pos
+def cannot_link(state: StateInline) -> bool:
+    """No link or image can start at `state.pos`, and asking the rule would change nothing: no reference
+    is defined (so only an inline link, `[text](…)`, could be one), no `](` stands between here and the
+    end, and no `^[` (an inline footnote) is in the text. The footnote's own label search reads
+    `skipToken`'s cache, which label searches for links fill in; without it, every label search a link
+    rule would make is for a link that cannot be, and nothing else reads that cache. The paragraph of
+    `[[a]` then costs one lookup per bracket instead of a label search."""
+    if state.env.get("references"):
+        return False
+    found: dict[int, int] = scan.memo(state, "last-link-close", dict)  # posMax -> where the last "](" is
+    last = found.get(state.posMax)
+    if last is None:
+        last = found[state.posMax] = state.src.rfind("](", 0, state.posMax)
+        if "^[" in state.src:
+            last = found[state.posMax] = state.posMax
+    return last < state.pos
+
+
+def _unless_cannot_link(rule: Any) -> Any:
+    def fast(state: StateInline, silent: bool) -> bool:
+        return False if cannot_link(state) else bool(rule(state, silent))
+    return fast
 
 
 def labels_plugin(md: MarkdownIt) -> None:
@@ -153,4 +153,5 @@ def labels_plugin(md: MarkdownIt) -> None:
     helpers: Any = SimpleNamespace(**{name: getattr(standard_helpers, name) for name in standard_helpers.__all__})
     helpers.parseLinkLabel = parse_link_label
     md.helpers = helpers
-    md.inline.skipToken = skip_token  # type: ignore[method-assign]
+    md.inline.ruler.at("link", _unless_cannot_link(standard_link))
+    md.inline.ruler.at("image", _unless_cannot_link(standard_image))

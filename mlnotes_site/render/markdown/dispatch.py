@@ -1,0 +1,152 @@
+"""Inline rules asked only where they can start.
+
+markdown-it's inline tokenizer (and `skipToken`, the step of every link-label walk) asks every inline
+rule in turn at every position the text rule stops at: each bracket, dollar, backslash, star, `]`…
+Ours has 21 rules, and nearly all of them look at the character under the cursor first and return
+False. A paragraph of brackets (`[[a]` repeated) spent most of its time in those calls.
+
+`FIRST` names, for each rule we know, the characters it can start at. At a character, the tokenizer
+here asks only the rules that can start there, in their order; the text rule only at characters that
+are not terminators (where it always matches). That is exact, not a heuristic: a rule left out would
+have returned False without touching the state (tests/test_dispatch.py runs every rule listed at
+every other character of bracket-, math- and markup-heavy text and holds it to that, and renders
+random documents through both tokenizers). A rule not in `FIRST` (a plugin added later) is asked at
+every character, as markdown-it does.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+Rule = Callable[[StateInline, bool], bool]
+
+TEXT = "text"
+FIRST: dict[str, str] = {
+    "linkify": ":",
+    "newline": "\n",
+    "eqref": "\\",
+    "math_inline": "$\\",
+    "escape": "\\",
+    "backticks": "`",
+    "obsidian_comment": "%",
+    "subscript": "~",
+    "superscript": "^",
+    "highlight": "=",
+    "strikethrough": "~",
+    "emphasis": "*_",
+    "wikilink": "[!",
+    "link": "[",
+    "image": "!",
+    "footnote_inline": "^",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
+}
+
+
+class Chains:
+    """The rules to ask at each character, made from the ruler's current list the first time a
+    character is met (made again when the list or the terminator characters change)."""
+
+    def __init__(self, md: MarkdownIt) -> None:
+        self.md = md
+        self.rules: list[Rule] | None = None
+        self.terminators: Any = None
+        self.named: list[tuple[str, Rule]] = []
+        self.by_char: dict[str, list[Rule]] = {}
+
+    def current(self) -> dict[str, list[Rule]]:
+        """The chains made so far, for the ruler as it is now (asked once per tokenize: the rules do
+        not change while a text is parsed). A character not in it: `make`."""
+        inline = self.md.inline
+        rules = inline.ruler.getRules("")
+        if rules is not self.rules or inline.terminator_re is not self.terminators:
+            self.rules, self.terminators = rules, inline.terminator_re
+            names = {id(r.fn): r.name for r in inline.ruler.__rules__ if r.enabled}
+            self.named = [(names.get(id(rule), ""), rule) for rule in rules]
+            self.by_char = {}
+        return self.by_char
+
+    def make(self, char: str) -> list[Rule]:
+        chain = self.by_char[char] = [rule for name, rule in self.named if self._may_start(name, char)]
+        return chain
+
+    def _may_start(self, name: str, char: str) -> bool:
+        if name == TEXT:
+            return self.terminators.match(char) is None
+        first = FIRST.get(name)
+        return first is None or char in first
+
+
+def tokenize(chains: Chains) -> Callable[[StateInline], None]:
+    """markdown-it's `ParserInline.tokenize`, step for step, asking each position's chain."""
+    def run(state: StateInline) -> None:
+        src, end = state.src, state.posMax
+        max_nesting = state.md.options["maxNesting"]
+        chain_at, make = chains.current().get, chains.make
+        while state.pos < end:
+            pos = state.pos
+            ok = False
+            if state.level < max_nesting:
+                char = src[pos]
+                chain = chain_at(char)
+                if chain is None:
+                    chain = make(char)
+                for rule in chain:
+                    if rule(state, False):
+                        if state.pos <= pos:
+                            raise RuntimeError("inline rule didn't increment state.pos")
+                        ok = True
+                        break
+            if ok:
+                if state.pos >= end:
+                    break
+                continue
+            state.append_pending(src[pos])
+            state.pos += 1
+        if state.pending:
+            state.pushPending()
+    return run
+
+
+def skip_token(chains: Chains) -> Callable[[StateInline], None]:
+    """markdown-it's `ParserInline.skipToken`, the step of every label walk, with the same result and the
+    same cache, asked in a cheaper order: the cache before the rules (most steps are cache hits), the
+    nesting level raised once around the rules rather than around each one (each rule sees the same
+    level), and only the rules that can start at the character."""
+    def run(state: StateInline) -> None:
+        pos, cache = state.pos, state.cache
+        if pos in cache:
+            state.pos = cache[pos]
+            return
+        ok = False
+        if state.level < state.md.options["maxNesting"]:
+            state.level += 1
+            char = state.src[pos:pos + 1]  # "" past the end: every rule, as markdown-it
+            chain = chains.by_char.get(char)  # (made current by the tokenize this step runs in)
+            if chain is None:
+                chain = chains.make(char)
+            for rule in chain:
+                if rule(state, True):
+                    if state.pos <= pos:
+                        raise RuntimeError("inline rule didn't increment state.pos")
+                    ok = True
+                    break
+            state.level -= 1
+        else:  # too deep: markdown-it skips to the end of the text (its own workaround, kept)
+            state.pos = state.posMax
+        if not ok:
+            state.pos += 1
+        cache[pos] = state.pos
+    return run
+
+
+def dispatch_plugin(md: MarkdownIt) -> None:
+    """On this instance only (markdown-it's ParserInline methods stay as they are for others)."""
+    chains = Chains(md)
+    md.inline.tokenize = tokenize(chains)  # type: ignore[method-assign]
+    md.inline.skipToken = skip_token(chains)  # type: ignore[method-assign]

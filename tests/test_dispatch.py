@@ -1,0 +1,99 @@
+"""The inline tokenizer that asks each rule only where it can start (render/markdown/dispatch.py) and the
+link rules that are not asked where no link can be (labels.py `cannot_link`) are exact: a rule left out
+returns False without touching the state, and whole documents render as through markdown-it's own
+tokenizer, `skipToken` and link rules."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.image import image as standard_image
+from markdown_it.rules_inline.link import link as standard_link
+
+from mlnotes_site.render.markdown import create_markdown
+from mlnotes_site.render.markdown.dispatch import FIRST, TEXT
+
+PIECES = ["[", "]", "[[", "]]", "![", "](u)", "(", ")", "^[", "[^1]", "^", "~", "~~", "==", "$", "$$", "\\(",
+          "\\)", "\\[", "\\]", "\\", "`", "``", "%%", "*", "_", "<", ">", "<b>", "</b>", "<http://a.b>", "&amp;",
+          "&", ":", "http://x.org", "!", "|", "a", "中文", " ", "\n", "x", "1", "\\eqref{eq:a}", "#", "{", "}"]
+
+
+def _text(rng: random.Random, pieces: int) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, pieces)))
+
+
+def _plain_twin():  # type: ignore[no-untyped-def]
+    """Our parser with markdown-it's own tokenizer, skipToken and link rules put back."""
+    md = create_markdown.__wrapped__()  # a fresh instance (create_markdown's is shared)
+    del md.inline.tokenize, md.inline.skipToken  # the instance's: ParserInline's methods show through
+    md.inline.ruler.at("link", standard_link)
+    md.inline.ruler.at("image", standard_image)
+    return md
+
+
+def test_a_rule_not_asked_would_have_said_no_and_changed_nothing():
+    md = create_markdown()
+    rules = {r.name: r.fn for r in md.inline.ruler.__rules__ if r.enabled}
+    assert set(FIRST) <= set(rules) and TEXT in rules  # the table names rules the parser has
+    terminators = md.inline.terminator_re
+    rng = random.Random(21)
+    asked = 0
+    for _ in range(400):
+        src = _text(rng, 30)
+        env: dict = {"folder": "", "references": {"X": {"href": "/x", "title": ""}}} if rng.random() < 0.3 \
+            else {"folder": ""}
+        for pos, char in enumerate(src):
+            for name, rule in rules.items():
+                may = (terminators.match(char) is None) if name == TEXT else (name not in FIRST or char in FIRST[name])
+                if may:
+                    continue
+                for silent in (True, False):
+                    state = StateInline(src, md, env, [])
+                    state.pos = pos
+                    answer = rule(state, silent)
+                    asked += 1
+                    assert answer is False and state.pos == pos and state.tokens == [] and state.pending == "", \
+                        (name, src, pos, silent)
+    assert asked > 100_000
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_documents_render_as_through_markdown_its_own_tokenizer(seed):
+    fast, plain = create_markdown(), _plain_twin()
+    rng = random.Random(seed)
+    for _ in range(700):
+        src = _text(rng, 60)
+        if rng.random() < 0.25:
+            src += "\n\n[a]: /u\n[^1]: note\n"
+        assert fast.render(src, {"folder": ""}) == plain.render(src, {"folder": ""}), src
+
+
+def test_deep_brackets_in_an_inline_footnote_as_markdown_it():
+    """markdown-it gives up on a label past its nesting limit (20): the cache its link label searches
+    fill decides an inline footnote's label; `cannot_link` must leave those searches alone then."""
+    fast, plain = create_markdown(), _plain_twin()
+    for depth in range(15, 26):
+        for text in ("^[" + "[" * depth + "a" + "]" * depth + "] b", "[" * depth + "x^[y]" + "]" * depth,
+                     "^[" + "[a]" * depth + "]", "[" * depth + "a](u)" + "]" * depth):
+            assert fast.render(text, {"folder": ""}) == plain.render(text, {"folder": ""}), text
+
+
+def test_a_paragraph_of_brackets_asks_no_label_search():
+    """`[[a]` repeated with no `](` and no reference: the link rule answers from one lookup."""
+    from mlnotes_site.render.markdown import labels
+    calls = 0
+    real = labels._walk
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return real(*args)
+    try:
+        labels._walk = counted
+        create_markdown().render("[[a]" * 2000, {"folder": ""})
+        assert calls == 0
+        create_markdown().render("[[a]" * 200 + "[x](u)", {"folder": ""})  # a link at the end: searched
+        assert calls > 0
+    finally:
+        labels._walk = real
