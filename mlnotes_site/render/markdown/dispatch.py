@@ -148,5 +148,5 @@ def skip_token(chains: Chains) -> Callable[[StateInline], None]:
 def dispatch_plugin(md: MarkdownIt) -> None:
     """On this instance only (markdown-it's ParserInline methods stay as they are for others)."""
     chains = Chains(md)
-    md.inline.tokenize = tokenize(chains)  # type: ignore[method-assign]
-    md.inline.skipToken = skip_token(chains)  # type: ignore[method-assign]
+    md.inline.tokenize = tokenize(chains)  # type: ignore[method-assign,assignment]
+    md.inline.skipToken = skip_token(chains)  # type: ignore[method-assign,assignment]
