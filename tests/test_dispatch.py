@@ -7,12 +7,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.image import image as standard_image
 from markdown_it.rules_inline.link import link as standard_link
 
 from mlnotes_site.render.markdown import create_markdown
-from mlnotes_site.render.markdown.dispatch import FIRST, TEXT
+from mlnotes_site.render.markdown.dispatch import BLOCK_FIRST, FIRST, TEXT
 
 PIECES = ["[", "]", "[[", "]]", "![", "](u)", "(", ")", "^[", "[^1]", "^", "~", "~~", "==", "$", "$$", "\\(",
           "\\)", "\\[", "\\]", "\\", "`", "``", "%%", "*", "_", "<", ">", "<b>", "</b>", "<http://a.b>", "&amp;",
@@ -26,7 +27,8 @@ def _text(rng: random.Random, pieces: int) -> str:
 def _plain_twin():  # type: ignore[no-untyped-def]
     """Our parser with markdown-it's own tokenizer, skipToken and link rules put back."""
     md = create_markdown.__wrapped__()  # a fresh instance (create_markdown's is shared)
-    del md.inline.tokenize, md.inline.skipToken  # the instance's: ParserInline's methods show through
+    # the instance's: markdown-it's own methods show through
+    del md.inline.tokenize, md.inline.skipToken, md.block.ruler.getRules
     md.inline.ruler.at("link", standard_link)
     md.inline.ruler.at("image", standard_image)
     return md
@@ -56,6 +58,51 @@ def test_a_rule_not_asked_would_have_said_no_and_changed_nothing():
                     assert answer is False and state.pos == pos and state.tokens == [] and state.pending == "", \
                         (name, src, pos, silent)
     assert asked > 100_000
+
+
+LINE_STARTS = ["", "", "  ", "    ", "> ", ">", "- ", "* ", "+ ", "1. ", "2) ", "# ", "## ", "$$", "\\[", "\\]",
+               "\\begin{align}", "\\end{align}", "%%", "=== \"t\"", "!!! note", "??? tip", ": ", "~ ", "[^1]: ",
+               "```", "~~~", "<div>", "</div>", "<!--", "***", "---", "___", "| a | b |", "|---|---|", "a | b",
+               "[a]: /u", "> [!note]", "===", "text ", "中文 "]
+
+
+def _document(rng: random.Random, lines: int) -> str:
+    return "\n".join(rng.choice(LINE_STARTS) + _text(rng, 4) * rng.randint(0, 1) for _ in range(rng.randint(1, lines)))
+
+
+def test_a_terminator_not_asked_would_have_said_no_and_changed_nothing():
+    md = create_markdown()
+    rules = {r.name: r.fn for r in md.block.ruler.__rules__ if r.enabled}
+    assert set(BLOCK_FIRST) <= set(rules)
+    rng = random.Random(22)
+    asked = 0
+    for _ in range(300):
+        src = _document(rng, 12)
+        for parent in ("root", "paragraph", "blockquote", "list"):
+            state = StateBlock(src, md, {"folder": ""}, [])
+            state.parentType = parent
+            state.ddIndent = rng.choice([-1, 0])
+            for line in range(state.lineMax):
+                start = state.bMarks[line] + state.tShift[line]
+                if start >= state.eMarks[line]:
+                    continue
+                char = src[start]
+                for name, first in BLOCK_FIRST.items():
+                    if char in first:
+                        continue
+                    asked += 1
+                    assert rules[name](state, line, state.lineMax, True) is False, (name, src, line, parent)
+                    assert state.line == 0 and state.tokens == [] and state.parentType == parent, (name, src, line)
+    assert asked > 30_000
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_block_documents_render_as_through_markdown_its_own_rules(seed):
+    fast, plain = create_markdown(), _plain_twin()
+    rng = random.Random(100 + seed)
+    for _ in range(500):
+        src = _document(rng, 14)
+        assert fast.render(src, {"folder": ""}) == plain.render(src, {"folder": ""}), src
 
 
 @pytest.mark.parametrize("seed", range(3))

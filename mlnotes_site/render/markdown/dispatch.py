@@ -12,6 +12,12 @@ have returned False without touching the state (tests/test_dispatch.py runs ever
 every other character of bracket-, math- and markup-heavy text and holds it to that, and renders
 random documents through both tokenizers). A rule not in `FIRST` (a plugin added later) is asked at
 every character, as markdown-it does.
+
+Block rules are the same story one level up: a paragraph asks every terminator rule (13 here) at each
+of its lines whether the line ends it, and `lheading` asks them all again. `BLOCK_FIRST` names the first
+characters of a line (after its indent) each terminator rule can accept, and the terminator chains
+(`paragraph`, `blockquote`, `list`, `reference`) become one rule that asks only those. Terminators are
+always asked silently; only those chains are changed, never the chain that opens blocks.
 """
 from __future__ import annotations
 
@@ -19,9 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 Rule = Callable[[StateInline, bool], bool]
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 TEXT = "text"
 FIRST: dict[str, str] = {
@@ -45,6 +53,22 @@ FIRST: dict[str, str] = {
     "autolink": "<",
     "html_inline": "<",
     "entity": "&",
+}
+
+
+BLOCK_FIRST: dict[str, str] = {  # asked silently, as a terminator: what the line must start with
+    "obsidian_comment": "%",
+    "math_block": "$\\",
+    "admonition": "!?",
+    "content_tab": "=",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "footnote_def": "[",
+    "html_block": "<",
+    "heading": "#",
+    "deflist": ":~",
 }
 
 
@@ -145,8 +169,47 @@ def skip_token(chains: Chains) -> Callable[[StateInline], None]:
     return run
 
 
+class Terminators:
+    """The block ruler's `getRules`, for this instance: a terminator chain is one rule that asks, at a
+    line, only the rules that can accept its first character (in their order); the chain that opens
+    blocks ("") is markdown-it's."""
+
+    def __init__(self, md: MarkdownIt) -> None:
+        self.ruler = md.block.ruler
+        self.original = type(self.ruler).getRules.__get__(self.ruler)
+        self.made: dict[str, tuple[list[BlockRule], list[BlockRule]]] = {}
+
+    def __call__(self, chain: str = "") -> list[Any]:
+        rules = self.original(chain)
+        if not chain or not rules:
+            return rules
+        made = self.made.get(chain)
+        if made is None or made[0] is not rules:
+            names = {id(r.fn): r.name for r in self.ruler.__rules__ if r.enabled}
+            made = self.made[chain] = (rules, [_terminator([(names.get(id(rule), ""), rule) for rule in rules])])
+        return made[1]
+
+
+def _terminator(named: list[tuple[str, BlockRule]]) -> BlockRule:
+    by_char: dict[str, list[BlockRule]] = {}
+
+    def ask(state: StateBlock, line: int, end: int, silent: bool) -> bool:
+        start = state.bMarks[line] + state.tShift[line]
+        char = state.src[start] if start < state.eMarks[line] else ""  # "": a blank line, every rule
+        chain = by_char.get(char)
+        if chain is None:
+            chain = by_char[char] = [rule for name, rule in named
+                                     if not char or name not in BLOCK_FIRST or char in BLOCK_FIRST[name]]
+        for rule in chain:
+            if rule(state, line, end, silent):
+                return True
+        return False
+    return ask
+
+
 def dispatch_plugin(md: MarkdownIt) -> None:
-    """On this instance only (markdown-it's ParserInline methods stay as they are for others)."""
+    """On this instance only (markdown-it's parser methods stay as they are for others)."""
     chains = Chains(md)
     md.inline.tokenize = tokenize(chains)  # type: ignore[method-assign,assignment]
     md.inline.skipToken = skip_token(chains)  # type: ignore[method-assign,assignment]
+    md.block.ruler.getRules = Terminators(md)  # type: ignore[method-assign,assignment]
