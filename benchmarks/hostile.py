@@ -38,7 +38,18 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "callout-lines": lambda n: "> [!note]\n" * (n // 10),
     "tabs-lines": lambda n: "=== \"a\"\n" * (n // 8),
     "pipes-table": lambda n: "| a | b |\n|---|---|\n" + "| $a | `b |\n" * (n // 12),
+    "scheme-space": lambda n: "a:// " * (n // 5),
+    "scheme-run": lambda n: "a://" * (n // 4),
+    "url-run": lambda n: "http://a.b)" * (n // 11),
 }
+
+
+def ordinary(n: int) -> str:
+    """About `n` characters of ordinary notes, for comparison: the example site's, repeated."""
+    from pathlib import Path
+    content = Path(__file__).resolve().parent.parent / "content"
+    notes = "\n\n".join(p.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for p in sorted(content.rglob("*.md")))
+    return (notes * (1 + n // len(notes)))[:n]
 
 
 def render(text: str, plain: bool = False) -> float:
@@ -53,15 +64,16 @@ def render(text: str, plain: bool = False) -> float:
 def sweep(sizes: list[int], shapes: list[str], floor: bool = False) -> None:
     print(f"{'shape':24}" + "".join(f"{s // 1000:>8}k" for s in sizes) + "   s/100KB at max"
           + ("   plain markdown-it-py" if floor else ""))
-    for name in shapes:
+    for name in ["(ordinary notes)"] + shapes:
+        make = SHAPES.get(name, ordinary)
         row = []
         for size in sizes:
-            row.append(render(SHAPES[name](size)))
+            row.append(render(make(size)))
             if row[-1] > 30:
                 break
         cells = "".join(f"{t:9.3f}" for t in row)
         at = sizes[len(row) - 1]
-        plain = f"   {render(SHAPES[name](at), plain=True) / (at / 100_000):.3f}" if floor else ""
+        plain = f"   {render(make(at), plain=True) / (at / 100_000):.3f}" if floor else ""
         print(f"{name:24}{cells}   {row[-1] / (at / 100_000):.3f}{plain}", flush=True)
 
 

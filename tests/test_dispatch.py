@@ -11,26 +11,41 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.image import image as standard_image
 from markdown_it.rules_inline.link import link as standard_link
+from markdown_it.rules_inline.linkify import SCHEME_RE
+from markdown_it.rules_inline.linkify import linkify as standard_linkify
 
 from mlnotes_site.render.markdown import create_markdown
+from mlnotes_site.render.markdown.autolinks import scheme_before
 from mlnotes_site.render.markdown.dispatch import BLOCK_FIRST, FIRST, TEXT
 
 PIECES = ["[", "]", "[[", "]]", "![", "](u)", "(", ")", "^[", "[^1]", "^", "~", "~~", "==", "$", "$$", "\\(",
           "\\)", "\\[", "\\]", "\\", "`", "``", "%%", "*", "_", "<", ">", "<b>", "</b>", "<http://a.b>", "&amp;",
-          "&", ":", "http://x.org", "!", "|", "a", "中文", " ", "\n", "x", "1", "\\eqref{eq:a}", "#", "{", "}"]
+          "&", ":", "http://x.org", "://", "a://", "HTTPS://a.b/c", "www.x.com", "a@b.co", "mailto:", "\u212a", "ſ",
+          "-", ".", "+", "!", "|", "a", "中文", " ", "\n", "x", "1", "\\eqref{eq:a}", "#", "{", "}"]
 
 
 def _text(rng: random.Random, pieces: int) -> str:
     return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, pieces)))
 
 
+def _reference_linkify(state, silent):  # type: ignore[no-untyped-def]
+    """markdown-it's linkify rule, with the one fix ours makes: inside a link label's search the pending
+    text is not what precedes "://", and a scheme read from it is not one (markdown-it steps back and
+    raises on `x.com[//x.g://](`)."""
+    found = SCHEME_RE.search(state.pending)
+    if found and not state.src.endswith(found.group(1), 0, state.pos):
+        return False
+    return standard_linkify(state, silent)
+
+
 def _plain_twin():  # type: ignore[no-untyped-def]
-    """Our parser with markdown-it's own tokenizer, skipToken and link rules put back."""
+    """Our parser with markdown-it's own tokenizer, skipToken, link and linkify rules put back."""
     md = create_markdown.__wrapped__()  # a fresh instance (create_markdown's is shared)
     # the instance's: markdown-it's own methods show through
     del md.inline.tokenize, md.inline.skipToken, md.block.ruler.getRules
     md.inline.ruler.at("link", standard_link)
     md.inline.ruler.at("image", standard_image)
+    md.inline.ruler.at("linkify", _reference_linkify)
     return md
 
 
@@ -116,6 +131,30 @@ def test_documents_render_as_through_markdown_its_own_tokenizer(seed):
         assert fast.render(src, {"folder": ""}) == plain.render(src, {"folder": ""}), src
 
 
+def test_the_scheme_is_read_from_the_end_as_markdown_it_searches_for_it():
+    rng = random.Random(5)
+    alphabet = ["a", "Z", "1", ".", "+", "-", " ", "/", ":", "\u212a", "ſ", "中", "_", "\n", "http", "é"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        found = SCHEME_RE.search(text)
+        assert scheme_before(text) == (found.group(1) if found else None), repr(text)
+
+
+def test_urls_link_as_markdown_it_links_them():
+    fast, plain = create_markdown(), _plain_twin()
+    rng = random.Random(6)
+    pieces = ["http", "https", "HTTP", "ftp", "mailto", "a", "x.y", ":", "//", "://", "/", ".", "com", "org", "中文",
+              "，", " ", "\n", "(", ")", "*", "_", "@", "www.", "?q=1", "#f", "<", ">", "`", "[", "](", "\u212a"]
+    for _ in range(3000):
+        src = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert fast.render(src, {"folder": ""}) == plain.render(src, {"folder": ""}), src
+
+
+def test_a_url_in_a_link_label_after_a_host_name_is_no_crash():
+    html = create_markdown().render("x.com[//x.g://](", {"folder": ""})  # markdown-it-py: RuntimeError
+    assert html.startswith("<p>") and "x.g" in html
+
+
 def test_deep_brackets_in_an_inline_footnote_as_markdown_it():
     """markdown-it gives up on a label past its nesting limit (20): the cache its link label searches
     fill decides an inline footnote's label; `cannot_link` must leave those searches alone then."""
@@ -144,3 +183,13 @@ def test_a_paragraph_of_brackets_asks_no_label_search():
         assert calls > 0
     finally:
         labels._walk = real
+
+
+def test_a_bare_url_longer_than_the_limit_is_linked_up_to_it():
+    from mlnotes_site.render.markdown.autolinks import LONGEST_URL
+    short, long = "https://x.org/" + "a" * 100, "https://x.org/" + "a" * (LONGEST_URL + 500)
+    md = create_markdown()
+    assert f'href="{short}"' in md.render(f"see {short} here", {"folder": ""})
+    html = md.render(f"see {long} here", {"folder": ""})
+    linked = html.split('href="', 1)[1].split('"', 1)[0]
+    assert long.startswith(linked) and len(linked) == len("https") + 3 + LONGEST_URL

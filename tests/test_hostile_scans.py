@@ -18,7 +18,7 @@ from mlnotes_site.render.markdown.labels import labels_plugin
 from mlnotes_site.render.markdown.math import _dollar_close
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from hostile import SHAPES  # noqa: E402  (the benchmark's shapes: one list for both)
+from hostile import SHAPES, ordinary  # noqa: E402  (the benchmark's shapes: one list for both)
 
 
 def _seconds(text: str) -> float:
@@ -39,6 +39,28 @@ def test_each_shape_renders_in_linear_time(shape):
     assert two < 3 * one + 0.05, f"{shape}: {one:.3f}s at 20 KB, {two:.3f}s at 40 KB (a scan per opener?)"
     # ~0.1-0.5 s per 100 KB on a quiet machine; 5 s leaves room for a loaded CI runner
     assert two < 5 * len(large) / 100_000, f"{shape}: {two:.3f}s for {len(large) // 1000} KB"
+
+
+ONE_LINE = [name for name in SHAPES if "lines" not in name and name not in ("align-blocks", "pipes-table")]
+
+
+@pytest.fixture(scope="module")
+def ordinary_per_100kb() -> float:
+    """CPU seconds per 100 KB of ordinary notes (the example site's, repeated to 1 MB) on this machine."""
+    text = ordinary(1_000_000)
+    return min(_seconds(text) for _ in range(2)) / 10
+
+
+@pytest.mark.parametrize("shape", ONE_LINE)
+def test_a_one_megabyte_line_of_each_shape_costs_no_more_than_ordinary_notes(shape, ordinary_per_100kb):
+    """Issue 18: a 1 MB adversarial line of each rule's shape, well under a second per 100 KB (~0.1-0.3 s
+    here), and within a small multiple of what 1 MB of ordinary notes costs on the same machine."""
+    line = SHAPES[shape](1_000_000)
+    assert "\n" not in line and len(line) >= 990_000
+    per_100kb = _seconds(line) / (len(line) / 100_000)
+    assert per_100kb < 1.0, f"{shape}: {per_100kb:.2f} CPU-s per 100 KB"
+    assert per_100kb < 3 * ordinary_per_100kb + 0.05, \
+        f"{shape}: {per_100kb:.2f} CPU-s per 100 KB, ordinary notes {ordinary_per_100kb:.2f}"
 
 
 def test_a_one_megabyte_adversarial_line_renders_in_seconds():

@@ -60,6 +60,23 @@ class Occurrences:
         return -1
 
 
+class Matches:
+    """Where a one-character pattern matches in a text (`\\s`, say): `search` answers as
+    `pattern.search(src, start, end).start()`, or -1."""
+
+    def __init__(self, src: str, pattern: re.Pattern[str]) -> None:
+        self.starts = [m.start() for m in pattern.finditer(src)]
+
+    def search(self, start: int, end: int) -> int:
+        i = bisect_left(self.starts, start)
+        return self.starts[i] if i < len(self.starts) and self.starts[i] < end else -1
+
+
+def search(src: str, pattern: re.Pattern[str], start: int, end: int) -> int:
+    """The first match of a one-character pattern in src[start:end], in O(log n) after one pass."""
+    return per_text(src, "search:" + pattern.pattern, lambda s: Matches(s, pattern)).search(start, end)
+
+
 def find(src: str, needle: str, start: int, end: int) -> int:
     """`src.find(needle, start, end)` in O(log n) after one pass over the text."""
     return per_text(src, "find:" + needle, lambda s: Occurrences(s, needle)).find(start, end)

@@ -49,7 +49,7 @@ def _no_closing_bracket(state: StateInline, silent: bool) -> bool:
     if run is None:
         return False
     if not silent:
-        state.pending += run.group()
+        state.append_pending(run.group())
     state.pos = run.end()
     return True
 
