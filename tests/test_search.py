@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import time
@@ -106,9 +107,9 @@ class Spy:
                 self.calls.append(list(args))
             return real(args, *a, **kw)
 
-        def forked(pages, scratch, command, log, **kw):  # type: ignore[no-untyped-def]
+        def forked(pages, scratch, command, log, *rest):  # type: ignore[no-untyped-def]
             self.calls.append(list(command))
-            return real_fork(pages, scratch, command, log, **kw)
+            return real_fork(pages, scratch, command, log, *rest)
         monkeypatch.setattr(search.subprocess, "Popen", popen)
         monkeypatch.setattr(search.Forked, "start", forked)
 
@@ -151,17 +152,20 @@ def test_index_per_language_cached_and_rebuilt_from_records(tmp_path, monkeypatc
 
 @needs_pagefind
 @pytest.mark.parametrize("in_memory", [True, False])
-def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path, monkeypatch, in_memory):
+@pytest.mark.parametrize("forked", [True, False])
+def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path, monkeypatch, in_memory, forked):
     ram = tmp_path / "shm"
     ram.mkdir()
     monkeypatch.setattr(search, "RAM", ram if in_memory else tmp_path / "no-such-folder")
     spy = Spy(monkeypatch)
     site = _site(tmp_path)
+    monkeypatch.setattr(search.threading, "active_count", lambda: 1 if forked else 2)  # serve's threads: Popen
     _build(site)
     [command] = spy.calls
-    folders = [Path(command[command.index(flag) + 1]) for flag in ("--site", "--output-path")]
-    where = ram if in_memory else site / ".mlnotes-cache" / "search"
-    assert all(where in folder.parents for folder in folders), command
+    docs, built = (Path(command[command.index(flag) + 1]) for flag in ("--site", "--output-path"))
+    assert site / ".mlnotes-cache" / "search" in docs.parents  # the documents on disk: the index does not
+    # depend on where memory is (Pagefind reads a folder in its file system's order)
+    assert (ram if in_memory else site / ".mlnotes-cache" / "search") in built.parents, command
     entry = json.loads(read(site / "public", "pagefind/pagefind-entry.json"))
     assert set(entry["languages"]) == {"zh", "en"}
     [cached] = [p for p in (site / ".mlnotes-cache" / "search").iterdir() if "." not in p.name]
@@ -170,8 +174,10 @@ def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path,
     while any(ram.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert list(ram.iterdir()) == []
-    if in_memory:
-        assert not any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir())
+    while any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir())
 
 
 def test_sweep_removes_only_our_memory_folders_whose_build_ended(tmp_path, monkeypatch):
@@ -294,3 +300,25 @@ def test_the_index_is_byte_identical_without_the_cache(tmp_path):
         digests.append(tree_digest(site / "public" / "pagefind"))
     assert any(p.startswith("filter/") for p in digests[0])
     assert digests[0] == digests[1] == digests[2]
+
+
+@needs_pagefind
+@pytest.mark.skipif(not search.ram_has_room(0), reason="no room in /dev/shm")
+def test_the_index_is_the_same_bytes_however_pagefind_was_run(tmp_path, monkeypatch):
+    """Forked or started from a thread, output in memory (/dev/shm) or on disk: the same index
+    (Pagefind reads its documents in the folder's order, which differs between file systems: they
+    are always written to the cache folder)."""
+    from helpers import tree_digest
+    site = write_site(tmp_path / "site", {
+        f"content/t{i % 3}/n{i}.{lang}.md": note(f"笔记 {i}" if lang == "zh" else f"Note {i}", f"2025-01-{i + 1:02d}",
+                                                f"正文 {i} 扩散模型 {'梯度 ' * i}" if lang == "zh" else f"Body {i} flows",
+                                                tags=f"[t{i % 4}]")
+        for i in range(24) for lang in ("zh", "en") if lang == "zh" or i % 2}, "languages: [zh, en]\n")
+    digests = []
+    for forked, memory in ((True, True), (False, False), (False, True)):
+        monkeypatch.setattr(search, "RAM", search.RAM if memory else tmp_path / "no-such-folder")
+        monkeypatch.setattr(search.threading, "active_count", lambda forked=forked: 1 if forked else 2)
+        shutil.rmtree(site / ".mlnotes-cache", ignore_errors=True)
+        _build(site)
+        digests.append({k: v for k, v in tree_digest(site / "public").items() if k.startswith("pagefind/")})
+    assert digests[0] == digests[1] == digests[2] and len(digests[0]) > 30

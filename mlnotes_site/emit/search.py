@@ -4,10 +4,10 @@ document per note, never over the written pages.
 Each document is the note's search record (made by render/searchtext.py, cached beside its body)
 wrapped in `data-pagefind-body` with the note's title, topics, tags and date as metadata and
 filters, in `<html lang>` of the note's language: Pagefind makes one index per language, and the
-page a reader is on searches its own. Documents are written to a temporary folder (in memory,
-/dev/shm, when there is room: Pagefind writes its output there several times faster than to a
-disk) and the packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the
-pages are written; the finished files are then added to the output's `pagefind/` folder. The digest covers
+page a reader is on searches its own. Documents are written to a temporary folder and the
+packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the pages are
+written (by way of memory, /dev/shm, when there is room: Pagefind writes its 1,000+ files there
+several times faster than to a disk); the finished files are then added to the output's `pagefind/` folder. The digest covers
 every input of the index, so a build in which no note changed reuses the cached index at once,
 and one changed note re-indexes from the cached records without reading any page.
 """
@@ -153,6 +153,7 @@ class SearchIndex:
     digest: str = ""
     process: subprocess.Popen[bytes] | Forked | None = None
     scratch: Path | None = None  # the documents, while the process reads them
+    ram: Path | None = None  # Pagefind's output in memory (ram_folder), copied to `folder` once made
     problems: list[Problem] = field(default_factory=list)
     fresh: bool = False  # made by this build (its files are added after the pages)
     log: Any = None  # the process's error output
@@ -188,11 +189,15 @@ class SearchIndex:
                 self.log.seek(0)
                 err = self.log.read()
                 self.log.close()
+            if self.ram is not None and process.returncode == 0 and not isinstance(process, Forked):
+                shutil.copytree(self.ram / "index", making, copy_function=shutil.copyfile, dirs_exist_ok=True)
         finally:
             self.process = None
-            if self.scratch is not None and not isinstance(process, Forked):  # a Forked child removes its own
-                shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
+            if not isinstance(process, Forked):  # a Forked child removes its own
+                for folder in (self.scratch, self.ram):
+                    if folder is not None:
+                        shutil.rmtree(folder, ignore_errors=True)
+            self.scratch = self.ram = None
         done = making.parent / self.digest
         if process.returncode != 0 or not (making / "pagefind-entry.json").is_file():
             shutil.rmtree(making, ignore_errors=True)
@@ -228,7 +233,7 @@ class SearchIndex:
             self.process.kill()
         self.process.wait()
         self.process = None
-        for folder in (self.scratch, self.folder):
+        for folder in (self.scratch, self.folder, self.ram):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
 
@@ -358,23 +363,20 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
     process: subprocess.Popen[bytes] | Forked
-    forking = threading.active_count() == 1 and hasattr(os, "fork")
-    ram = ram_folder(stats.document_bytes) if forking else None
-    if ram is not None:  # documents and Pagefind's output in memory; the child copies the index to `making`
-        scratch = ram
-        command = [str(binary), "--site", str(ram / "docs"), "--output-path", str(ram / "index"), "--silent"]
-        process = Forked.start(pages, ram / "docs", command, log, copy=(ram / "index", making))
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
-        command = [str(binary), "--site", str(scratch), "--output-path", str(making), "--silent"]
-        if forking:
-            process = Forked.start(pages, scratch, command, log)
-        else:  # a thread might hold a lock the fork would keep locked (serve's background indexer): write here
-            write_documents(pages, scratch)
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    # the documents on disk (Pagefind reads them in the folder's order: the same folder, the same index),
+    # its output in memory when there is room (writing its 1,000+ files to a disk costs it seconds)
+    scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root))
+    ram = ram_folder(stats.document_bytes)
+    built = making if ram is None else ram / "index"
+    command = [str(binary), "--site", str(scratch), "--output-path", str(built), "--silent"]
+    if threading.active_count() == 1 and hasattr(os, "fork"):
+        process = Forked.start(pages, scratch, command, log, None if ram is None else (ram, making))
+    else:  # a thread might hold a lock the fork would keep locked (serve's background indexer): write here
+        write_documents(pages, scratch)
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     started = time.perf_counter()
     stats.prepare = started - began
-    return SearchIndex(making, digest, process, scratch, fresh=True, log=log, stats=stats, started=started)
+    return SearchIndex(making, digest, process, scratch, ram, fresh=True, log=log, stats=stats, started=started)
 
 
 def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
@@ -401,9 +403,9 @@ class Forked:
 
     @classmethod
     def start(cls, pages: list[tuple[str, bytes]], scratch: Path, command: list[str], log: Any,
-              copy: tuple[Path, Path] | None = None) -> Forked:
-        """`copy`: (Pagefind's output in memory, the cache folder it is copied to once made); the whole
-        memory folder (the parent of `scratch`) is then removed, as the documents are otherwise."""
+              ram: tuple[Path, Path] | None = None) -> Forked:
+        """`ram`: (the memory folder Pagefind writes to, in `index/`; the cache folder the child copies
+        the index to once made). The child removes the memory folder with the documents."""
         null = os.open(os.devnull, os.O_RDWR)
         try:
             pid = os.fork()
@@ -423,13 +425,13 @@ class Forked:
                     # reaped here, so the build's wait4 on this child counts Pagefind's CPU time and memory
                     _, status = os.waitpid(pagefind, 0)
                     code = os.waitstatus_to_exitcode(status)
-                    if copy is not None:
-                        if code == 0:
-                            # copyfile: the content only (sendfile on Linux), no permission bits or times
-                            shutil.copytree(*copy, copy_function=shutil.copyfile, dirs_exist_ok=True)
-                        scratch = scratch.parent
+                    if ram is not None and code == 0:
+                        # copyfile: the content only (sendfile on Linux), no permission bits or times
+                        shutil.copytree(ram[0] / "index", ram[1], copy_function=shutil.copyfile, dirs_exist_ok=True)
                     if os.fork() == 0:
-                        shutil.rmtree(scratch, ignore_errors=True)
+                        for folder in (scratch, ram[0] if ram else None):
+                            if folder is not None:
+                                shutil.rmtree(folder, ignore_errors=True)
                         os._exit(0)
                     os._exit(code if code >= 0 else 128 - code)
                 except BaseException as exc:  # noqa: BLE001 - reported through the log, as Pagefind's errors are
@@ -471,17 +473,24 @@ def ram_folder(document_bytes: int) -> Path | None:
     with room to spare (the index is about as large as the documents; containers often have a
     64 MB /dev/shm); else None, and both go to the cache folder on disk."""
     try:
-        fs = os.statvfs(RAM)
-        if not os.access(RAM, os.W_OK | os.X_OK) or fs.f_bavail * fs.f_frsize < 4 * document_bytes + (64 << 20):
+        if not ram_has_room(document_bytes):
             return None
         sweep_ram()
         folder = Path(tempfile.mkdtemp(prefix=RAM_PREFIX, dir=RAM))
-        (folder / RAM_MARKER).write_text(f"{os.getpid()}\nmlnotes build: search documents and index being made "
+        (folder / RAM_MARKER).write_text(f"{os.getpid()}\nmlnotes build: a search index being made "
                                          "by the process above; removed by the next build once it has ended\n",
                                          encoding="utf-8")
     except OSError:
         return None
     return folder
+
+
+def ram_has_room(document_bytes: int) -> bool:
+    try:
+        fs = os.statvfs(RAM)
+    except OSError:
+        return False
+    return os.access(RAM, os.W_OK | os.X_OK) and fs.f_bavail * fs.f_frsize >= 4 * document_bytes + (64 << 20)
 
 
 def sweep_ram(now: float | None = None) -> None:

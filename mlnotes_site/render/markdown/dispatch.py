@@ -99,6 +99,21 @@ class Chains:
         chain = self.by_char[char] = [rule for name, rule in self.named if self._may_start(name, char)]
         return chain
 
+    def ask(self, state: StateInline, silent: bool) -> bool:
+        """Whether one of the rules that can start at the character under the cursor matched (it moved
+        `state.pos` on). The chains must be current (`current()`, once per tokenize)."""
+        pos = state.pos
+        char = state.src[pos:pos + 1]  # "" past the end: every rule, as markdown-it
+        chain = self.by_char.get(char)
+        if chain is None:
+            chain = self.make(char)
+        for rule in chain:
+            if rule(state, silent):
+                if state.pos <= pos:
+                    raise RuntimeError("inline rule didn't increment state.pos")
+                return True
+        return False
+
     def _may_start(self, name: str, char: str) -> bool:
         if name == TEXT:
             return self.terminators.match(char) is None
@@ -111,26 +126,14 @@ def tokenize(chains: Chains) -> Callable[[StateInline], None]:
     def run(state: StateInline) -> None:
         src, end = state.src, state.posMax
         max_nesting = state.md.options["maxNesting"]
-        chain_at, make = chains.current().get, chains.make
+        chains.current()
+        ask = chains.ask
         while state.pos < end:
-            pos = state.pos
-            ok = False
-            if state.level < max_nesting:
-                char = src[pos]
-                chain = chain_at(char)
-                if chain is None:
-                    chain = make(char)
-                for rule in chain:
-                    if rule(state, False):
-                        if state.pos <= pos:
-                            raise RuntimeError("inline rule didn't increment state.pos")
-                        ok = True
-                        break
-            if ok:
+            if state.level < max_nesting and ask(state, False):
                 if state.pos >= end:
                     break
                 continue
-            state.append_pending(src[pos])
+            state.append_pending(src[state.pos])
             state.pos += 1
         if state.pending:
             state.pushPending()
@@ -150,16 +153,7 @@ def skip_token(chains: Chains) -> Callable[[StateInline], None]:
         ok = False
         if state.level < state.md.options["maxNesting"]:
             state.level += 1
-            char = state.src[pos:pos + 1]  # "" past the end: every rule, as markdown-it
-            chain = chains.by_char.get(char)  # (made current by the tokenize this step runs in)
-            if chain is None:
-                chain = chains.make(char)
-            for rule in chain:
-                if rule(state, True):
-                    if state.pos <= pos:
-                        raise RuntimeError("inline rule didn't increment state.pos")
-                    ok = True
-                    break
+            ok = chains.ask(state, True)  # (the chains were made current by the tokenize this runs in)
             state.level -= 1
         else:  # too deep: markdown-it skips to the end of the text (its own workaround, kept)
             state.pos = state.posMax
