@@ -7,8 +7,8 @@ filters, in `<html lang>` of the note's language: Pagefind makes one index per l
 page a reader is on searches its own. Documents are written to a temporary folder and the
 packaged binary indexes it into `.mlnotes-cache/search/<inputs digest>/` while the pages are
 written (by way of memory, /dev/shm, when there is room: Pagefind writes its 1,000+ files there
-several times faster than to a disk); the finished files are then added to the output's `pagefind/` folder. The digest covers
-every input of the index, so a build in which no note changed reuses the cached index at once,
+several times faster than to a disk); the finished files are then added to the output's
+`pagefind/` folder. The digest covers every input of the index, so a build in which no note changed reuses the cached index at once,
 and one changed note re-indexes from the cached records without reading any page.
 """
 from __future__ import annotations
@@ -190,13 +190,11 @@ class SearchIndex:
                 err = self.log.read()
                 self.log.close()
             if self.ram is not None and process.returncode == 0 and not isinstance(process, Forked):
-                shutil.copytree(self.ram / "index", making, copy_function=shutil.copyfile, dirs_exist_ok=True)
+                _copy_index(self.ram, making)
         finally:
             self.process = None
             if not isinstance(process, Forked):  # a Forked child removes its own
-                for folder in (self.scratch, self.ram):
-                    if folder is not None:
-                        shutil.rmtree(folder, ignore_errors=True)
+                _remove(self.scratch, self.ram)
             self.scratch = self.ram = None
         done = making.parent / self.digest
         if process.returncode != 0 or not (making / "pagefind-entry.json").is_file():
@@ -233,9 +231,7 @@ class SearchIndex:
             self.process.kill()
         self.process.wait()
         self.process = None
-        for folder in (self.scratch, self.folder, self.ram):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+        _remove(self.scratch, self.folder, self.ram)
 
 
 _SIGNATURE = b"pagefind_dcd"
@@ -426,12 +422,9 @@ class Forked:
                     _, status = os.waitpid(pagefind, 0)
                     code = os.waitstatus_to_exitcode(status)
                     if ram is not None and code == 0:
-                        # copyfile: the content only (sendfile on Linux), no permission bits or times
-                        shutil.copytree(ram[0] / "index", ram[1], copy_function=shutil.copyfile, dirs_exist_ok=True)
+                        _copy_index(*ram)
                     if os.fork() == 0:
-                        for folder in (scratch, ram[0] if ram else None):
-                            if folder is not None:
-                                shutil.rmtree(folder, ignore_errors=True)
+                        _remove(scratch, ram[0] if ram else None)
                         os._exit(0)
                     os._exit(code if code >= 0 else 128 - code)
                 except BaseException as exc:  # noqa: BLE001 - reported through the log, as Pagefind's errors are
@@ -469,9 +462,9 @@ RAM_MARKER = "mlnotes-search.txt"  # in each of our folders there: what the stal
 
 
 def ram_folder(document_bytes: int) -> Path | None:
-    """A new folder in memory (/dev/shm) for the documents and Pagefind's output, when there is one
-    with room to spare (the index is about as large as the documents; containers often have a
-    64 MB /dev/shm); else None, and both go to the cache folder on disk."""
+    """A new folder in memory (/dev/shm) for Pagefind's output, when there is one with room to spare
+    (the index is about as large as its documents; containers often have a 64 MB /dev/shm); else
+    None, and Pagefind writes into the cache folder on disk."""
     try:
         if not ram_has_room(document_bytes):
             return None
@@ -505,6 +498,18 @@ def sweep_ram(now: float | None = None) -> None:
             if _alive(int(marker.read_text(encoding="utf-8").split()[0])) and marker.stat().st_mtime > day_ago:
                 continue
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _copy_index(ram: Path, making: Path) -> None:
+    """The index Pagefind made in memory, into the cache folder it was meant for. copyfile: the
+    content only (sendfile on Linux), no permission bits or times."""
+    shutil.copytree(ram / "index", making, copy_function=shutil.copyfile, dirs_exist_ok=True)
+
+
+def _remove(*folders: Path | None) -> None:
+    for folder in folders:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -83,17 +83,15 @@ class Chains:
         self.named: list[tuple[str, Rule]] = []
         self.by_char: dict[str, list[Rule]] = {}
 
-    def current(self) -> dict[str, list[Rule]]:
-        """The chains made so far, for the ruler as it is now (asked once per tokenize: the rules do
-        not change while a text is parsed). A character not in it: `make`."""
+    def refresh(self) -> None:
+        """Start again if the ruler changed (asked once per tokenize: the rules do not change while a
+        text is parsed)."""
         inline = self.md.inline
         rules = inline.ruler.getRules("")
         if rules is not self.rules or inline.terminator_re is not self.terminators:
             self.rules, self.terminators = rules, inline.terminator_re
-            names = {id(r.fn): r.name for r in inline.ruler.__rules__ if r.enabled}
-            self.named = [(names.get(id(rule), ""), rule) for rule in rules]
+            self.named = _named(inline.ruler, rules)
             self.by_char = {}
-        return self.by_char
 
     def make(self, char: str) -> list[Rule]:
         chain = self.by_char[char] = [rule for name, rule in self.named if self._may_start(name, char)]
@@ -101,7 +99,7 @@ class Chains:
 
     def ask(self, state: StateInline, silent: bool) -> bool:
         """Whether one of the rules that can start at the character under the cursor matched (it moved
-        `state.pos` on). The chains must be current (`current()`, once per tokenize)."""
+        `state.pos` on). The chains must be current (`refresh()`, once per tokenize)."""
         pos = state.pos
         char = state.src[pos:pos + 1]  # "" past the end: every rule, as markdown-it
         chain = self.by_char.get(char)
@@ -126,7 +124,7 @@ def tokenize(chains: Chains) -> Callable[[StateInline], None]:
     def run(state: StateInline) -> None:
         src, end = state.src, state.posMax
         max_nesting = state.md.options["maxNesting"]
-        chains.current()
+        chains.refresh()
         ask = chains.ask
         while state.pos < end:
             if state.level < max_nesting and ask(state, False):
@@ -153,7 +151,7 @@ def skip_token(chains: Chains) -> Callable[[StateInline], None]:
         ok = False
         if state.level < state.md.options["maxNesting"]:
             state.level += 1
-            ok = chains.ask(state, True)  # (the chains were made current by the tokenize this runs in)
+            ok = chains.ask(state, True)  # (made current by the tokenize this runs in)
             state.level -= 1
         else:  # too deep: markdown-it skips to the end of the text (its own workaround, kept)
             state.pos = state.posMax
@@ -179,9 +177,14 @@ class Terminators:
             return rules
         made = self.made.get(chain)
         if made is None or made[0] is not rules:
-            names = {id(r.fn): r.name for r in self.ruler.__rules__ if r.enabled}
-            made = self.made[chain] = (rules, [_terminator([(names.get(id(rule), ""), rule) for rule in rules])])
+            made = self.made[chain] = (rules, [_terminator(_named(self.ruler, rules))])
         return made[1]
+
+
+def _named(ruler: Any, rules: list[Any]) -> list[tuple[str, Any]]:
+    """Each rule of a chain with its name on the ruler ("" for one it does not name)."""
+    names = {id(r.fn): r.name for r in ruler.__rules__ if r.enabled}
+    return [(names.get(id(rule), ""), rule) for rule in rules]
 
 
 def _terminator(named: list[tuple[str, BlockRule]]) -> BlockRule:

@@ -43,11 +43,15 @@ def per_text(src: str, kind: str, make: Callable[[str], T]) -> T:
 
 
 class Occurrences:
-    """Every place a fixed string starts in a text (overlaps included): `find` answers as str.find."""
+    """Every place a fixed string starts in a text (overlaps included), or a one-character pattern
+    matches (`\\s`, say): `find` answers as str.find (as `pattern.search(...).start()`), or -1."""
 
-    def __init__(self, src: str, needle: str) -> None:
+    def __init__(self, src: str, needle: str | re.Pattern[str]) -> None:
+        if isinstance(needle, re.Pattern):
+            self.size, self.starts = 1, [m.start() for m in needle.finditer(src)]
+            return
         self.size = len(needle)
-        self.starts: list[int] = []
+        self.starts = []
         at = src.find(needle)
         while at >= 0:
             self.starts.append(at)
@@ -60,21 +64,9 @@ class Occurrences:
         return -1
 
 
-class Matches:
-    """Where a one-character pattern matches in a text (`\\s`, say): `search` answers as
-    `pattern.search(src, start, end).start()`, or -1."""
-
-    def __init__(self, src: str, pattern: re.Pattern[str]) -> None:
-        self.starts = [m.start() for m in pattern.finditer(src)]
-
-    def search(self, start: int, end: int) -> int:
-        i = bisect_left(self.starts, start)
-        return self.starts[i] if i < len(self.starts) and self.starts[i] < end else -1
-
-
 def search(src: str, pattern: re.Pattern[str], start: int, end: int) -> int:
     """The first match of a one-character pattern in src[start:end], in O(log n) after one pass."""
-    return per_text(src, "search:" + pattern.pattern, lambda s: Matches(s, pattern)).search(start, end)
+    return per_text(src, "search:" + pattern.pattern, lambda s: Occurrences(s, pattern)).find(start, end)
 
 
 def find(src: str, needle: str, start: int, end: int) -> int:
