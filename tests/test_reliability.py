@@ -271,3 +271,22 @@ def test_render_and_katex_workers_die_with_a_killed_build(tmp_path):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     assert left == [], "workers outlived the killed build"
+
+
+def test_an_interruption_between_the_folder_and_its_marker_leaves_nothing(tmp_path, monkeypatch):
+    """A signal right after the build made its temporary folder, before the marker that says it is ours."""
+    from mlnotes_site.write import writer as writer_module
+    out = tmp_path / "public"
+    writer = writer_module.OutputWriter(out, None)
+    real_write_text = Path.write_text
+
+    def interrupted(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.name == writer_module.SWAP_MARKER:
+            raise KeyboardInterrupt
+        return real_write_text(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.start()
+    assert writer.tmp.is_dir()
+    writer.abort()
+    assert not writer.tmp.exists() and list(tmp_path.iterdir()) == []

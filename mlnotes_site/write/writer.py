@@ -93,6 +93,7 @@ class OutputWriter:
         self.kept = False  # the output folder already was this build's output: left untouched
         self._dirs: set[Path] = set()
         self._phase = ""  # "swapping" from the first rename on; "aborted" once the swap was undone
+        self._started = False
 
     def _free_name(self, kind: str) -> Path:
         """`.OUT.tmp-PID` (or `.old-`): a name no folder has (one not ours, left by hand, is kept)."""
@@ -110,6 +111,7 @@ class OutputWriter:
 
     def start(self) -> None:
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._started = True  # before the folder: a signal may come between the mkdir and its marker
         self.tmp.mkdir(mode=0o755)
         (self.tmp / SWAP_MARKER).write_text("mlnotes build: the next output while it is written\n", encoding="utf-8")
 
@@ -223,6 +225,9 @@ class OutputWriter:
 
     def abort(self) -> None:
         remove_ours(self.tmp)
+        if self._started and not self.tmp.is_symlink():  # made by this build (its name was free) but
+            with contextlib.suppress(OSError):  # interrupted before its marker: empty, so rmdir takes it
+                self.tmp.rmdir()
         if (self.old / "x").exists() and not self.out.exists():
             return  # the previous output is in there: commit, or the next build (recover), puts it back
         remove_ours(self.old)
