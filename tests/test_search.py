@@ -179,6 +179,21 @@ def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path,
     assert not any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir())
 
 
+def test_documents_and_index_are_written_and_copied_byte_for_byte(tmp_path):
+    """write_documents and _copy_index use plain system calls: every byte of every file arrives,
+    nested folders, an empty file and one larger than a single read included."""
+    rng = __import__("random").Random(7)
+    pages = [(f"zh/t{i % 3}/n{i}/index.html", bytes(rng.randrange(256) for _ in range(rng.randrange(0, 3000))))
+             for i in range(40)] + [("en/big/index.html", os.urandom(3 << 20)), ("top.html", b"")]
+    search.write_documents(pages, tmp_path / "docs")
+    assert {p.relative_to(tmp_path / "docs").as_posix(): p.read_bytes()
+            for p in (tmp_path / "docs").rglob("*") if p.is_file()} == dict(pages)
+    shutil.copytree(tmp_path / "docs", tmp_path / "ram" / "index")
+    search._copy_index(tmp_path / "ram", tmp_path / "cache" / "abc.tmp-1")
+    assert {p.relative_to(tmp_path / "cache" / "abc.tmp-1").as_posix(): p.read_bytes()
+            for p in (tmp_path / "cache" / "abc.tmp-1").rglob("*") if p.is_file()} == dict(pages)
+
+
 def test_sweep_removes_only_our_memory_folders_whose_build_ended(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "RAM", tmp_path)
     ended = subprocess.Popen(["true"])
