@@ -94,24 +94,17 @@ def _build(site: Path, *, drafts: bool = False):
 
 
 class Spy:
-    """Counts Pagefind runs while forwarding them: started by Popen, or by a forked child that
-    writes the documents first (search.Forked, what a build uses)."""
+    """Counts Pagefind runs while forwarding them."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[str]] = []
         real = subprocess.Popen
-        real_fork = search.Forked.start
 
         def popen(args, *a, **kw):  # type: ignore[no-untyped-def]
             if str(args[0]) == str(search.pagefind_binary()):  # (the patch reaches every caller of Popen)
                 self.calls.append(list(args))
             return real(args, *a, **kw)
-
-        def forked(pages, scratch, command, log, *rest):  # type: ignore[no-untyped-def]
-            self.calls.append(list(command))
-            return real_fork(pages, scratch, command, log, *rest)
         monkeypatch.setattr(search.subprocess, "Popen", popen)
-        monkeypatch.setattr(search.Forked, "start", forked)
 
 
 @needs_pagefind
@@ -152,14 +145,12 @@ def test_index_per_language_cached_and_rebuilt_from_records(tmp_path, monkeypatc
 
 @needs_pagefind
 @pytest.mark.parametrize("in_memory", [True, False])
-@pytest.mark.parametrize("forked", [True, False])
-def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path, monkeypatch, in_memory, forked):
+def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path, monkeypatch, in_memory):
     ram = tmp_path / "shm"
     ram.mkdir()
     monkeypatch.setattr(search, "RAM", ram if in_memory else tmp_path / "no-such-folder")
     spy = Spy(monkeypatch)
     site = _site(tmp_path)
-    monkeypatch.setattr(search.threading, "active_count", lambda: 1 if forked else 2)  # serve's threads: Popen
     _build(site)
     [command] = spy.calls
     docs, built = (Path(command[command.index(flag) + 1]) for flag in ("--site", "--output-path"))
@@ -169,13 +160,8 @@ def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path,
     assert set(entry["languages"]) == {"zh", "en"}
     [cached] = [p for p in (site / ".mlnotes-cache" / "search").iterdir() if "." not in p.name]
     assert (cached / "pagefind-entry.json").is_file()  # copied out of memory: the next build finds it
-    deadline = time.monotonic() + 10  # the documents are removed by a process nobody waits for
-    while any(ram.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # the documents and the memory folder are gone when the build returns
     assert list(ram.iterdir()) == []
-    while any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir()) \
-            and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert not any(p.name.startswith("docs-") for p in (site / ".mlnotes-cache" / "search").iterdir())
 
 
@@ -318,10 +304,10 @@ def test_the_index_is_byte_identical_without_the_cache(tmp_path):
 
 @needs_pagefind
 @pytest.mark.skipif(not search.ram_has_room(0), reason="no room in /dev/shm")
-def test_the_index_is_the_same_bytes_however_pagefind_was_run(tmp_path, monkeypatch):
-    """Forked or started from a thread: the same index, in memory (/dev/shm) and on disk. (Pagefind
-    reads its documents in their folder's order, which is the file system's: the two places list the
-    same documents in different orders, so each has its own bytes; same place, same bytes.)"""
+def test_the_index_is_the_same_bytes_in_each_place(tmp_path, monkeypatch):
+    """Built twice from scratch, in memory (/dev/shm) and on disk: the same index each time.
+    (Pagefind reads its documents in their folder's order, which is the file system's: the two
+    places list the same documents in different orders, so each has its own bytes.)"""
     from helpers import tree_digest
     site = write_site(tmp_path / "site", {
         f"content/t{i % 3}/n{i}.{lang}.md": note(f"笔记 {i}" if lang == "zh" else f"Note {i}", f"2025-01-{i + 1:02d}",
@@ -329,9 +315,9 @@ def test_the_index_is_the_same_bytes_however_pagefind_was_run(tmp_path, monkeypa
                                                 tags=f"[t{i % 4}]")
         for i in range(24) for lang in ("zh", "en") if lang == "zh" or i % 2}, "languages: [zh, en]\n")
     digests = []
-    for forked, memory in ((True, True), (False, True), (True, False), (False, False)):
-        monkeypatch.setattr(search, "RAM", search.RAM if memory else tmp_path / "no-such-folder")
-        monkeypatch.setattr(search.threading, "active_count", lambda forked=forked: 1 if forked else 2)
+    ram = search.RAM
+    for memory in (True, True, False, False):
+        monkeypatch.setattr(search, "RAM", ram if memory else tmp_path / "no-such-folder")
         shutil.rmtree(site / ".mlnotes-cache", ignore_errors=True)
         _build(site)
         digests.append({k: v for k, v in tree_digest(site / "public").items() if k.startswith("pagefind/")})
