@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlnotes_site.build import BuildOptions, build as run_build
-from mlnotes_site.emit import search
+from mlnotes_site.emit import search, searchrun
 from mlnotes_site.render.markdown import create_markdown
 from mlnotes_site.render.searchtext import code_identifiers, formula_words, search_text
 from helpers import note, read, write_site
@@ -101,8 +101,11 @@ class Spy:
         real = subprocess.Popen
 
         def popen(args, *a, **kw):  # type: ignore[no-untyped-def]
-            if str(args[0]) == str(search.pagefind_binary()):  # (the patch reaches every caller of Popen)
-                self.calls.append(list(args))
+            # (the patch reaches every caller of Popen) emit/searchrun.py, which runs Pagefind's command
+            if "mlnotes_site.emit.searchrun" in map(str, args):
+                command = list(map(str, args))[list(map(str, args)).index("--") + 1:]
+                assert command[0] == str(search.pagefind_binary())
+                self.calls.append(command)
             return real(args, *a, **kw)
         monkeypatch.setattr(search.subprocess, "Popen", popen)
 
@@ -166,7 +169,7 @@ def test_pagefind_works_in_memory_when_it_can_and_leaves_nothing_there(tmp_path,
 
 
 def test_documents_and_index_are_written_and_copied_byte_for_byte(tmp_path):
-    """write_documents and _copy_index use plain system calls: every byte of every file arrives,
+    """write_documents and searchrun.copy_index use plain system calls: every byte of every file arrives,
     nested folders, an empty file and one larger than a single read included."""
     rng = __import__("random").Random(7)
     pages = [(f"zh/t{i % 3}/n{i}/index.html", bytes(rng.randrange(256) for _ in range(rng.randrange(0, 3000))))
@@ -175,7 +178,7 @@ def test_documents_and_index_are_written_and_copied_byte_for_byte(tmp_path):
     assert {p.relative_to(tmp_path / "docs").as_posix(): p.read_bytes()
             for p in (tmp_path / "docs").rglob("*") if p.is_file()} == dict(pages)
     shutil.copytree(tmp_path / "docs", tmp_path / "ram" / "index")
-    search._copy_index(tmp_path / "ram", tmp_path / "cache" / "abc.tmp-1")
+    searchrun.copy_index(str(tmp_path / "ram"), str(tmp_path / "cache" / "abc.tmp-1"))
     assert {p.relative_to(tmp_path / "cache" / "abc.tmp-1").as_posix(): p.read_bytes()
             for p in (tmp_path / "cache" / "abc.tmp-1").rglob("*") if p.is_file()} == dict(pages)
 
@@ -322,3 +325,61 @@ def test_the_index_is_the_same_bytes_in_each_place(tmp_path, monkeypatch):
         _build(site)
         digests.append({k: v for k, v in tree_digest(site / "public").items() if k.startswith("pagefind/")})
     assert digests[0] == digests[1] and digests[2] == digests[3] and len(digests[0]) > 30
+
+
+def test_searchrun_copies_the_index_out_of_memory_and_passes_pagefinds_status_on(tmp_path):
+    """emit/searchrun.py: Pagefind's exit status is its own; on success the index in memory is
+    copied to the cache folder; either way the memory folder is removed."""
+    for status in (0, 3):
+        ram, making = tmp_path / f"ram{status}", tmp_path / f"cache{status}"
+        (ram / "docs").mkdir(parents=True)
+        script = (f"mkdir -p '{ram}/index/fragment' && printf entry > '{ram}/index/pagefind-entry.json' && "
+                  f"printf f > '{ram}/index/fragment/a.pf_fragment'; exit {status}")
+        assert searchrun.main([str(ram), str(making), "--", "sh", "-c", script]) == status
+        assert not ram.exists()
+        if status == 0:
+            assert (making / "pagefind-entry.json").read_text() == "entry"
+            assert (making / "fragment" / "a.pf_fragment").read_text() == "f"
+        else:
+            assert not making.exists()
+    assert searchrun.main(["", str(tmp_path / "x"), "--", "sh", "-c", "kill -9 $$"]) == 128 + 9
+
+
+def test_a_failed_build_stops_pagefind_with_its_runner(tmp_path, monkeypatch):
+    """cancel() (a build that fails or is interrupted while Pagefind runs) kills the runner's whole
+    session: no Pagefind is left running, nothing is left in memory."""
+    ram = tmp_path / "shm"
+    ram.mkdir()
+    monkeypatch.setattr(search, "RAM", ram)
+    slow = tmp_path / "pagefind"  # a Pagefind that is still running when the build fails
+    slow.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    slow.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: slow)
+    site = _site(tmp_path)
+    from mlnotes_site.build import describe, Laps
+    from mlnotes_site.cache import CACHE_DIR, Cache
+    from mlnotes_site.load.siteconfig import load_config
+    from mlnotes_site.render.math.engine import MathEngine
+    config, _ = load_config(site)
+    cache = Cache(site / CACHE_DIR)
+    engine = MathEngine(config.root, config.math_macros, cache)
+    try:
+        described = describe(config, cache, engine, drafts=False, strict=False, jobs=1, laps=Laps({}))
+        index = search.start_search(config, described.site, described.bodies)
+        assert index.process is not None and index.process.poll() is None
+        pid = index.process.pid
+        time.sleep(0.5)  # the runner has started "Pagefind"
+        index.cancel()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the runner's session, Pagefind included: gone (once reaped)
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)
+        assert list(ram.iterdir()) == []
+    finally:
+        engine.close()
+        cache.close()

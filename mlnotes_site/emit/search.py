@@ -19,7 +19,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from collections.abc import Iterator
 from mlnotes_site.cache import CACHE_DIR
 from mlnotes_site.config import Config
 from mlnotes_site.emit import Output
+from mlnotes_site.emit.searchrun import write_file
 from mlnotes_site.i18n import format_date
 from mlnotes_site.index.site import Site
 from mlnotes_site.index.urls import output_file
@@ -188,8 +191,6 @@ class SearchIndex:
                 self.log.seek(0)
                 err = self.log.read()
                 self.log.close()
-            if self.ram is not None and process.returncode == 0:
-                _copy_index(self.ram, making)
         finally:
             self.process = None
             _remove(self.scratch, self.ram)
@@ -226,7 +227,11 @@ class SearchIndex:
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if hasattr(os, "killpg"):
+                    os.killpg(self.process.pid, signal.SIGKILL)  # Pagefind with it
+                else:
+                    self.process.kill()
         self.process.wait()
         self.process = None
         _remove(self.scratch, self.folder, self.ram)
@@ -366,10 +371,13 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     built = making if ram is None else ram / "index"
     command = [str(binary), "--site", str(scratch), "--output-path", str(built), "--silent"]
     write_documents(pages, scratch)
-    # Popen: vfork and exec, the build's memory never shared with a copy of it. (A forked child that
-    # wrote the documents and ran Pagefind cost the page writers, forked after it, a fifth more time:
-    # 4.25-5.06 s against 3.45-4.17 s for 3,239 pages with Pagefind doing nothing.)
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    # Pagefind, and the copy of its index out of memory, run by emit/searchrun.py: started with Popen
+    # (vfork and exec), the build's memory never shared with a copy of it. (A forked child of the build
+    # cost the page writers, forked after it, a fifth more time: 4.25-5.06 s against 3.45-4.17 s for
+    # 3,239 pages with Pagefind doing nothing.) A session of its own: cancel() stops both.
+    process = subprocess.Popen([sys.executable, "-m", "mlnotes_site.emit.searchrun", str(ram or ""), str(making), "--",
+                                *command], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=hasattr(os, "killpg"))
     started = time.perf_counter()
     stats.prepare = started - began
     return SearchIndex(making, digest, process, scratch, ram, fresh=True, log=log, stats=stats, started=started)
@@ -385,16 +393,7 @@ def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
         if folder not in made:
             os.makedirs(os.path.join(top, folder), exist_ok=True)
             made.add(folder)
-        _write_file(os.path.join(top, file), data)
-
-
-def _write_file(path: str, data: bytes | memoryview) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        while data:
-            data = data[os.write(fd, data):]
-    finally:
-        os.close(fd)
+        write_file(os.path.join(top, file), data)
 
 
 RAM = Path("/dev/shm")  # tmpfs on Linux: Pagefind writes its 1,000+ small files there several times faster
@@ -439,29 +438,6 @@ def sweep_ram(now: float | None = None) -> None:
             if _alive(int(marker.read_text(encoding="utf-8").split()[0])) and marker.stat().st_mtime > day_ago:
                 continue
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _copy_index(ram: Path, making: Path) -> None:
-    """The index Pagefind made in memory, into the cache folder it was meant for: the content of
-    each file only, no permission bits or times, by plain system calls (shutil.copytree's checks
-    per file cost four times as much CPU for Pagefind's 1,000+ small files)."""
-    source = str(ram / "index")
-    for dirpath, _dirnames, filenames in os.walk(source):
-        target = os.path.join(str(making), os.path.relpath(dirpath, source))
-        os.makedirs(target, exist_ok=True)
-        for name in filenames:
-            _write_file(os.path.join(target, name), _read_file(os.path.join(dirpath, name)))
-
-
-def _read_file(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 20))
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _remove(*folders: Path | None) -> None:
