@@ -155,7 +155,8 @@ class SearchIndex:
     digest: str = ""
     process: subprocess.Popen[bytes] | None = None
     scratch: Path | None = None  # the documents, while the process reads them
-    ram: Path | None = None  # Pagefind's output in memory (ram_folder), copied to `folder` once made
+    ram: Path | None = None  # the documents and Pagefind's output in memory (ram_folder); the runner copies
+    # the index to `folder` and removes this
     problems: list[Problem] = field(default_factory=list)
     fresh: bool = False  # made by this build (its files are added after the pages)
     log: Any = None  # the process's error output
@@ -361,11 +362,10 @@ def launch(root: Path, docs: list[SearchDoc], digest: str, site: Site, bodies: B
     making = Path(tempfile.mkdtemp(prefix=f"{digest}.tmp-", dir=root))
     # errors to a file, not a pipe: nobody reads a pipe while the pages are written, and a full one would stall it
     log = tempfile.TemporaryFile()
-    # the documents and Pagefind's output in memory when there is room (a thousand small files cost a
-    # disk's file system ten times the CPU: the build's busy cores pay for it); else in the cache folder.
-    # Pagefind reads the documents in their folder's order, which is the file system's: memory (tmpfs)
-    # lists a folder in the order it was written, a disk (ext4) by a hash of the names. The same
-    # documents make the same index on either, but not the same bytes on both.
+    # the documents and Pagefind's output in memory when there is room (see the module's docstring), else
+    # in the cache folder. Pagefind reads the documents in their folder's order, which is the file
+    # system's: memory (tmpfs) lists a folder in the order it was written, a disk (ext4) by a hash of the
+    # names. The same documents make the same index on either, but not the same bytes on both.
     ram = ram_folder(stats.document_bytes)
     scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=root)) if ram is None else ram / "docs"
     built = making if ram is None else ram / "index"
@@ -396,7 +396,7 @@ def write_documents(pages: list[tuple[str, bytes]], scratch: Path) -> None:
         write_file(os.path.join(top, file), data)
 
 
-RAM = Path("/dev/shm")  # tmpfs on Linux: Pagefind writes its 1,000+ small files there several times faster
+RAM = Path("/dev/shm")  # tmpfs on Linux: a thousand small files cost a fraction of a disk's CPU there
 RAM_PREFIX = "mlnotes-search-"
 RAM_MARKER = "mlnotes-search.txt"  # in each of our folders there: what the stale-folder sweep looks for
 
