@@ -13,8 +13,10 @@ own peak RSS is sampled from /proc (VmHWM, every 20 ms), since wait4's figure is
 it and the children it reaped, Pagefind included. The search build's --profile line gives
 Pagefind's CPU time and peak RSS (reaped by the build with wait4), the search documents and
 the index size. Printed: every build, then medians, the on/off ratio of the medians and of each
-round, the CPU time the hypervisor stole during each build (other guests of the host: the
-noise in these timings), and the machine's load average before and after.
+round, the mean of the rounds' ratios with its 95% bootstrap interval (a run's ratio of medians
+moves by several points from run to run on a shared VM), the CPU time the hypervisor stole during
+each build (other guests of the host: the noise in these timings), and the machine's load
+average before and after.
 
 The second form compares two ways of feeding Pagefind the same search documents (SITE must
 have been built once; its cache holds the search records):
@@ -32,6 +34,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -210,6 +213,17 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def ratio_interval(off: list[float], on: list[float], resamples: int = 10000) -> tuple[float, float, float]:
+    """The mean of the rounds' on/off ratios, and its 95% percentile-bootstrap interval: a round's
+    builds run back to back, so the machine's drift over the run moves both alike, but its speed
+    still varies from build to build (by a tenth and more here), which a single ratio of medians
+    hides. A fixed seed: the same timings always print the same interval."""
+    ratios = [b / a for a, b in zip(off, on)]
+    rng = random.Random(0)
+    means = sorted(statistics.fmean(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    return statistics.fmean(ratios), means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
 def builds(args: argparse.Namespace) -> int:
     """Cold and warm builds of the corpus with search off and on, interleaved."""
     if search.pagefind_binary() is None:
@@ -249,6 +263,10 @@ def builds(args: argparse.Namespace) -> int:
               f"{statistics.median(on) - statistics.median(off):+.2f} s; steal, medians: off "
               f"{statistics.median(r['steal'] for r in runs[(kind, 'off')]):.2f} s, on "
               f"{statistics.median(r['steal'] for r in runs[(kind, 'on')]):.2f} s)")
+    off, on = [r["wall"] for r in runs[("cold", "off")]], [r["wall"] for r in runs[("cold", "on")]]
+    mean, low, high = ratio_interval(off, on)
+    print(f"\ncold, mean of the rounds' on/off: {mean:.3f}, 95% interval {low:.3f} to {high:.3f} (bootstrap over "
+          f"{len(off)} rounds); ratio of the mean walls {statistics.fmean(on) / statistics.fmean(off):.3f}")
     cold = runs[("cold", "on")]
     with_index = [r for r in cold if "pf_cpu" in r]
     if with_index:
